@@ -1,0 +1,326 @@
+/*
+ * quantize.c: the fake quantizer: stream every shard through quantize-dequantize into a
+ * temporary folder, then rename it into place.
+ *
+ * Each shard is cut into work units of about 4 MB (a range of rows of one tensor, or a
+ * byte range of a tensor to copy). OpenMP threads take units dynamically, convert rows to
+ * float32, apply the layer's format and write the result at the same offset with pwrite,
+ * so output layout equals input layout by construction and no thread waits on another.
+ */
+#include "core/quantize.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fileio.h"
+
+#define UNIT_BYTES (4u << 20)
+
+int recipe_check_layers(const struct recipe *r, const struct inventory *inv,
+			struct bb_error *err)
+{
+	for (int i = 0; i < r->n_layers; i++)
+		if (inventory_find(inv, r->layers[i].name) < 0)
+			return bb_fail(err, BB_EINVAL, "recipe names layer '%s', which the model lacks",
+				       r->layers[i].name);
+	for (int i = 0; i < inv->n; i++) {
+		const struct layer *l = &inv->layers[i];
+		const struct recipe_layer *rl = recipe_find(r, l->name);
+		if (!rl)
+			return bb_fail(err, BB_EINVAL, "recipe has no entry for layer '%s'", l->name);
+		if (!format_fits(&rl->weight, l->in))
+			return bb_fail(err, BB_EINVAL,
+				       "recipe asks for %s on layer '%s', whose in_features %lld is not a multiple of %d",
+				       rl->weight.name, l->name, (long long)l->in, rl->weight.block);
+	}
+	return 0;
+}
+
+// ---- work units ----
+
+struct unit {
+	const struct st_tensor *t;
+	const struct format *fmt; /* NULL: copy bytes */
+	uint64_t begin, end;      /* rows (quantize) or bytes (copy) within the tensor */
+};
+
+struct plan {
+	struct unit *units;
+	int n, cap;
+	uint64_t total_bytes;
+};
+
+static int plan_add(struct plan *p, struct unit u)
+{
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 256;
+		struct unit *bigger = realloc(p->units, sizeof *bigger * (size_t)cap);
+		if (!bigger)
+			return BB_ENOMEM;
+		p->units = bigger;
+		p->cap = cap;
+	}
+	p->units[p->n++] = u;
+	return 0;
+}
+
+/* The format a tensor is quantized with, or NULL to copy it. */
+static const struct format *tensor_format(const struct st_tensor *t, const struct recipe *r)
+{
+	size_t n = strlen(t->name);
+	if (n < 8 || strcmp(t->name + n - 7, ".weight") != 0 || n - 7 >= 128)
+		return NULL;
+	char module[128];
+	memcpy(module, t->name, n - 7);
+	module[n - 7] = 0;
+	const struct recipe_layer *l = recipe_find(r, module);
+	return l && l->weight.kind != FMT_KEEP ? &l->weight : NULL;
+}
+
+static int plan_shard(struct plan *p, const struct st_file *f, const struct recipe *r)
+{
+	for (int i = 0; i < f->n_tensors; i++) {
+		const struct st_tensor *t = &f->tensors[i];
+		const struct format *fmt = tensor_format(t, r);
+		uint64_t bytes = t->end - t->begin;
+		uint64_t row_bytes = fmt ? (uint64_t)t->shape[1] * st_dtype_size(t->dtype) : 1;
+		uint64_t count = fmt ? (uint64_t)t->shape[0] : bytes;
+		uint64_t step = UNIT_BYTES / row_bytes ? UNIT_BYTES / row_bytes : 1;
+		for (uint64_t at = 0; at < count; at += step) {
+			struct unit u = {t, fmt, at, at + step < count ? at + step : count};
+			if (plan_add(p, u))
+				return BB_ENOMEM;
+		}
+		p->total_bytes += bytes;
+	}
+	return 0;
+}
+
+// ---- doing the work ----
+
+static int run_unit(const struct unit *u, int fd, uint64_t data_off, float **buf, size_t *buf_len)
+{
+	const struct st_tensor *t = u->t;
+	if (!u->fmt) {
+		size_t len = (size_t)(u->end - u->begin);
+		const uint8_t *src = (const uint8_t *)t->data + u->begin;
+		return pwrite(fd, src, len, (off_t)(data_off + t->begin + u->begin)) == (ssize_t)len
+			       ? 0
+			       : -1;
+	}
+	size_t cols = (size_t)t->shape[1], rows = (size_t)(u->end - u->begin);
+	size_t esize = st_dtype_size(t->dtype), n = rows * cols;
+	if (*buf_len < n) {
+		free(*buf);
+		*buf = malloc(n * sizeof **buf + n * esize);
+		*buf_len = *buf ? n : 0;
+		if (!*buf)
+			return -1;
+	}
+	float *x = *buf;
+	uint8_t *raw = (uint8_t *)(x + *buf_len);
+	const uint8_t *src = (const uint8_t *)t->data + u->begin * cols * esize;
+	st_to_f32(t->dtype, src, x, n);
+	format_qdq(u->fmt, x, rows, cols);
+	st_from_f32(t->dtype, x, raw, n);
+	uint64_t off = data_off + t->begin + u->begin * cols * esize;
+	return pwrite(fd, raw, n * esize, (off_t)off) == (ssize_t)(n * esize) ? 0 : -1;
+}
+
+struct shard_job {
+	const struct st_file *in;
+	const struct recipe *r;
+	const struct quantize_opts *opts;
+	uint64_t *done;
+	uint64_t total;
+};
+
+static int write_shard(const struct shard_job *job, const char *out_path, struct bb_error *err)
+{
+	const struct st_file *in = job->in;
+	struct plan plan = {0};
+	if (plan_shard(&plan, in, job->r)) {
+		free(plan.units);
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	}
+	struct atomic_file af;
+	int rc = atomic_open(&af, out_path, err);
+	if (!rc) /* the 8-byte prefix and the header, verbatim */
+		rc = atomic_pwrite(&af, in->map, 8 + in->header_len, 0, err);
+	if (!rc && ftruncate(af.fd, (off_t)in->size) < 0)
+		rc = bb_fail(err, BB_EIO, "'%s': cannot size: %s", out_path, strerror(errno));
+	int failed = rc != 0, cancelled = 0;
+	uint64_t data_off = 8 + in->header_len;
+	int threads = job->opts->threads > 0 ? job->opts->threads : omp_get_max_threads();
+#pragma omp parallel num_threads(threads) if (!failed)
+	{
+		float *buf = NULL;
+		size_t buf_len = 0;
+#pragma omp for schedule(dynamic, 1)
+		for (int i = 0; i < plan.n; i++) {
+			if (failed || cancelled)
+				continue;
+			if (job->opts->cancel && *job->opts->cancel) {
+				cancelled = 1;
+				continue;
+			}
+			if (run_unit(&plan.units[i], af.fd, data_off, &buf, &buf_len) < 0)
+				failed = 1;
+			const struct unit *u = &plan.units[i];
+			uint64_t bytes = u->fmt ? (u->end - u->begin) * (uint64_t)u->t->shape[1] *
+							  st_dtype_size(u->t->dtype)
+						: u->end - u->begin;
+			uint64_t now;
+#pragma omp atomic capture
+			now = *job->done += bytes;
+			if (omp_get_thread_num() == 0 && job->opts->progress)
+				job->opts->progress(job->opts->progress_ctx, now, job->total);
+		}
+		free(buf);
+	}
+	free(plan.units);
+	if (!rc && cancelled)
+		rc = bb_fail(err, BB_EIO, "'%s': interrupted", out_path);
+	else if (!rc && failed)
+		rc = bb_fail(err, BB_EIO, "'%s': write failed (disk full?)", out_path);
+	if (rc) {
+		if (af.tmp_path)
+			atomic_abort(&af);
+		return rc;
+	}
+	return atomic_commit(&af, err);
+}
+
+// ---- the folder ----
+
+static int write_config(const struct checkpoint *ck, const struct recipe *r, const char *dir,
+			struct bb_error *err)
+{
+	cJSON *cfg = cJSON_Duplicate(ck->config_json, 1);
+	cJSON *qc = recipe_to_json(r);
+	cJSON_AddStringToObject(qc, "quant_method", "bitbudget");
+	cJSON_AddStringToObject(qc, "fmt", "fake");
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "quantization_config");
+	cJSON_AddItemToObject(cfg, "quantization_config", qc);
+	char *text = cJSON_Print(cfg);
+	cJSON_Delete(cfg);
+	char *path = path_join(dir, "config.json");
+	int rc = text && path ? write_file_atomic(path, text, strlen(text), err)
+			      : bb_fail(err, BB_ENOMEM, "out of memory");
+	free(text);
+	free(path);
+	return rc;
+}
+
+static bool is_shard(const struct checkpoint *ck, const char *name)
+{
+	for (int i = 0; i < ck->n_files; i++)
+		if (strcmp(ck->file_names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Copy every other regular file (tokenizer, generation config, index, licence). */
+static int copy_side_files(const struct checkpoint *ck, const char *dir, struct bb_error *err)
+{
+	DIR *d = opendir(ck->dir);
+	if (!d)
+		return bb_fail(err, BB_EIO, "'%s': %s", ck->dir, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "config.json") == 0 ||
+		    is_shard(ck, e->d_name))
+			continue;
+		char *src = path_join(ck->dir, e->d_name), *dst = path_join(dir, e->d_name);
+		struct stat st;
+		char *text = NULL;
+		size_t len = 0;
+		if (stat(src, &st) == 0 && S_ISREG(st.st_mode) &&
+		    !(rc = read_file(src, &text, &len, err)))
+			rc = write_file_atomic(dst, text, len, err);
+		free(text);
+		free(src);
+		free(dst);
+	}
+	closedir(d);
+	return rc;
+}
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = path_join(dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static int prepare_destination(const char *out_dir, char **tmp_dir, struct bb_error *err)
+{
+	struct stat st;
+	if (stat(out_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode) || rmdir(out_dir) < 0)
+			return bb_fail(err, BB_EINVAL, "'%s' already exists and is not an empty folder",
+				       out_dir);
+	}
+	size_t n = strlen(out_dir);
+	*tmp_dir = malloc(n + 16);
+	snprintf(*tmp_dir, n + 16, "%s.tmp.XXXXXX", out_dir);
+	while (n > 1 && (*tmp_dir)[n - 1] == '/') /* "out/" -> "out.tmp..." */
+		memmove(*tmp_dir + n - 1, *tmp_dir + n, strlen(*tmp_dir + n) + 1), n--;
+	if (!mkdtemp(*tmp_dir)) {
+		int e = errno;
+		free(*tmp_dir);
+		*tmp_dir = NULL;
+		return bb_fail(err, BB_EIO, "'%s': cannot create a folder beside it: %s", out_dir,
+			       strerror(e));
+	}
+	return 0;
+}
+
+int quantize_checkpoint(const struct checkpoint *ck, const struct inventory *inv,
+			const struct recipe *r, const char *out_dir,
+			const struct quantize_opts *opts, struct bb_error *err)
+{
+	if (!ck->has_weights)
+		return bb_fail(err, BB_EINVAL, "'%s' has no weights (config.json only)", ck->dir);
+	int rc = recipe_check_layers(r, inv, err);
+	char *tmp = NULL;
+	if (!rc)
+		rc = prepare_destination(out_dir, &tmp, err);
+	uint64_t done = 0, total = 0;
+	for (int i = 0; i < ck->n_files; i++)
+		total += ck->files[i].data_len;
+	for (int i = 0; !rc && i < ck->n_files; i++) {
+		struct shard_job job = {&ck->files[i], r, opts, &done, total};
+		char *path = path_join(tmp, ck->file_names[i]);
+		rc = write_shard(&job, path, err);
+		free(path);
+	}
+	if (!rc)
+		rc = copy_side_files(ck, tmp, err);
+	if (!rc)
+		rc = write_config(ck, r, tmp, err);
+	if (!rc && rename(tmp, out_dir) < 0)
+		rc = bb_fail(err, BB_EIO, "'%s': cannot rename into place: %s", out_dir,
+			     strerror(errno));
+	if (rc && tmp)
+		remove_tree(tmp);
+	free(tmp);
+	return rc;
+}

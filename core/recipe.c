@@ -1,0 +1,324 @@
+/*
+ * recipe.c: recipes in memory and as JSON (bitbudget's form and AutoRound's layer_config).
+ *
+ * Reading is strict: every name, format and number is checked, and the first problem is
+ * reported with the layer and key at fault. Writing goes through an atomic file. Layers
+ * keep the order they were given (execution order), so recipe files diff cleanly.
+ * Never prints, never exits.
+ */
+#include "core/recipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fileio.h"
+
+void recipe_free(struct recipe *r)
+{
+	free(r->layers);
+	memset(r, 0, sizeof *r);
+}
+
+const struct recipe_layer *recipe_find(const struct recipe *r, const char *name)
+{
+	for (int i = 0; i < r->n_layers; i++)
+		if (strcmp(r->layers[i].name, name) == 0)
+			return &r->layers[i];
+	return NULL;
+}
+
+// ---- bitbudget's JSON form ----
+
+cJSON *recipe_to_json(const struct recipe *r)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", r->model);
+	cJSON_AddStringToObject(root, "strategy", r->strategy);
+	cJSON *opts = cJSON_AddArrayToObject(root, "options");
+	for (int i = 0; i < r->n_options; i++)
+		cJSON_AddItemToArray(opts, cJSON_CreateString(r->options[i].name));
+	cJSON_AddStringToObject(root, "accounting", r->count_scale_bits ? "scales" : "weights");
+	cJSON_AddNumberToObject(root, "target_avg_bits", r->target_avg_bits);
+	cJSON_AddNumberToObject(root, "achieved_avg_bits", r->achieved_avg_bits);
+	cJSON *layers = cJSON_AddObjectToObject(root, "layers");
+	for (int i = 0; i < r->n_layers; i++) {
+		const struct recipe_layer *l = &r->layers[i];
+		cJSON *e = cJSON_AddObjectToObject(layers, l->name);
+		cJSON_AddStringToObject(e, "weight", l->weight.name);
+		cJSON_AddStringToObject(e, "act", l->act.name);
+		if (l->fixed)
+			cJSON_AddTrueToObject(e, "fixed");
+	}
+	return root;
+}
+
+static int copy_string(char *dst, size_t n, const cJSON *json, const char *key,
+		       const char *what, struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
+	if (!v)
+		return (dst[0] = 0);
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= n)
+		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a string of under %zu bytes",
+			       what, key, n);
+	snprintf(dst, n, "%s", v->valuestring);
+	return 0;
+}
+
+static int read_number(double *dst, const cJSON *json, const char *key, const char *what,
+		       struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
+	if (!v)
+		return (*dst = 0, 0);
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 64)
+		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a number of bits in [0, 64]",
+			       what, key);
+	*dst = v->valuedouble;
+	return 0;
+}
+
+static int read_options(struct recipe *r, const cJSON *json, const char *what,
+			struct bb_error *err)
+{
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(json, "options"), *o;
+	if (!opts)
+		return 0;
+	if (!cJSON_IsArray(opts) || cJSON_GetArraySize(opts) > RECIPE_MAX_OPTIONS)
+		return bb_fail(err, BB_EFORMAT, "%s: 'options' must be an array of at most %d formats",
+			       what, RECIPE_MAX_OPTIONS);
+	cJSON_ArrayForEach(o, opts)
+	{
+		if (!cJSON_IsString(o))
+			return bb_fail(err, BB_EFORMAT, "%s: 'options' holds a non-string", what);
+		int rc = format_parse(&r->options[r->n_options], o->valuestring, err);
+		if (rc)
+			return bb_fail(err, BB_EFORMAT, "%s: options: %s", what, err->msg);
+		r->n_options++;
+	}
+	return 0;
+}
+
+static int read_layer_format(struct format *f, const cJSON *e, const char *key,
+			     const char *what, struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
+	if (!cJSON_IsString(v))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s' has no '%s' format", what,
+			       e->string, key);
+	if (format_parse(f, v->valuestring, err))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, err->msg);
+	return 0;
+}
+
+static int check_layer(const struct recipe_layer *l, const char *what, struct bb_error *err)
+{
+	if (l->act.kind == FMT_INT)
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': act format %s is weight-only",
+			       what, l->name, l->act.name);
+	if (l->act.kind == FMT_MX && l->weight.kind != FMT_MX)
+		return bb_fail(err, BB_EFORMAT,
+			       "%s: layer '%s': MX activations need an MX weight (got %s)", what,
+			       l->name, l->weight.name);
+	return 0;
+}
+
+static int read_layers(struct recipe *r, const cJSON *layers, const char *what,
+		       struct bb_error *err)
+{
+	if (!cJSON_IsObject(layers))
+		return bb_fail(err, BB_EFORMAT, "%s: 'layers' must be an object", what);
+	int n = cJSON_GetArraySize(layers);
+	r->layers = calloc(n ? (size_t)n : 1, sizeof *r->layers);
+	if (!r->layers)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, layers)
+	{
+		struct recipe_layer *l = &r->layers[r->n_layers];
+		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+			return bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
+				       e->string);
+		if (recipe_find(r, e->string))
+			return bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
+				       e->string);
+		snprintf(l->name, sizeof l->name, "%s", e->string);
+		int rc = read_layer_format(&l->weight, e, "weight", what, err);
+		if (!rc)
+			rc = read_layer_format(&l->act, e, "act", what, err);
+		if (!rc)
+			rc = check_layer(l, what, err);
+		if (rc)
+			return rc;
+		l->fixed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fixed"));
+		r->n_layers++;
+	}
+	return 0;
+}
+
+static int read_accounting(struct recipe *r, const cJSON *json, const char *what,
+			   struct bb_error *err)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(json, "accounting");
+	if (!a || (cJSON_IsString(a) && strcmp(a->valuestring, "weights") == 0))
+		return 0;
+	if (cJSON_IsString(a) && strcmp(a->valuestring, "scales") == 0)
+		return (r->count_scale_bits = true, 0);
+	return bb_fail(err, BB_EFORMAT, "%s: 'accounting' must be \"weights\" or \"scales\"", what);
+}
+
+int recipe_from_json(struct recipe *r, const cJSON *json, const char *what, struct bb_error *err)
+{
+	memset(r, 0, sizeof *r);
+	int rc;
+	if (!cJSON_IsObject(json))
+		rc = bb_fail(err, BB_EFORMAT, "%s: a recipe must be a JSON object", what);
+	else if (!cJSON_GetObjectItemCaseSensitive(json, "layers"))
+		rc = bb_fail(err, BB_EFORMAT, "%s: missing key 'layers'", what);
+	else if (!(rc = copy_string(r->model, sizeof r->model, json, "model", what, err)) &&
+		 !(rc = copy_string(r->strategy, sizeof r->strategy, json, "strategy", what, err)) &&
+		 !(rc = read_options(r, json, what, err)) &&
+		 !(rc = read_accounting(r, json, what, err)) &&
+		 !(rc = read_number(&r->target_avg_bits, json, "target_avg_bits", what, err)) &&
+		 !(rc = read_number(&r->achieved_avg_bits, json, "achieved_avg_bits", what, err)))
+		rc = read_layers(r, cJSON_GetObjectItemCaseSensitive(json, "layers"), what, err);
+	if (rc)
+		recipe_free(r);
+	return rc;
+}
+
+// ---- AutoRound's layer_config form ----
+
+static void add_autoround_scheme(cJSON *dst, const struct format *f, const char *prefix)
+{
+	char key[32];
+	const char *dtype = f->kind == FMT_MX ? "mx_fp" : f->kind == FMT_INT ? "int" : "float";
+	snprintf(key, sizeof key, "%sbits", prefix);
+	cJSON_AddNumberToObject(dst, key, f->bits);
+	snprintf(key, sizeof key, "%sdata_type", prefix);
+	cJSON_AddStringToObject(dst, key, dtype);
+	if (f->kind == FMT_KEEP)
+		return;
+	snprintf(key, sizeof key, "%sgroup_size", prefix);
+	cJSON_AddNumberToObject(dst, key, f->block);
+	snprintf(key, sizeof key, "%ssym", prefix);
+	cJSON_AddBoolToObject(dst, key, f->kind == FMT_MX || f->sym);
+}
+
+cJSON *recipe_to_autoround(const struct recipe *r)
+{
+	cJSON *root = cJSON_CreateObject();
+	for (int i = 0; i < r->n_layers; i++) {
+		cJSON *e = cJSON_AddObjectToObject(root, r->layers[i].name);
+		add_autoround_scheme(e, &r->layers[i].weight, "");
+		add_autoround_scheme(e, &r->layers[i].act, "act_");
+	}
+	return root;
+}
+
+/* One AutoRound scheme dict -> a bitbudget format, e.g. bits 4 + mx_fp -> MXFP4. */
+static int autoround_format(struct format *f, const cJSON *e, const char *prefix,
+			    const char *what, struct bb_error *err)
+{
+	char key[32];
+	snprintf(key, sizeof key, "%sbits", prefix);
+	const cJSON *bits = cJSON_GetObjectItemCaseSensitive(e, key);
+	if (!bits && *prefix)
+		return (*f = format_bf16(), 0);
+	if (!cJSON_IsNumber(bits))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s' has no numeric '%s'", what,
+			       e->string, key);
+	if (bits->valueint >= 16)
+		return (*f = format_bf16(), 0);
+	snprintf(key, sizeof key, "%sdata_type", prefix);
+	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, key);
+	snprintf(key, sizeof key, "%sgroup_size", prefix);
+	const cJSON *gs = cJSON_GetObjectItemCaseSensitive(e, key);
+	snprintf(key, sizeof key, "%ssym", prefix);
+	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(e, key);
+	const char *dtype = cJSON_IsString(dt) ? dt->valuestring : "int";
+	char name[32];
+	if (strncmp(dtype, "mx_fp", 5) == 0)
+		snprintf(name, sizeof name, "MXFP%d", bits->valueint);
+	else if (strcmp(dtype, "int") == 0)
+		snprintf(name, sizeof name, "W%dG%d%s", bits->valueint,
+			 cJSON_IsNumber(gs) ? gs->valueint : 128, cJSON_IsFalse(sym) ? "-asym" : "");
+	else
+		return bb_fail(err, BB_EUNSUPPORTED, "%s: layer '%s': data_type '%.20s' is not supported",
+			       what, e->string, dtype);
+	if (format_parse(f, name, err))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, err->msg);
+	return 0;
+}
+
+static int recipe_from_autoround(struct recipe *r, const cJSON *json, const char *what,
+				 struct bb_error *err)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->strategy, sizeof r->strategy, "autoround");
+	int n = cJSON_GetArraySize(json), rc = 0;
+	r->layers = calloc(n ? (size_t)n : 1, sizeof *r->layers);
+	if (!r->layers)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, json)
+	{
+		struct recipe_layer *l = &r->layers[r->n_layers];
+		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
+				     e->string);
+		else if (recipe_find(r, e->string))
+			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
+				     e->string);
+		if (rc)
+			break;
+		snprintf(l->name, sizeof l->name, "%s", e->string);
+		if ((rc = autoround_format(&l->weight, e, "", what, err)) ||
+		    (rc = autoround_format(&l->act, e, "act_", what, err)) ||
+		    (rc = check_layer(l, what, err)))
+			break;
+		r->n_layers++;
+	}
+	if (rc)
+		recipe_free(r);
+	return rc;
+}
+
+// ---- files ----
+
+int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
+{
+	char *text;
+	int rc = read_file(path, &text, NULL, err);
+	if (rc)
+		return rc;
+	cJSON *json = cJSON_Parse(text);
+	free(text);
+	char what[300];
+	snprintf(what, sizeof what, "'%.280s'", path);
+	if (!json)
+		rc = bb_fail(err, BB_EFORMAT, "%s: not valid JSON", what);
+	else if (cJSON_GetObjectItemCaseSensitive(json, "layers"))
+		rc = recipe_from_json(r, json, what, err);
+	else if (cJSON_IsObject(json) && json->child)
+		rc = recipe_from_autoround(r, json, what, err);
+	else
+		rc = bb_fail(err, BB_EFORMAT, "%s: neither a recipe nor a layer_config", what);
+	cJSON_Delete(json);
+	return rc;
+}
+
+int recipe_write(const struct recipe *r, const char *path, struct bb_error *err)
+{
+	cJSON *json = recipe_to_json(r);
+	char *text = cJSON_Print(json);
+	cJSON_Delete(json);
+	if (!text)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	size_t n = strlen(text);
+	text[n] = '\n'; /* replace the NUL: the file ends with a newline */
+	int rc = write_file_atomic(path, text, n + 1, err);
+	free(text);
+	return rc;
+}

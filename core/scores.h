@@ -1,0 +1,33 @@
+/*
+ * scores.h: per-layer, per-option sensitivity scores (lower is better), as a file.
+ *
+ *   {"options": ["MXFP4", "MXFP8"],
+ *    "scores": {"model.layers.0.self_attn.q_proj": {"MXFP4": 12.5, "MXFP8": 0.3}, ...}}
+ *
+ * A score is the loss a layer adds when quantized with that option (DeltaLoss or a
+ * proxy). Other top-level keys (method, nsamples, ...) are provenance and are kept as
+ * they are. Never prints, never exits.
+ */
+#ifndef BB_SCORES_H
+#define BB_SCORES_H
+
+#include "core/error.h"
+#include "core/formats.h"
+#include "core/recipe.h"
+
+struct scores {
+	int n_options;
+	struct format options[RECIPE_MAX_OPTIONS];
+	int n_layers;
+	char (*names)[128];  /* [n_layers] */
+	double *values;      /* [n_layers][n_options], finite and >= 0 */
+};
+
+/* Read and validate a scores file; errors name the file, layer and option. */
+int scores_read(struct scores *s, const char *path, struct bb_error *err);
+void scores_free(struct scores *s);
+
+/* Score of layer name under format f: 0 for BF16; -1 if the file has no such entry. */
+double scores_get(const struct scores *s, const char *name, const struct format *f);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * cli.h: what every command shares: printing errors in one place, and parsing numbers
+ * strictly (the whole string must be consumed and in range; "-n abc" is an error, not 0).
+ * Only the harness prints; it prints an error once, in git's form "error: ...".
+ */
+#ifndef BB_CLI_H
+#define BB_CLI_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+/* Print "error: <msg>" to stderr; returns the exit status for err->code. */
+int cli_report(const struct bb_error *err);
+
+/* Print "error: <formatted>" to stderr; returns 2 (usage / bad input). */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strict parses; on failure print an error naming the option and return false. */
+bool cli_parse_long(const char *option, const char *s, long min, long max, long *out);
+bool cli_parse_double(const char *option, const char *s, double min, double max, double *out);
+
+#endif
