@@ -115,6 +115,7 @@ static void expand_shorthand(cJSON *root)
 		bool mx = format_parse(&f, e->valuestring, &ignored) == 0 &&
 			  format_quantizes_activations(&f);
 		cJSON_AddStringToObject(obj, "act", mx ? e->valuestring : "BF16");
+		obj->string = strdup(e->string); /* the key is the item's, not the parent's */
 		cJSON_ReplaceItemViaPointer(layers, e, obj);
 		e = obj;
 	}
@@ -139,9 +140,10 @@ static int allocate_external(const struct alloc_problem *p, int *choice, struct 
 		expand_shorthand(json);
 		rc = recipe_from_json(&r, json, what, err);
 		if (!rc) {
-			rc = alloc_check_recipe(p, &r, choice, err);
+			struct bb_error inner;
+			rc = alloc_check_recipe(p, &r, choice, &inner);
 			if (rc)
-				bb_fail(err, BB_EINVAL, "%s: %.400s", what, err->msg);
+				bb_fail(err, BB_EINVAL, "%s: %.400s", what, inner.msg);
 			recipe_free(&r);
 		}
 	}

@@ -231,9 +231,10 @@ int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, in
 		       struct bb_error *err)
 {
 	const struct inventory *inv = p->inv;
-	if (r->n_layers != inv->n)
-		return bb_fail(err, BB_EINVAL, "recipe has %d layers, the model has %d",
-			       r->n_layers, inv->n);
+	for (int i = 0; i < r->n_layers; i++)
+		if (inventory_find(inv, r->layers[i].name) < 0)
+			return bb_fail(err, BB_EINVAL, "recipe names layer '%s', which the model lacks",
+				       r->layers[i].name);
 	for (int i = 0; i < inv->n; i++) {
 		const struct recipe_layer *l = recipe_find(r, inv->layers[i].name);
 		if (!l)

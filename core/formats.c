@@ -124,8 +124,9 @@ static float mx_element(const struct format *f, float y)
 	float q = ldexpf(t / mant_scale, p);
 	if (q > f->max_norm)
 		q = f->max_norm;
-	/* torch.sign(0) is 0, so -0 comes back as +0. */
-	return y > 0 ? q : y < 0 ? -q : 0.0f;
+	/* Keep the sign, zeros included: a small negative value rounds to -0 as it does in
+	 * torch (sign(y) * 0), and -0 stays -0, so quantizing twice changes no byte. */
+	return copysignf(q, y);
 }
 
 void mx_qdq_block(const struct format *f, float *x, size_t n)

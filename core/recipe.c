@@ -92,9 +92,9 @@ static int read_options(struct recipe *r, const cJSON *json, const char *what,
 	{
 		if (!cJSON_IsString(o))
 			return bb_fail(err, BB_EFORMAT, "%s: 'options' holds a non-string", what);
-		int rc = format_parse(&r->options[r->n_options], o->valuestring, err);
-		if (rc)
-			return bb_fail(err, BB_EFORMAT, "%s: options: %s", what, err->msg);
+		struct bb_error inner;
+		if (format_parse(&r->options[r->n_options], o->valuestring, &inner))
+			return bb_fail(err, BB_EFORMAT, "%s: options: %s", what, inner.msg);
 		r->n_options++;
 	}
 	return 0;
@@ -107,8 +107,9 @@ static int read_layer_format(struct format *f, const cJSON *e, const char *key,
 	if (!cJSON_IsString(v))
 		return bb_fail(err, BB_EFORMAT, "%s: layer '%s' has no '%s' format", what,
 			       e->string, key);
-	if (format_parse(f, v->valuestring, err))
-		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, err->msg);
+	struct bb_error inner;
+	if (format_parse(f, v->valuestring, &inner))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, inner.msg);
 	return 0;
 }
 
@@ -247,8 +248,9 @@ static int autoround_format(struct format *f, const cJSON *e, const char *prefix
 	else
 		return bb_fail(err, BB_EUNSUPPORTED, "%s: layer '%s': data_type '%.20s' is not supported",
 			       what, e->string, dtype);
-	if (format_parse(f, name, err))
-		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, err->msg);
+	struct bb_error inner;
+	if (format_parse(f, name, &inner))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': %s", what, e->string, inner.msg);
 	return 0;
 }
 
