@@ -42,11 +42,14 @@ static int parse_int_format(struct format *f, const char *s)
 {
 	int bits, group = 128, used = 0;
 	char tail[16] = "";
+	for (const char *c = s; *c; c++) /* %d would skip blanks and take a '+' */
+		if (isspace((unsigned char)*c) || *c == '+')
+			return -1;
 	if (sscanf(s, "W%dA16%n", &bits, &used) == 1 && s[used] == 0)
 		;
 	else if (sscanf(s, "W%dG%d%n", &bits, &group, &used) == 2 &&
-		 (s[used] == 0 || sscanf(s + used, "%15s", tail) == 1))
-		;
+		 strlen(s + used) < sizeof tail) /* the whole rest, not its first word */
+		strcpy(tail, s + used);
 	else
 		return -1;
 	bool sym = true;
@@ -104,56 +107,115 @@ int64_t format_layer_bits(const struct format *f, int64_t out, int64_t in,
 
 // ---- MX (spec 2.2) ----
 
-/* floor(log2(|v|)) for finite v != 0, exactly. */
+static inline uint32_t float_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+static inline float bits_float(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/* floor(log2(v)) for finite v > 0, exactly: the exponent field (frexpf for subnormals). */
 static int floor_log2(float v)
 {
+	int biased = (int)(float_bits(v) >> 23) & 0xff;
+	if (biased)
+		return biased - 127;
 	int e;
 	frexpf(v, &e);
 	return e - 1;
 }
 
-static float mx_element(const struct format *f, float y)
+/* 2^e for e in [-127, 127] (2^-127 is a subnormal), without a libm call. */
+static inline float pow2f(int e)
 {
-	const int min_exp = 2 - (1 << (f->ebits - 1));
-	const float mant_scale = (float)(1 << (f->mbits - 2));
-	float a = fabsf(y);
-	int p = a == 0.0f ? 0 : floor_log2(a);
-	if (p < min_exp)
-		p = min_exp;
-	float t = nearbyintf(ldexpf(a, -p) * mant_scale); /* half to even */
-	float q = ldexpf(t / mant_scale, p);
-	if (q > f->max_norm)
-		q = f->max_norm;
-	/* Keep the sign, zeros included: a small negative value rounds to -0 as it does in
-	 * torch (sign(y) * 0), and -0 stays -0, so quantizing twice changes no byte. */
-	return copysignf(q, y);
+	return e >= -126 ? bits_float((uint32_t)(e + 127) << 23) : bits_float(0x00400000u);
+}
+
+/* Constants of one MX element format, computed once per block. */
+struct mx_grid {
+	uint32_t min_normal_bits; /* 2^min_exp, min_exp = 2 - 2^(ebits-1): below, subnormals */
+	float magic;              /* 2^(23 + min_exp - mantissa bits): its ulp is the step */
+	uint32_t shift;           /* float32 mantissa bits to drop: 23 - mantissa bits */
+	uint32_t max_norm_bits;
+};
+
+static struct mx_grid mx_grid_of(const struct format *f)
+{
+	int mant_bits = f->mbits - 2, min_exp = 2 - (1 << (f->ebits - 1));
+	struct mx_grid g = {float_bits(pow2f(min_exp)), pow2f(23 + min_exp - mant_bits),
+			    (uint32_t)(23 - mant_bits), float_bits(f->max_norm)};
+	return g;
+}
+
+/* Spec 2.2.5: p = max(floor(log2 a), min_exp), t = a / 2^p * 2^m rounded half to even,
+ * q = t / 2^m * 2^p, then the clamp to max_norm. For a normal a that is half-even rounding
+ * of the float32 mantissa to m bits (done on the bits, the carry moving into the exponent
+ * as it should); below 2^min_exp the step is fixed, and adding `magic` makes the FPU round
+ * to it, half to even. a is never negative or NaN here, so comparing bit patterns as
+ * integers orders the values, and the selects stay branch-free: the loop vectorizes. */
+static inline uint32_t mx_round_magnitude(const struct mx_grid *g, uint32_t a)
+{
+	float subnormal = (bits_float(a) + g->magic) - g->magic;
+	uint32_t u = a + (1u << (g->shift - 1)) - 1 + ((a >> g->shift) & 1);
+	u &= ~((1u << g->shift) - 1);
+	uint32_t q = a < g->min_normal_bits ? float_bits(subnormal) : u;
+	return q < g->max_norm_bits ? q : g->max_norm_bits;
 }
 
 void mx_qdq_block(const struct format *f, float *x, size_t n)
 {
-	float amax = 0.0f;
-	for (size_t i = 0; i < n; i++)
-		amax = fmaxf(amax, fabsf(x[i]));
-	if (isnan(amax) || n == 0) {
+	/* amax on the bits of |x|: non-negative floats order like integers, NaN above Inf. */
+	uint32_t amax_bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = float_bits(x[i]) & 0x7fffffffu;
+		amax_bits = a > amax_bits ? a : amax_bits;
+	}
+	if (amax_bits > 0x7f800000u || n == 0) { /* a NaN makes the whole block NaN */
 		for (size_t i = 0; i < n; i++)
 			x[i] = NAN;
 		return;
 	}
-	/* amax == 0: AutoRound takes log2 as 1; every output is 0 regardless. */
-	int e = (amax == 0.0f ? 1 : isinf(amax) ? 128 : floor_log2(amax)) - f->emax;
-	if (e < -127)
-		e = -127;
-	if (e > 127)
-		e = 127;
-	float X = ldexpf(1.0f, e);
+	/* amax == 0: AutoRound takes log2 as 1; every output is 0 regardless.
+	 * amax == Inf: log2 is Inf, so e clamps to 127 (spec 2.2.8). */
+	float amax = bits_float(amax_bits);
+	int e = amax == 0.0f ? 1 - f->emax : isinf(amax) ? 127 : floor_log2(amax) - f->emax;
+	e = e < -127 ? -127 : e > 127 ? 127 : e;
+	/* Dividing by 2^e and multiplying by 2^-e round identically: 2^-e is exact. */
+	float X = pow2f(e), inv_X = pow2f(-e);
+	struct mx_grid g = mx_grid_of(f);
 	for (size_t i = 0; i < n; i++) {
-		float y = x[i] / X;
-		y = fminf(fmaxf(y, -f->max_norm), f->max_norm);
-		x[i] = mx_element(f, y) * X;
+		uint32_t bits = float_bits(x[i]);
+		uint32_t y = float_bits(bits_float(bits & 0x7fffffffu) * inv_X);
+		y = y < g.max_norm_bits ? y : g.max_norm_bits; /* saturate */
+		/* Keep the sign, zeros included: a small negative value rounds to -0 as in
+		 * torch (sign(y) * 0), and -0 stays -0, so quantizing twice changes no byte. */
+		float q = bits_float(mx_round_magnitude(&g, y)) * X;
+		x[i] = bits_float(float_bits(q) | (bits & 0x80000000u));
 	}
 }
 
 // ---- INT group-wise (spec 3) ----
+
+/* Round half to even for |v| < 2^22 without a libm call: adding 1.5 * 2^23 leaves no
+ * fraction bits, so the FPU's default rounding does the work. */
+static inline float round_half_even(float v)
+{
+	const float magic = 12582912.0f;
+	return copysignf((v + magic) - magic, v); /* torch.round(-0.3) is -0 */
+}
+
+/* min/max without libm's NaN rules (which make fminf a call); inputs here are numbers. */
+static inline float clampf(float v, float lo, float hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
 
 static float to_f16_value(float v) { return f16_to_f32(f32_to_f16(v)); }
 
@@ -163,7 +225,7 @@ static void int_qdq_asym(const struct format *f, float *x, size_t n, float wmin,
 	float scale = fmaxf(to_f16_value((wmax - wmin) / maxq), to_f16_value(1e-5f));
 	float zp = nearbyintf(-wmin / scale);
 	for (size_t i = 0; i < n; i++) {
-		float q = fminf(fmaxf(nearbyintf(x[i] / scale) + zp, 0.0f), maxq);
+		float q = clampf(round_half_even(x[i] / scale) + zp, 0.0f, maxq);
 		x[i] = scale * (q - zp);
 	}
 }
@@ -178,7 +240,7 @@ static void int_qdq_sym(const struct format *f, float *x, size_t n, float wmin, 
 	if (fabsf(scale) < min_scale)
 		scale = scale < 0 ? -min_scale : min_scale;
 	for (size_t i = 0; i < n; i++) {
-		float q = fminf(fmaxf(nearbyintf(x[i] / scale), -maxq), maxq - 1.0f);
+		float q = clampf(round_half_even(x[i] / scale), -maxq, maxq - 1.0f);
 		x[i] = scale * q;
 	}
 }
@@ -188,8 +250,8 @@ void int_qdq_group(const struct format *f, float *x, size_t n)
 	/* The range always contains 0, so a short last group equals a zero-padded one. */
 	float wmin = 0.0f, wmax = 0.0f;
 	for (size_t i = 0; i < n; i++) {
-		wmin = fminf(wmin, x[i]);
-		wmax = fmaxf(wmax, x[i]);
+		wmin = x[i] < wmin ? x[i] : wmin;
+		wmax = x[i] > wmax ? x[i] : wmax;
 	}
 	if (f->sym)
 		int_qdq_sym(f, x, n, wmin, wmax);

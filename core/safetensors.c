@@ -69,10 +69,9 @@ uint16_t f32_to_bf16(float f)
 {
 	uint32_t u;
 	memcpy(&u, &f, 4);
-	if ((u & 0x7fffffffu) > 0x7f800000u)
-		return (uint16_t)((u >> 16) | 0x40);
-	u += 0x7fffu + ((u >> 16) & 1);
-	return (uint16_t)(u >> 16);
+	uint16_t rounded = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+	uint16_t quiet_nan = (uint16_t)((u >> 16) | 0x40);
+	return (u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded; /* branchless: vectorizes */
 }
 
 float f16_to_f32(uint16_t h)
@@ -225,12 +224,19 @@ static int by_begin(const void *a, const void *b)
 
 static int check_overlaps(const struct st_file *f, const char *file, struct bb_error *err)
 {
-	for (int i = 1; i < f->n_tensors; i++) {
-		const struct st_tensor *a = &f->tensors[i - 1], *b = &f->tensors[i];
+	/* Compare each tensor with the non-empty one reaching furthest before it, not just
+	 * its neighbour: an empty tensor sorted in between must not hide an overlap. */
+	const struct st_tensor *a = NULL;
+	for (int i = 0; i < f->n_tensors; i++) {
+		const struct st_tensor *b = &f->tensors[i];
 		/* Empty tensors occupy no bytes and cannot overlap anything. */
-		if (a->end > b->begin && a->end > a->begin && b->end > b->begin)
+		if (b->end == b->begin)
+			continue;
+		if (a && a->end > b->begin)
 			return bb_fail(err, BB_EFORMAT, "'%s': tensors '%s' and '%s' overlap", file,
 				       a->name, b->name);
+		if (!a || b->end > a->end)
+			a = b;
 	}
 	return 0;
 }

@@ -1,0 +1,56 @@
+#!/bin/sh
+# make bench: the project's benchmarks, each printing medians measured in this run.
+#   1. quantize vs cp: a synthetic bf16 checkpoint with the shapes of two Llama-3.1-8B
+#      decoder blocks (hidden 4096, intermediate 14336, 32/8 heads; small vocabulary so the
+#      file is the blocks), quantized with three recipes; the same file copied with cp.
+#      Both are made durable (quantize fsyncs; cp is followed by sync), and both read a
+#      warm page cache. Reported: GB/s and the ratio quantize / cp.
+#   2. the exact knapsack on 10,000 layers x 4 options;
+#   3. every other build/bench/bench_* program (the engine's, when present).
+# Figures are recorded by hand in docs/benchmarks.md. BENCH_DIR sets the scratch folder.
+set -eu
+BB=$(pwd)/bin/bitbudget
+TOOL=$(pwd)/build/tests/bb-test-tool
+DIR=${BENCH_DIR:-$(pwd)/build/bench-data}
+REPEATS=${REPEATS:-3}
+THREADS=${THREADS:-$(nproc)}
+mkdir -p "$DIR"
+trap 'rm -rf "$DIR/q" "$DIR/copy"' EXIT
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+if [ ! -f "$DIR/llama2blocks/model.safetensors" ]; then
+	echo "bench: generating the synthetic checkpoint (2 Llama-3.1-8B blocks, bf16)..."
+	$TOOL synth "$DIR/llama2blocks" --hidden 4096 --intermediate 14336 --layers 2 \
+		--heads 32 --kv 8 --vocab 256 --dtype bf16
+fi
+SRC="$DIR/llama2blocks"
+BYTES=$(stat -c %s "$SRC/model.safetensors")
+cat "$SRC/model.safetensors" > /dev/null # warm the page cache for both contenders
+
+for spec in "head MXFP4,MXFP8 5" "pure MXFP4,MXFP8 4" "pure W4G128,W2G128 2"; do
+	set -- $spec
+	$BB recipe --model "$SRC" --strategy $1 --options $2 --avg-bits $3 -o "$DIR/recipe.json" 2>/dev/null
+	: > "$DIR/t.cp"
+	: > "$DIR/t.q"
+	i=0
+	while [ $i -lt "$REPEATS" ]; do
+		rm -rf "$DIR/copy" "$DIR/q"
+		mkdir "$DIR/copy"
+		t0=$(now); cp "$SRC/model.safetensors" "$DIR/copy/"; sync "$DIR/copy/model.safetensors"; t1=$(now)
+		echo "$t1 - $t0" | bc -l >> "$DIR/t.cp"
+		t0=$(now); $BB quantize --model "$SRC" --recipe "$DIR/recipe.json" --out "$DIR/q" --threads "$THREADS" 2>/dev/null; t1=$(now)
+		echo "$t1 - $t0" | bc -l >> "$DIR/t.q"
+		i=$((i + 1))
+	done
+	cp_s=$(median < "$DIR/t.cp")
+	q_s=$(median < "$DIR/t.q")
+	printf 'quantize %-6s %-16s %.2f GB in %.3f s = %.2f GB/s; cp %.3f s = %.2f GB/s; ratio quantize/cp %.2f (median of %d, %d threads)\n' \
+		"$1" "$2@$3" "$(echo "$BYTES / 1000000000" | bc -l)" "$q_s" "$(echo "$BYTES / 1000000000 / $q_s" | bc -l)" \
+		"$cp_s" "$(echo "$BYTES / 1000000000 / $cp_s" | bc -l)" "$(echo "$q_s / $cp_s" | bc -l)" "$REPEATS" "$THREADS"
+done
+
+for b in build/bench/bench_*; do
+	[ -x "$b" ] && "$b"
+done
