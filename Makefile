@@ -21,11 +21,11 @@ CC ?= gcc
 OPT ?= -O2
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS += $(OPT) $(WARN) -std=gnu11 -fopenmp -I. -I/usr/include/cjson -I$(BLAS_INC) $(EXTRA_CFLAGS)
-LDLIBS += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lblas -lcjson -lpcre2-8 -lmicrohttpd -lcurl -lm
+LDLIBS += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lblas -lcjson -lpcre2-8 -lmicrohttpd -lcurl -lcrypto -lm
 LDFLAGS += -fopenmp $(EXTRA_LDFLAGS)
 
 DEB_PACKAGES = build-essential pkg-config libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev \
-	libpcre2-dev libopenblas-openmp-dev gnuplot-nox parallel python3 curl bc
+	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 curl bc
 
 CORE_SRC    := $(wildcard core/*.c) $(wildcard baselines/*.c)
 ENGINE_SRC  := $(wildcard engine/*.c)

@@ -33,11 +33,11 @@ static int sort_options(struct alloc_problem *p, const struct format *options, i
 	return 0;
 }
 
-/* A layer is fixed when some option cannot split its in_features into blocks. */
+/* A layer is fixed when some option cannot take its shape (format_fits_layer). */
 static bool layer_is_fixed(const struct alloc_problem *p, const struct layer *l)
 {
 	for (int k = 0; k < p->n_options; k++)
-		if (!format_fits(&p->options[k], l->in))
+		if (!format_fits_layer(&p->options[k], l->out, l->in))
 			return true;
 	return false;
 }

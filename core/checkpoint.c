@@ -36,9 +36,9 @@ static int get_int(const cJSON *json, const char *key, int fallback, int *out, c
 		*out = fallback;
 		return 0;
 	}
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valuedouble < 0)
-		return bb_fail(err, BB_EFORMAT, "'%s': '%s' is not a non-negative integer", path,
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
+	    v->valuedouble != (double)(int)v->valuedouble)
+		return bb_fail(err, BB_EFORMAT, "'%s': '%s' is not an integer in [0, 1e9]", path,
 			       key);
 	*out = (int)v->valuedouble;
 	return 0;

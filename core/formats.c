@@ -87,7 +87,16 @@ int format_parse(struct format *f, const char *name, struct bb_error *err)
 
 bool format_fits(const struct format *f, int64_t in_features)
 {
-	return f->kind == FMT_KEEP || (in_features > 0 && in_features % f->block == 0);
+	/* AutoRound keeps at 16 bits an MX layer whose in_features is not a multiple of the
+	 * block, and an INT layer with a dimension that is not a multiple of 32; a row shorter
+	 * than an INT group is one (short) group (spec 1.2 and 2.2.1). */
+	int64_t unit = f->kind == FMT_INT ? 32 : f->block;
+	return f->kind == FMT_KEEP || (in_features > 0 && in_features % unit == 0);
+}
+
+bool format_fits_layer(const struct format *f, int64_t out, int64_t in)
+{
+	return format_fits(f, in) && (f->kind != FMT_INT || out % 32 == 0);
 }
 
 bool format_quantizes_activations(const struct format *f) { return f->kind == FMT_MX; }

@@ -39,9 +39,12 @@ int format_parse(struct format *f, const char *name, struct bb_error *err);
 /* The BF16 "keep" format. */
 struct format format_bf16(void);
 
-/* Whether a weight with this many in_features can be split into the format's blocks.
- * A layer that cannot is kept in BF16, as AutoRound does. */
+/* Whether rows of in_features values can take the format: MX needs whole blocks of 32;
+ * INT needs a multiple of 32 (a row shorter than a group is one group), as AutoRound. */
 bool format_fits(const struct format *f, int64_t in_features);
+/* Whether an [out, in] weight can take the format; INT also needs out % 32 == 0. A layer
+ * that cannot is kept in BF16, as AutoRound does (spec 1.2). */
+bool format_fits_layer(const struct format *f, int64_t out, int64_t in);
 
 /* Whether the format also quantizes the Linear's input (MX formats do). */
 bool format_quantizes_activations(const struct format *f);

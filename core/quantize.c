@@ -35,10 +35,11 @@ int recipe_check_layers(const struct recipe *r, const struct inventory *inv,
 		const struct recipe_layer *rl = recipe_find(r, l->name);
 		if (!rl)
 			return bb_fail(err, BB_EINVAL, "recipe has no entry for layer '%s'", l->name);
-		if (!format_fits(&rl->weight, l->in))
+		if (!format_fits_layer(&rl->weight, l->out, l->in))
 			return bb_fail(err, BB_EINVAL,
-				       "recipe asks for %s on layer '%s', whose in_features %lld is not a multiple of %d",
-				       rl->weight.name, l->name, (long long)l->in, rl->weight.block);
+				       "recipe asks for %s on layer '%s', whose shape [%lld, %lld] it cannot take (in_features must be a multiple of %d)",
+				       rl->weight.name, l->name, (long long)l->out, (long long)l->in,
+				       rl->weight.kind == FMT_INT ? 32 : rl->weight.block);
 	}
 	return 0;
 }
@@ -156,7 +157,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		rc = atomic_pwrite(&af, in->map, 8 + in->header_len, 0, err);
 	if (!rc && ftruncate(af.fd, (off_t)in->size) < 0)
 		rc = bb_fail(err, BB_EIO, "'%s': cannot size: %s", out_path, strerror(errno));
-	int failed = rc != 0, cancelled = 0;
+	int failed = rc != 0; /* 1: a write failed, 2: cancelled; shared by the threads */
 	uint64_t data_off = 8 + in->header_len;
 	int threads = job->opts->threads > 0 ? job->opts->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads) if (!failed)
@@ -165,14 +166,20 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		size_t buf_len = 0;
 #pragma omp for schedule(dynamic, 1)
 		for (int i = 0; i < plan.n; i++) {
-			if (failed || cancelled)
+			int stop;
+#pragma omp atomic read
+			stop = failed;
+			if (stop)
 				continue;
 			if (job->opts->cancel && *job->opts->cancel) {
-				cancelled = 1;
+#pragma omp atomic write
+				failed = 2; /* cancelled */
 				continue;
 			}
-			if (run_unit(&plan.units[i], af.fd, data_off, &buf, &buf_len) < 0)
+			if (run_unit(&plan.units[i], af.fd, data_off, &buf, &buf_len) < 0) {
+#pragma omp atomic write
 				failed = 1;
+			}
 			const struct unit *u = &plan.units[i];
 			uint64_t bytes = u->fmt ? (u->end - u->begin) * (uint64_t)u->t->shape[1] *
 							  st_dtype_size(u->t->dtype)
@@ -186,7 +193,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		free(buf);
 	}
 	free(plan.units);
-	if (!rc && cancelled)
+	if (!rc && failed == 2)
 		rc = bb_fail(err, BB_EIO, "'%s': interrupted", out_path);
 	else if (!rc && failed)
 		rc = bb_fail(err, BB_EIO, "'%s': write failed (disk full?)", out_path);

@@ -291,6 +291,7 @@ static int recipe_from_autoround(struct recipe *r, const cJSON *json, const char
 
 int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 {
+	memset(r, 0, sizeof *r); /* zeroed on every failure, so recipe_free is always safe */
 	char *text;
 	int rc = read_file(path, &text, NULL, err);
 	if (rc)

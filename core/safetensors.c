@@ -235,9 +235,21 @@ static int check_overlaps(const struct st_file *f, const char *file, struct bb_e
 		if (a && a->end > b->begin)
 			return bb_fail(err, BB_EFORMAT, "'%s': tensors '%s' and '%s' overlap", file,
 				       a->name, b->name);
+		/* The reference implementation also wants the tensors to tile the data section. */
+		uint64_t expected = a ? a->end : 0;
+		if (b->begin != expected)
+			return bb_fail(err, BB_EFORMAT,
+				       "'%s': bytes %llu to %llu of the data section belong to no tensor (before '%s')",
+				       file, (unsigned long long)expected, (unsigned long long)b->begin,
+				       b->name);
 		if (!a || b->end > a->end)
 			a = b;
 	}
+	uint64_t end = a ? a->end : 0;
+	if (end != f->data_len)
+		return bb_fail(err, BB_EFORMAT,
+			       "'%s': %llu bytes after the last tensor belong to no tensor", file,
+			       (unsigned long long)(f->data_len - end));
 	return 0;
 }
 

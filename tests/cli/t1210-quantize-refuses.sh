@@ -8,7 +8,7 @@ python3 -c "
 import json; r=json.load(open('$TMP/pure.json'))
 r['layers']['model.layers.2.mlp.down_proj']={'weight':'MXFP4','act':'MXFP4'}
 json.dump(r, open('$TMP/bad.json','w'))"
-expect_error "in_features 172 is not a multiple of 32" "$TMP/out" $BB quantize --model "$S260" --recipe "$TMP/bad.json" --out "$TMP/out"
+expect_error "whose shape \[64, 172\] it cannot take (in_features must be a multiple of 32)" "$TMP/out" $BB quantize --model "$S260" --recipe "$TMP/bad.json" --out "$TMP/out"
 # AutoRound's layer_config form is accepted as a recipe
 $BB recipe --model "$S260" --strategy head --options MXFP4,MXFP8 --avg-bits 8 --export autoround -o "$TMP/ar.json" 2>/dev/null || fail "export"
 $BB quantize --model "$S260" --recipe "$TMP/ar.json" --out "$TMP/q" 2>/dev/null || fail "quantize from layer_config"
