@@ -256,3 +256,34 @@ int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, in
 			       (double)bits / (double)inv->total_params, p->target_avg_bits);
 	return 0;
 }
+
+// ---- the whole allocation ----
+
+int alloc_recipe(const struct inventory *inv, const struct format *options, int n_options,
+		 enum bit_accounting acc, double target_avg_bits, const struct scores *scores,
+		 const char *strategy, const char *model, struct recipe *out,
+		 struct bb_error *err)
+{
+	const char *arg;
+	const struct strategy *st = strategy_find(strategy, &arg);
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return bb_fail(err, BB_EINVAL,
+			       "unknown strategy '%s' (pure, head, tail, sensitivity, external:CMD)",
+			       strategy);
+	if (st->needs_scores && !scores)
+		return bb_fail(err, BB_EINVAL, "strategy '%s' needs --scores FILE", strategy);
+	struct alloc_problem p;
+	int rc = alloc_problem_init(&p, inv, options, n_options, acc, target_avg_bits, scores, err);
+	if (rc)
+		return rc;
+	p.arg = arg;
+	p.model = model;
+	int *choice = calloc((size_t)inv->n + 1, sizeof *choice);
+	rc = choice ? st->allocate(&p, choice, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc)
+		rc = alloc_to_recipe(&p, choice, strategy, out, err);
+	free(choice);
+	alloc_problem_free(&p);
+	return rc;
+}

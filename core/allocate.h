@@ -60,6 +60,13 @@ int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char
 int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, int *choice,
 		       struct bb_error *err);
 
+/* The whole allocation in one call: set up the problem, run the named strategy
+ * ("external:CMD" included) and fill *out (recipe_free it). The recipe records model. */
+int alloc_recipe(const struct inventory *inv, const struct format *options, int n_options,
+		 enum bit_accounting acc, double target_avg_bits, const struct scores *scores,
+		 const char *strategy, const char *model, struct recipe *out,
+		 struct bb_error *err);
+
 struct strategy {
 	const char *name;
 	const char *summary;

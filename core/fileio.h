@@ -36,6 +36,9 @@ int write_file_atomic(const char *path, const void *buf, size_t len, struct bb_e
 /* Read a whole (small) file into a NUL-terminated malloc'd buffer. */
 int read_file(const char *path, char **buf, size_t *len, struct bb_error *err);
 
+/* mkdir -p: create path and its missing parents (0755). 0 on success. */
+int make_dirs(const char *path);
+
 /* path joined with name, malloc'd. */
 char *path_join(const char *dir, const char *name);
 int file_exists(const char *path);

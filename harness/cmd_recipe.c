@@ -131,35 +131,17 @@ static int make_recipe(const struct recipe_opts *o, const struct inventory *inv,
 {
 	struct format options[RECIPE_MAX_OPTIONS];
 	int n_options;
-	const char *arg;
-	const struct strategy *st = strategy_find(o->strategy, &arg);
-	if (!st)
-		return bb_fail(err, BB_EINVAL, "unknown strategy '%s' (pure, head, tail, sensitivity, external:CMD)",
-			       o->strategy);
-	if (st->needs_scores && !sc)
-		return bb_fail(err, BB_EINVAL, "strategy '%s' needs --scores FILE", o->strategy);
-	int rc = parse_option_list(o->options, options, &n_options, err);
-	struct alloc_problem p;
-	if (!rc)
-		rc = alloc_problem_init(&p, inv, options, n_options,
-					o->count_scale_bits ? ACCOUNT_SCALES : ACCOUNT_WEIGHTS,
-					o->avg_bits, sc, err);
-	if (rc)
-		return rc;
-	p.arg = arg;
-	p.model = o->model;
-	int *choice = calloc((size_t)inv->n, sizeof *choice);
 	struct recipe r = {0};
-	rc = choice ? st->allocate(&p, choice, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	int rc = parse_option_list(o->options, options, &n_options, err);
 	if (!rc)
-		rc = alloc_to_recipe(&p, choice, o->strategy, &r, err);
+		rc = alloc_recipe(inv, options, n_options,
+				  o->count_scale_bits ? ACCOUNT_SCALES : ACCOUNT_WEIGHTS, o->avg_bits,
+				  sc, o->strategy, o->model, &r, err);
 	if (!rc) {
 		print_summary(&r, inv);
 		rc = emit(o, &r, err);
 	}
 	recipe_free(&r);
-	free(choice);
-	alloc_problem_free(&p);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 #ifndef BB_COMMANDS_H
 #define BB_COMMANDS_H
 
+#include <stdbool.h>
+
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -21,11 +23,19 @@ struct command {
 extern const struct command commands[];
 extern const int n_commands;
 
+int cmd_eval(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_loglik(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_recipe(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_run_job(int argc, char **argv);
 int cmd_scores(int argc, char **argv);
+
+/* Shared by run and report (harness/cmd_run.c). */
+int run_or_report(int argc, char **argv, bool report_only);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -1,0 +1,9 @@
+/*
+ * version.h: bitbudget's version, recorded in recipes, results and cache keys.
+ */
+#ifndef BB_VERSION_H
+#define BB_VERSION_H
+
+#define BITBUDGET_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * experiment.c: reading experiments/tableN.json and resolving where its models live.
+ */
+#include "harness/experiment.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fileio.h"
+
+static int copy_str(char *dst, size_t n, const cJSON *obj, const char *key, const char *what,
+		    struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) >= n)
+		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a non-empty string", what, key);
+	snprintf(dst, n, "%s", v->valuestring);
+	return 0;
+}
+
+static int read_options(struct experiment *e, const cJSON *opts, struct bb_error *err)
+{
+	const cJSON *o;
+	if (!cJSON_IsArray(opts) || cJSON_GetArraySize(opts) < 1 ||
+	    cJSON_GetArraySize(opts) > RECIPE_MAX_OPTIONS)
+		return bb_fail(err, BB_EFORMAT, "'%s': 'options' must list 1 to %d formats", e->path,
+			       RECIPE_MAX_OPTIONS);
+	cJSON_ArrayForEach(o, opts)
+	{
+		struct bb_error inner;
+		if (!cJSON_IsString(o) || format_parse(&e->options[e->n_options++], o->valuestring, &inner))
+			return bb_fail(err, BB_EFORMAT, "'%s': options: %s", e->path,
+				       cJSON_IsString(o) ? inner.msg : "not a string");
+	}
+	return 0;
+}
+
+static int read_tasks(struct experiment *e, const cJSON *tasks, struct bb_error *err)
+{
+	const cJSON *t;
+	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) < 1 ||
+	    cJSON_GetArraySize(tasks) > EXP_MAX)
+		return bb_fail(err, BB_EFORMAT, "'%s': 'tasks' must list 1 to %d tasks", e->path,
+			       EXP_MAX);
+	e->n_tasks = 0;
+	cJSON_ArrayForEach(t, tasks)
+	{
+		if (!cJSON_IsString(t) || strlen(t->valuestring) >= sizeof e->tasks[0])
+			return bb_fail(err, BB_EFORMAT, "'%s': tasks[%d] is not a string", e->path,
+				       e->n_tasks);
+		snprintf(e->tasks[e->n_tasks++], sizeof e->tasks[0], "%s", t->valuestring);
+	}
+	return 0;
+}
+
+static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *err)
+{
+	const cJSON *r;
+	if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) < 1 || cJSON_GetArraySize(rows) > EXP_MAX)
+		return bb_fail(err, BB_EFORMAT, "'%s': 'rows' must list 1 to %d rows", e->path, EXP_MAX);
+	cJSON_ArrayForEach(r, rows)
+	{
+		struct exp_row *row = &e->rows[e->n_rows];
+		char what[1100];
+		snprintf(what, sizeof what, "'%s': rows[%d]", e->path, e->n_rows);
+		int rc = copy_str(row->label, sizeof row->label, r, "label", what, err);
+		if (!rc)
+			rc = copy_str(row->strategy, sizeof row->strategy, r, "strategy", what, err);
+		if (rc)
+			return rc;
+		for (int i = 0; i < e->n_rows; i++)
+			if (strcmp(e->rows[i].label, row->label) == 0)
+				return bb_fail(err, BB_EFORMAT, "%s: label '%s' is used twice", what,
+					       row->label);
+		const cJSON *bits = cJSON_GetObjectItemCaseSensitive(r, "avg_bits");
+		bool bf16 = strcmp(row->strategy, "bf16") == 0;
+		if (!bf16 && (!cJSON_IsNumber(bits) || bits->valuedouble <= 0 || bits->valuedouble > 16))
+			return bb_fail(err, BB_EFORMAT, "%s: 'avg_bits' must be a number in (0, 16]", what);
+		row->avg_bits = bf16 ? 16 : bits->valuedouble;
+		e->n_rows++;
+	}
+	return 0;
+}
+
+/* A paper model: MODEL_ROOT/<dir> when a model root is given, else the shipped config. */
+static int read_paper_models(struct experiment *e, const cJSON *models, const char *model_root,
+			     struct bb_error *err)
+{
+	const cJSON *m;
+	if (!cJSON_IsArray(models) || cJSON_GetArraySize(models) < 1 ||
+	    cJSON_GetArraySize(models) > EXP_MAX)
+		return bb_fail(err, BB_EFORMAT, "'%s': 'models' must list 1 to %d models", e->path,
+			       EXP_MAX);
+	cJSON_ArrayForEach(m, models)
+	{
+		struct exp_model *x = &e->models[e->n_models];
+		char what[1100], dir[256];
+		snprintf(what, sizeof what, "'%s': models[%d]", e->path, e->n_models);
+		int rc = copy_str(x->name, sizeof x->name, m, "name", what, err);
+		if (!rc)
+			rc = copy_str(x->hf_id, sizeof x->hf_id, m, "hf_id", what, err);
+		if (!rc)
+			rc = copy_str(dir, sizeof dir, m, "dir", what, err);
+		if (rc)
+			return rc;
+		if (strstr(dir, "..") || dir[0] == '/')
+			return bb_fail(err, BB_EFORMAT, "%s: 'dir' must be a plain folder name", what);
+		x->add_bos_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "add_bos_token"));
+		if (model_root)
+			snprintf(x->path, sizeof x->path, "%s/%s", model_root, dir);
+		else
+			snprintf(x->path, sizeof x->path, "experiments/models/%s", dir);
+		e->n_models++;
+	}
+	snprintf(e->set_note, sizeof e->set_note, "%s",
+		 model_root ? "model set: the paper's models (from MODEL_ROOT) and tasks"
+			    : "model set: the paper's models, planned from their configs only");
+	return 0;
+}
+
+/* The demo model: looked for in MODEL_ROOT, then models/, then the shared folder. */
+static int read_demo(struct experiment *e, const cJSON *demo, const char *model_root,
+		     const char *shared_dir, struct bb_error *err)
+{
+	char what[1100], dir[256], note[256];
+	snprintf(what, sizeof what, "'%s': demo", e->path);
+	struct exp_model *x = &e->models[0];
+	int rc = copy_str(dir, sizeof dir, demo, "model", what, err);
+	if (!rc)
+		rc = copy_str(x->name, sizeof x->name, demo, "name", what, err);
+	if (!rc)
+		rc = copy_str(x->hf_id, sizeof x->hf_id, demo, "hf_id", what, err);
+	if (!rc)
+		rc = copy_str(note, sizeof note, demo, "note", what, err);
+	if (!rc)
+		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(demo, "tasks"), err);
+	if (rc)
+		return rc;
+	const char *roots[3] = {model_root, "models", shared_dir ? shared_dir : "../shared"};
+	char candidate[1100];
+	x->path[0] = 0;
+	for (int i = 0; i < 3 && !x->path[0]; i++) {
+		if (!roots[i])
+			continue;
+		snprintf(candidate, sizeof candidate, "%s%s/%s/config.json", roots[i],
+			 i == 2 ? "/models" : "", dir);
+		if (file_exists(candidate))
+			snprintf(x->path, sizeof x->path, "%.*s", (int)(strlen(candidate) - 12), candidate);
+	}
+	if (!x->path[0])
+		return bb_fail(err, BB_EIO,
+			       "demo model '%s' not found in MODEL_ROOT, models/ or %s/models; download %s into models/%s",
+			       dir, roots[2], x->hf_id, dir);
+	e->n_models = 1;
+	snprintf(e->set_note, sizeof e->set_note, "model set: DEMO (%s at %.200s); %.200s",
+		 x->name, x->path, note);
+	return 0;
+}
+
+int experiment_load(struct experiment *e, const char *path, enum model_set set,
+		    const char *model_root, const char *shared_dir, struct bb_error *err)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->path, sizeof e->path, "%s", path);
+	e->set = set;
+	char *text;
+	int rc = read_file(path, &text, NULL, err);
+	if (rc)
+		return rc;
+	e->json = cJSON_Parse(text);
+	free(text);
+	if (!cJSON_IsObject(e->json))
+		rc = bb_fail(err, BB_EFORMAT, "'%s': not a JSON object", path);
+	if (!rc)
+		rc = copy_str(e->name, sizeof e->name, e->json, "name", path, err);
+	if (!rc)
+		rc = copy_str(e->title, sizeof e->title, e->json, "title", path, err);
+	if (!rc)
+		rc = read_options(e, cJSON_GetObjectItemCaseSensitive(e->json, "options"), err);
+	if (!rc)
+		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(e->json, "rows"), err);
+	if (!rc && set == MODEL_SET_PAPER)
+		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(e->json, "tasks"), err);
+	if (!rc && set == MODEL_SET_PAPER)
+		rc = read_paper_models(e, cJSON_GetObjectItemCaseSensitive(e->json, "models"),
+				       model_root, err);
+	if (!rc && set == MODEL_SET_DEMO)
+		rc = read_demo(e, cJSON_GetObjectItemCaseSensitive(e->json, "demo"), model_root,
+			       shared_dir, err);
+	if (rc)
+		experiment_free(e);
+	return rc;
+}
+
+void experiment_free(struct experiment *e)
+{
+	cJSON_Delete(e->json);
+	e->json = NULL;
+}
+
+double experiment_published(const struct experiment *e, int row, int model)
+{
+	if (e->set != MODEL_SET_PAPER)
+		return -1;
+	const cJSON *pub = cJSON_GetObjectItemCaseSensitive(e->json, "published");
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(pub, e->rows[row].label);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, e->models[model].name);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+void slugify(const char *in, char *out, size_t n)
+{
+	size_t j = 0;
+	for (size_t i = 0; in[i] && j + 1 < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (isalnum(c) || c == '.')
+			out[j++] = (char)tolower(c);
+		else if (j && out[j - 1] != '-')
+			out[j++] = '-';
+	}
+	while (j && out[j - 1] == '-')
+		j--;
+	out[j] = 0;
+}

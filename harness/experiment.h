@@ -1,0 +1,68 @@
+/*
+ * experiment.h: an experiment file (experiments/tableN.json) in memory.
+ *
+ * An experiment names the models (display name, Hugging Face id, folder under MODEL_ROOT,
+ * add_bos_token), the options, the rows (a label and a strategy with its budget; "bf16"
+ * is the unquantized reference), the tasks and the published figures. It also names a
+ * demo set (the small shared model and the project's own tasks) used when no model root
+ * or endpoint is configured, so every table can be regenerated on any machine.
+ */
+#ifndef BB_EXPERIMENT_H
+#define BB_EXPERIMENT_H
+
+#include <stdbool.h>
+
+#include <cJSON.h>
+
+#include "core/error.h"
+#include "core/formats.h"
+#include "core/recipe.h"
+
+#define EXP_MAX 16
+
+struct exp_model {
+	char name[64];     /* column label, e.g. "Llama3.1-8B-I" */
+	char hf_id[128];
+	char path[1024];   /* the folder evaluated (weights, or config.json alone to plan) */
+	bool add_bos_token;
+};
+
+struct exp_row {
+	char label[96];     /* row label, e.g. "Head layers 8-bit" */
+	char strategy[512]; /* bf16, pure, head, tail, sensitivity, external:CMD */
+	double avg_bits;    /* unused for bf16 */
+};
+
+enum model_set { MODEL_SET_PAPER, MODEL_SET_DEMO };
+
+struct experiment {
+	char name[64];
+	char title[256];
+	char path[1024];
+	int n_options;
+	struct format options[RECIPE_MAX_OPTIONS];
+	int n_tasks;
+	char tasks[EXP_MAX][512];
+	int n_models;
+	struct exp_model models[EXP_MAX];
+	int n_rows;
+	struct exp_row rows[EXP_MAX];
+	enum model_set set;
+	char set_note[640];  /* what the report says about the model set and tasks */
+	cJSON *json;         /* the whole file, for published figures */
+};
+
+/* Load and validate path. set chooses the paper's models (resolved under model_root, or
+ * their shipped configs when model_root is NULL: planning only) or the demo set (the
+ * shared model found under model_root, models/, or shared_dir/models). */
+int experiment_load(struct experiment *e, const char *path, enum model_set set,
+		    const char *model_root, const char *shared_dir, struct bb_error *err);
+void experiment_free(struct experiment *e);
+
+/* The published mean accuracy of a row and model, or a negative value when none. */
+double experiment_published(const struct experiment *e, int row, int model);
+
+/* "Head layers 8-bit" -> "head-layers-8-bit": for file names. */
+void slugify(const char *in, char *out, size_t n);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * plan.c: from an experiment to the list of jobs, their keys and their recipes.
+ */
+#include "harness/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/allocate.h"
+#include "core/fileio.h"
+#include "core/hash.h"
+#include "core/version.h"
+
+// ---- keys ----
+
+/* SHA-256 of a file's bytes, or of the string "missing:<path>". */
+static void file_hash(const char *path, char *hex)
+{
+	char *text;
+	size_t len;
+	struct bb_error ignored;
+	if (read_file(path, &text, &len, &ignored) == 0) {
+		sha256_hex(text, len, hex);
+		free(text);
+	} else {
+		char missing[1100];
+		snprintf(missing, sizeof missing, "missing:%s", path);
+		sha256_hex(missing, strlen(missing), hex);
+	}
+}
+
+/* A task is its name; a custom task (a descriptor path) is also its files' contents. */
+static cJSON *task_identity(const char *task)
+{
+	if (!strchr(task, '/') && !strstr(task, ".json"))
+		return cJSON_CreateString(task);
+	char hex[SHA256_HEX_LEN], data_hex[SHA256_HEX_LEN], data_path[1200] = "";
+	file_hash(task, hex);
+	char *text;
+	struct bb_error ignored;
+	if (read_file(task, &text, NULL, &ignored) == 0) {
+		cJSON *d = cJSON_Parse(text);
+		const cJSON *data = cJSON_GetObjectItemCaseSensitive(d, "data");
+		const char *slash = strrchr(task, '/');
+		if (cJSON_IsString(data))
+			snprintf(data_path, sizeof data_path, "%.*s%s", slash ? (int)(slash - task + 1) : 0,
+				 task, data->valuestring);
+		cJSON_Delete(d);
+		free(text);
+	}
+	file_hash(data_path, data_hex);
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "descriptor", hex);
+	cJSON_AddStringToObject(t, "data", data_hex);
+	return t;
+}
+
+static void key_of(cJSON *fields, char *hex)
+{
+	cJSON_AddStringToObject(fields, "bitbudget", BITBUDGET_VERSION);
+	char *text = cJSON_PrintUnformatted(fields);
+	sha256_hex(text, strlen(text), hex);
+	free(text);
+	cJSON_Delete(fields);
+}
+
+static void eval_key(const struct experiment *e, int m, const char *model_id,
+		     const char *recipe_hash, const struct plan_settings *s, char *hex)
+{
+	cJSON *k = cJSON_CreateObject();
+	cJSON_AddStringToObject(k, "kind", "eval");
+	cJSON_AddStringToObject(k, "model", model_id);
+	cJSON_AddStringToObject(k, "recipe", recipe_hash);
+	cJSON *tasks = cJSON_AddArrayToObject(k, "tasks");
+	for (int t = 0; t < e->n_tasks; t++)
+		cJSON_AddItemToArray(tasks, task_identity(e->tasks[t]));
+	cJSON_AddNumberToObject(k, "limit", s->limit);
+	cJSON_AddBoolToObject(k, "add_bos_token", e->models[m].add_bos_token);
+	cJSON_AddNumberToObject(k, "num_fewshot", 0);
+	cJSON_AddStringToObject(k, "endpoint", s->endpoint_version);
+	key_of(k, hex);
+}
+
+static void scores_key(const struct experiment *e, const char *model_id,
+		       const struct plan_settings *s, char *hex)
+{
+	char calib_hex[SHA256_HEX_LEN];
+	file_hash(s->calib, calib_hex);
+	cJSON *k = cJSON_CreateObject();
+	cJSON_AddStringToObject(k, "kind", "scores");
+	cJSON_AddStringToObject(k, "model", model_id);
+	cJSON *opts = cJSON_AddArrayToObject(k, "options");
+	for (int i = 0; i < e->n_options; i++)
+		cJSON_AddItemToArray(opts, cJSON_CreateString(e->options[i].name));
+	cJSON_AddStringToObject(k, "method", s->score_method);
+	cJSON_AddNumberToObject(k, "nsamples", s->nsamples);
+	cJSON_AddNumberToObject(k, "seqlen", s->seqlen);
+	cJSON_AddStringToObject(k, "calib", calib_hex);
+	key_of(k, hex);
+}
+
+// ---- recipes ----
+
+static double predicted_loss(const struct recipe *r, const struct scores *sc)
+{
+	double total = 0;
+	for (int i = 0; sc && i < r->n_layers; i++) {
+		if (r->layers[i].fixed)
+			continue;
+		double v = scores_get(sc, r->layers[i].name, &r->layers[i].weight);
+		if (v < 0)
+			return -1;
+		total += v;
+	}
+	return sc ? total : -1;
+}
+
+struct model_ctx {
+	struct checkpoint ck;
+	struct inventory inv;
+	char id[SHA256_HEX_LEN];
+	struct scores sc;
+	bool have_scores;
+};
+
+/* Compute and write the recipe of (model, row); fills recipe path, bits, loss and hash. */
+static int make_recipe(struct plan_item *it, const struct experiment *e, struct model_ctx *mc,
+		       const struct plan_settings *s, char *recipe_hash, struct bb_error *err)
+{
+	const struct exp_row *row = &e->rows[it->row];
+	char model_slug[96], row_slug[128], dir[1000];
+	slugify(e->models[it->model].name, model_slug, sizeof model_slug);
+	slugify(row->label, row_slug, sizeof row_slug);
+	snprintf(dir, sizeof dir, "%.700s/recipes/%s/%s", s->results_dir, e->name, model_slug);
+	if (make_dirs(dir) < 0)
+		return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dir);
+	snprintf(it->recipe, sizeof it->recipe, "%s/%s.json", dir, row_slug);
+	struct recipe r;
+	int rc = alloc_recipe(&mc->inv, e->options, e->n_options, ACCOUNT_WEIGHTS, row->avg_bits,
+			      mc->have_scores ? &mc->sc : NULL, row->strategy,
+			      e->models[it->model].name, &r, err);
+	if (rc)
+		return bb_fail(err, rc, "%s, row '%s': %.400s", e->models[it->model].name, row->label,
+			       err->msg);
+	it->achieved_avg_bits = r.achieved_avg_bits;
+	it->predicted_loss = predicted_loss(&r, mc->have_scores ? &mc->sc : NULL);
+	rc = recipe_write(&r, it->recipe, err);
+	recipe_free(&r);
+	if (!rc)
+		file_hash(it->recipe, recipe_hash);
+	return rc;
+}
+
+// ---- the plan ----
+
+static struct plan_item *add_item(struct plan *p, enum plan_kind kind, int model, int row)
+{
+	if (p->n == PLAN_MAX)
+		return NULL;
+	struct plan_item *it = &p->items[p->n++];
+	memset(it, 0, sizeof *it);
+	it->kind = kind;
+	it->model = model;
+	it->row = row;
+	it->achieved_avg_bits = -1;
+	it->predicted_loss = -1;
+	return it;
+}
+
+static bool needs_scores(const struct experiment *e)
+{
+	for (int r = 0; r < e->n_rows; r++)
+		if (strcmp(e->rows[r].strategy, "sensitivity") == 0)
+			return true;
+	return false;
+}
+
+static int plan_scores(struct plan *p, const struct experiment *e, int m, struct model_ctx *mc,
+		       const struct plan_settings *s, struct bb_error *err)
+{
+	struct plan_item *it = add_item(p, PLAN_SCORES, m, -1);
+	if (!it)
+		return bb_fail(err, BB_EINVAL, "the plan has more than %d jobs", PLAN_MAX);
+	char key[SHA256_HEX_LEN];
+	scores_key(e, mc->id, s, key);
+	memcpy(it->key, key, sizeof key);
+	snprintf(it->result, sizeof it->result, "%.900s/scores/%s.json", s->results_dir, key);
+	it->done = file_exists(it->result);
+	if (it->done && scores_read(&mc->sc, it->result, err) == 0)
+		mc->have_scores = true;
+	return 0;
+}
+
+static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
+		    struct model_ctx *mc, const char *scores_path, const struct plan_settings *s,
+		    struct bb_error *err)
+{
+	struct plan_item *it = add_item(p, PLAN_EVAL, m, r);
+	if (!it)
+		return bb_fail(err, BB_EINVAL, "the plan has more than %d jobs", PLAN_MAX);
+	char recipe_hash[SHA256_HEX_LEN] = "bf16";
+	bool sensitivity = strcmp(e->rows[r].strategy, "sensitivity") == 0;
+	if (strcmp(e->rows[r].strategy, "bf16") == 0) {
+		it->achieved_avg_bits = 16;
+	} else if (sensitivity && !mc->have_scores) {
+		return 0; /* the recipe waits for the scores job */
+	} else {
+		int rc = make_recipe(it, e, mc, s, recipe_hash, err);
+		if (rc)
+			return rc;
+	}
+	if (sensitivity)
+		snprintf(it->scores, sizeof it->scores, "%s", scores_path);
+	char key[SHA256_HEX_LEN];
+	eval_key(e, m, mc->id, recipe_hash, s, key);
+	memcpy(it->key, key, sizeof key);
+	snprintf(it->result, sizeof it->result, "%.900s/cache/%s.json", s->results_dir, key);
+	it->done = file_exists(it->result);
+	return 0;
+}
+
+static int plan_model(struct plan *p, const struct experiment *e, int m,
+		      const struct plan_settings *s, struct bb_error *err)
+{
+	struct model_ctx mc = {0};
+	int rc = checkpoint_open(&mc.ck, e->models[m].path, err);
+	if (!rc)
+		rc = inventory_build(&mc.inv, &mc.ck, false, err);
+	if (!rc) {
+		checkpoint_identity(&mc.ck, mc.id);
+		int first = p->n;
+		if (needs_scores(e))
+			rc = plan_scores(p, e, m, &mc, s, err);
+		const char *scores_path = needs_scores(e) ? p->items[first].result : "";
+		for (int r = 0; !rc && r < e->n_rows; r++)
+			rc = plan_row(p, e, m, r, &mc, scores_path, s, err);
+	}
+	scores_free(&mc.sc);
+	inventory_free(&mc.inv);
+	checkpoint_close(&mc.ck);
+	return rc;
+}
+
+int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
+	       struct bb_error *err)
+{
+	memset(p, 0, sizeof *p);
+	char dirs[3][1100];
+	snprintf(dirs[0], sizeof dirs[0], "%s/cache", s->results_dir);
+	snprintf(dirs[1], sizeof dirs[1], "%s/scores", s->results_dir);
+	snprintf(dirs[2], sizeof dirs[2], "%s/%s", s->results_dir, e->name);
+	for (int i = 0; i < 3; i++)
+		if (make_dirs(dirs[i]) < 0)
+			return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dirs[i]);
+	for (int m = 0; m < e->n_models; m++) {
+		int rc = plan_model(p, e, m, s, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int plan_pending(const struct plan *p, enum plan_kind kind)
+{
+	int n = 0;
+	for (int i = 0; i < p->n; i++)
+		n += p->items[i].kind == kind && !p->items[i].done;
+	return n;
+}
+
+void plan_print(const struct plan *p, const struct experiment *e, FILE *out)
+{
+	fprintf(out, "%s\n%s\n", e->title, e->set_note);
+	fprintf(out, "%-18s %-22s %-14s %9s  %-12s %s\n", "model", "row", "job", "avg bits", "key",
+		"status");
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		char bits[32] = "-";
+		if (it->kind == PLAN_EVAL && it->achieved_avg_bits >= 0)
+			snprintf(bits, sizeof bits, "%.4f", it->achieved_avg_bits);
+		else if (it->kind == PLAN_EVAL)
+			snprintf(bits, sizeof bits, "<=%.4f", e->rows[it->row].avg_bits);
+		const char *job = it->kind == PLAN_SCORES ? "scores"
+				  : strcmp(e->rows[it->row].strategy, "bf16") == 0 ? "eval"
+										    : "quantize+eval";
+		fprintf(out, "%-18s %-22s %-14s %9s  %-12.12s %s\n", e->models[it->model].name,
+			it->kind == PLAN_SCORES ? "(sensitivity)" : e->rows[it->row].label, job, bits,
+			it->key[0] ? it->key : "-",
+			it->done ? "cached" : it->key[0] ? "to do" : "waits for scores");
+	}
+}

@@ -1,0 +1,61 @@
+/*
+ * plan.h: what an experiment needs done, and what is already done.
+ *
+ * Per model: the BF16 evaluation; the sensitivity scores once per model and option set
+ * (when a row needs them); one recipe per strategy and budget; one quantize-and-evaluate
+ * per recipe. Every job has a content key: the SHA-256 of everything that determines its
+ * result (checkpoint identity, recipe, tasks, limit, evaluation settings, endpoint software
+ * version, bitbudget version). Results live under results/cache/<key>.json, shared by all
+ * experiments, so a finished job is never redone and Table 1's BF16 row serves Table 2.
+ */
+#ifndef BB_PLAN_H
+#define BB_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "harness/experiment.h"
+
+enum plan_kind { PLAN_SCORES, PLAN_EVAL };
+
+struct plan_item {
+	enum plan_kind kind;
+	int model, row;             /* row is -1 for scores */
+	char key[65];               /* empty while a sensitivity recipe waits for its scores */
+	char result[1200];          /* where the result is (or will be) */
+	char recipe[1200];          /* the recipe file of a quantized evaluation, else "" */
+	char scores[1200];          /* the scores file a sensitivity recipe used, else "" */
+	double achieved_avg_bits;   /* 16 for BF16; -1 when not known yet */
+	double predicted_loss;      /* summed scores of the recipe, -1 without scores */
+	bool done;
+};
+
+struct plan_settings {
+	const char *results_dir;      /* "results" */
+	int limit;                    /* 0: all documents */
+	const char *endpoint_version; /* part of every evaluation key */
+	const char *score_method;     /* deltaloss or proxy */
+	int nsamples, seqlen;
+	const char *calib;            /* calibration text file */
+};
+
+#define PLAN_MAX 512
+
+struct plan {
+	int n;
+	struct plan_item items[PLAN_MAX];
+	char scores_note[256];
+};
+
+/* Build the plan: compute every recipe that can be computed now (all but the sensitivity
+ * ones whose scores are not there yet) and mark what the cache already holds. */
+int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
+	       struct bb_error *err);
+
+/* Print the plan as a table on out. */
+void plan_print(const struct plan *p, const struct experiment *e, FILE *out);
+
+/* How many items of a kind are still to do. */
+int plan_pending(const struct plan *p, enum plan_kind kind);
+
+#endif

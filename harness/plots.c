@@ -1,0 +1,303 @@
+/*
+ * plots.c: data files and gnuplot scripts for the three kinds of picture; gnuplot draws.
+ */
+#include "harness/plots.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/recipe.h"
+
+static const char *const kinds[7] = {"q", "k", "v", "o", "gate", "up", "down"};
+
+static int run_gnuplot(const char *script_path, struct bb_error *err)
+{
+	char cmd[1300];
+	snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", script_path);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return bb_fail(err, BB_EIO, "cannot run gnuplot (make deps installs gnuplot-nox)");
+	char line[512], first[512] = "";
+	while (fgets(line, sizeof line, p))
+		if (!first[0])
+			snprintf(first, sizeof first, "%s", line);
+	int status = pclose(p);
+	if (status != 0) {
+		first[strcspn(first, "\n")] = 0;
+		return bb_fail(err, BB_EIO, "gnuplot failed on '%s': %s", script_path,
+			       first[0] ? first : "is it installed? (make deps)");
+	}
+	return 0;
+}
+
+/* Every picture twice: a PNG for reading, an SVG for papers. */
+static void terminals(FILE *gp, const char *dir, const char *name, const char *size_png,
+		      const char *size_svg, const char *body)
+{
+	fprintf(gp, "set terminal pngcairo size %s font 'Sans,10'\nset output '%s/%s.png'\n%s\n",
+		size_png, dir, name, body);
+	fprintf(gp, "set terminal svg size %s font 'Sans,10'\nset output '%s/%s.svg'\n%s\n",
+		size_svg, dir, name, body);
+}
+
+static FILE *open_script(const char *dir, const char *name, char *path, size_t n)
+{
+	snprintf(path, n, "%s/data/%s.gp", dir, name);
+	return fopen(path, "w");
+}
+
+// ---- bars ----
+
+static int bars(const struct report *r, const char *dir, struct bb_error *err)
+{
+	const struct experiment *e = r->e;
+	char data[1200], script[1200], name[128], body[4096];
+	snprintf(data, sizeof data, "%s/data/%s-means.dat", dir, e->name);
+	FILE *f = fopen(data, "w");
+	if (!f)
+		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	fprintf(f, "model");
+	for (int row = 0; row < e->n_rows; row++)
+		fprintf(f, "\t\"%s\"", e->rows[row].label);
+	fputc('\n', f);
+	for (int m = 0; m < e->n_models; m++) {
+		fprintf(f, "\"%s\"", e->models[m].name);
+		for (int row = 0; row < e->n_rows; row++)
+			fprintf(f, r->cells[row][m].have ? "\t%.6f" : "\tNaN", r->cells[row][m].mean_acc);
+		fputc('\n', f);
+	}
+	fclose(f);
+	snprintf(name, sizeof name, "%s-bars", e->name);
+	snprintf(body, sizeof body,
+		 "set title \"%s\\n{/*0.8 %s}\" noenhanced\n"
+		 "set style data histograms\nset style histogram clustered gap 1\n"
+		 "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+		 "set ylabel 'mean accuracy over the tasks'\nset xlabel 'model'\n"
+		 "set yrange [0:*]\nset grid ytics\nset key outside right top noenhanced\n"
+		 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
+		 e->title, e->set_note, e->n_rows + 1, data);
+	FILE *gp = open_script(dir, name, script, sizeof script);
+	if (!gp)
+		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	terminals(gp, dir, name, "900,500", "900,500", body);
+	fclose(gp);
+	return run_gnuplot(script, err);
+}
+
+// ---- accuracy against bits ----
+
+/* Tab-separated, no quotes: model, strategy, row, achieved bits, mean accuracy. */
+static int points_file(const struct report *r, const char *dir, struct bb_error *err)
+{
+	const struct experiment *e = r->e;
+	char data[1200];
+	snprintf(data, sizeof data, "%s/data/%s-points.tsv", dir, e->name);
+	FILE *f = fopen(data, "w");
+	if (!f)
+		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	for (int m = 0; m < e->n_models; m++)
+		for (int row = 0; row < e->n_rows; row++) {
+			const struct report_cell *c = &r->cells[row][m];
+			if (c->have && c->achieved_avg_bits >= 0)
+				fprintf(f, "%s\t%s\t%s\t%.6f\t%.6f\n", e->models[m].name,
+					e->rows[row].strategy, e->rows[row].label, c->achieved_avg_bits,
+					c->mean_acc);
+		}
+	fclose(f);
+	return 0;
+}
+
+struct series {
+	char strategy[512];
+	int n;
+	double bits[64], acc[64];
+};
+
+/* Gather the model's points from tables 1-3, one series per strategy, sorted by bits. */
+static int gather_points(const char *dir, const char *model, struct series *sv, int max)
+{
+	int n = 0;
+	for (int t = 1; t <= 3; t++) {
+		char path[1200], line[2048];
+		snprintf(path, sizeof path, "%s/data/table%d-points.tsv", dir, t);
+		FILE *f = fopen(path, "r");
+		while (f && fgets(line, sizeof line, f)) {
+			char *save, *fields[5];
+			int k = 0;
+			for (char *tok = strtok_r(line, "\t\n", &save); tok && k < 5;
+			     tok = strtok_r(NULL, "\t\n", &save))
+				fields[k++] = tok;
+			if (k != 5 || strcmp(fields[0], model) != 0)
+				continue;
+			int i = 0;
+			while (i < n && strcmp(sv[i].strategy, fields[1]) != 0)
+				i++;
+			if (i == n && n < max)
+				snprintf(sv[n++].strategy, sizeof sv[0].strategy, "%s", fields[1]);
+			if (i < n && sv[i].n < 64) {
+				int at = sv[i].n++;
+				double b = atof(fields[3]), a = atof(fields[4]);
+				while (at > 0 && sv[i].bits[at - 1] > b) { /* insertion sort by bits */
+					sv[i].bits[at] = sv[i].bits[at - 1];
+					sv[i].acc[at] = sv[i].acc[at - 1];
+					at--;
+				}
+				sv[i].bits[at] = b, sv[i].acc[at] = a;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	return n;
+}
+
+static const char *series_title(const char *strategy)
+{
+	static const char *const names[][2] = {{"bf16", "BF16"}, {"pure", "Pure"}, {"tail", "Tail"},
+					       {"head", "Head"}, {"sensitivity", "Ours (sensitivity)"}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(strategy, names[i][0]) == 0)
+			return names[i][1];
+	return strategy;
+}
+
+static int accuracy_vs_bits(const struct report *r, int m, const char *dir,
+			    struct bb_error *err)
+{
+	const char *model = r->e->models[m].name;
+	struct series *sv = calloc(EXP_MAX, sizeof *sv);
+	int n = sv ? gather_points(dir, model, sv, EXP_MAX) : 0;
+	char slug[96], name[160], data[1300], script[1200], body[8192];
+	slugify(model, slug, sizeof slug);
+	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
+	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	FILE *f = n ? fopen(data, "w") : NULL;
+	for (int i = 0; f && i < n; i++) { /* one gnuplot data block per strategy */
+		fprintf(f, "# %s\n", sv[i].strategy);
+		for (int k = 0; k < sv[i].n; k++)
+			fprintf(f, "%.6f %.6f\n", sv[i].bits[k], sv[i].acc[k]);
+		fprintf(f, "\n\n");
+	}
+	if (f)
+		fclose(f);
+	size_t at = (size_t)snprintf(body, sizeof body,
+				     "set title \"%s: mean accuracy against average bits (tables 1-3)\" noenhanced\n"
+				     "set xlabel 'achieved average bits per weight'\nset ylabel 'mean accuracy'\n"
+				     "set grid\nset key bottom right noenhanced\nset offsets 0.2, 0.2, 0.01, 0.01\nplot ",
+				     model);
+	for (int i = 0; i < n && at < sizeof body; i++)
+		at += (size_t)snprintf(body + at, sizeof body - at,
+				       "%s'%s' index %d with linespoints pt 7 ps 1.3 lw 2 title '%s'",
+				       i ? ", " : "", data, i, series_title(sv[i].strategy));
+	free(sv);
+	if (n == 0)
+		return 0; /* no points from tables 1-3 for this model (yet) */
+	FILE *gp = open_script(dir, name, script, sizeof script);
+	if (!gp)
+		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	terminals(gp, dir, name, "800,500", "800,500", body);
+	fclose(gp);
+	return run_gnuplot(script, err);
+}
+
+// ---- recipe maps ----
+
+static int map_data(const struct plan_item *it, const char *path, int n_blocks,
+		    struct bb_error *err)
+{
+	struct recipe rec;
+	int rc = recipe_read(&rec, it->recipe, err);
+	if (rc)
+		return rc;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		recipe_free(&rec);
+		return bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
+	}
+	for (int k = 0; k < 7; k++) { /* rows: layer kinds; columns: blocks; value: bits */
+		for (int b = 0; b < n_blocks; b++) {
+			const struct recipe_layer *l = k < 7 && b * 7 + k < rec.n_layers
+							       ? &rec.layers[b * 7 + k]
+							       : NULL;
+			fprintf(f, "%s%d", b ? " " : "", l ? l->weight.bits : 16);
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+	recipe_free(&rec);
+	return 0;
+}
+
+static int recipe_maps(const struct report *r, const struct plan *p, int m, const char *dir,
+		       struct bb_error *err)
+{
+	const struct experiment *e = r->e;
+	char slug[96], name[200], script[1200], body[16384] = "", ytics[256] = "";
+	slugify(e->models[m].name, slug, sizeof slug);
+	snprintf(name, sizeof name, "%s-recipes-%s", e->name, slug);
+	for (int k = 0; k < 7; k++)
+		snprintf(ytics + strlen(ytics), sizeof ytics - strlen(ytics), "%s'%s' %d", k ? ", " : "",
+			 kinds[k], k);
+	int panels = 0, n_blocks = 0;
+	for (int i = 0; i < p->n; i++)
+		panels += p->items[i].model == m && p->items[i].recipe[0];
+	if (!panels)
+		return 0;
+	size_t at = (size_t)snprintf(body, sizeof body,
+				     "set multiplot layout %d,1 title \"%s: %s, where each strategy spends its bits\" noenhanced\n"
+				     "set palette defined (2 '#7b3294', 3 '#c2a5cf', 4 '#4393c3', 6 '#92c5de', 8 '#f4a582', 12 '#d6604d', 16 '#bababa')\n"
+				     "set cbrange [2:16]\nset cblabel 'bits per weight'\nset ytics (%s)\n"
+				     "set xlabel 'decoder block'\nunset key\n",
+				     panels, e->name, e->models[m].name, ytics);
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (it->model != m || !it->recipe[0])
+			continue;
+		char data[1300];
+		snprintf(data, sizeof data, "%s/data/%s-%d.map", dir, name, it->row);
+		struct recipe probe;
+		if (recipe_read(&probe, it->recipe, err))
+			return err->code;
+		n_blocks = probe.n_layers / 7;
+		recipe_free(&probe);
+		int rc = map_data(it, data, n_blocks, err);
+		if (rc)
+			return rc;
+		at += (size_t)snprintf(body + at, sizeof body - at,
+				       "set title \"%s (%.3f bits)\" noenhanced\n"
+				       "plot '%s' matrix with image\n",
+				       e->rows[it->row].label, it->achieved_avg_bits, data);
+		if (at >= sizeof body)
+			return bb_fail(err, BB_EINVAL, "too many recipes to draw for %s", e->models[m].name);
+	}
+	snprintf(body + at, sizeof body - at, "unset multiplot\n");
+	FILE *gp = open_script(dir, name, script, sizeof script);
+	if (!gp)
+		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	char size[32];
+	snprintf(size, sizeof size, "%d,%d", 700 + 8 * n_blocks, 60 + 190 * panels);
+	terminals(gp, dir, name, size, size, body);
+	fclose(gp);
+	return run_gnuplot(script, err);
+}
+
+int plots_write(const struct report *r, const struct plan *p, const char *dir,
+		struct bb_error *err)
+{
+	char data_dir[1100];
+	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+	mkdir(dir, 0755);
+	mkdir(data_dir, 0755);
+	int rc = bars(r, dir, err);
+	if (!rc)
+		rc = points_file(r, dir, err);
+	for (int m = 0; !rc && m < r->e->n_models; m++) {
+		rc = accuracy_vs_bits(r, m, dir, err);
+		if (!rc)
+			rc = recipe_maps(r, p, m, dir, err);
+	}
+	return rc;
+}

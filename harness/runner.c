@@ -1,0 +1,408 @@
+/*
+ * runner.c: GNU Parallel over job specs, and the execution of one job.
+ *
+ * The porcelain (`bitbudget run`) writes specs and calls parallel; the plumbing
+ * (`bitbudget run-job`) quantizes into the scratch folder and calls `bitbudget eval` or
+ * `bitbudget scores` as child processes, then wraps the answer with what produced it.
+ */
+#include "harness/runner.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "core/fileio.h"
+#include "core/quantize.h"
+#include "core/version.h"
+
+extern char **environ;
+
+// ---- child processes ----
+
+static int self_path(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	return 0;
+}
+
+/* Run argv to completion; returns its exit status (or -1 if it could not start). */
+static int spawn_wait(char *const argv[])
+{
+	pid_t pid;
+	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		return -1;
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// ---- endpoints ----
+
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
+{
+	char *buf = ctx;
+	size_t have = strlen(buf), add = size * n;
+	if (have + add < 4096) {
+		memcpy(buf + have, data, add);
+		buf[have + add] = 0;
+	}
+	return add;
+}
+
+int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err)
+{
+	if (strcmp(endpoint, "local") == 0) {
+		snprintf(out, n, "bitbudget-engine %s", BITBUDGET_VERSION);
+		return 0;
+	}
+	char url[1024], body[4096] = "";
+	snprintf(url, sizeof url, "%s/v1/health", endpoint);
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	cJSON *json = rc == CURLE_OK ? cJSON_Parse(body) : NULL;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(json, "name");
+	const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "version");
+	int status = 0;
+	if (cJSON_IsString(name) && cJSON_IsString(version))
+		snprintf(out, n, "%s %s", name->valuestring, version->valuestring);
+	else
+		status = bb_fail(err, BB_EIO, "endpoint '%s' did not answer /v1/health: %s", endpoint,
+				 rc == CURLE_OK ? "not the protocol's JSON" : curl_easy_strerror(rc));
+	cJSON_Delete(json);
+	return status;
+}
+
+// ---- job specs ----
+
+static cJSON *spec_of(const struct plan_item *it, const struct experiment *e,
+		      const struct plan_settings *s, const struct run_opts *o)
+{
+	const struct exp_model *m = &e->models[it->model];
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "kind", it->kind == PLAN_SCORES ? "scores" : "eval");
+	cJSON_AddStringToObject(j, "key", it->key);
+	cJSON_AddStringToObject(j, "experiment", e->name);
+	cJSON_AddStringToObject(j, "model_name", m->name);
+	cJSON_AddStringToObject(j, "model", m->path);
+	cJSON_AddStringToObject(j, "result", it->result);
+	if (it->kind == PLAN_SCORES) {
+		cJSON *opts = cJSON_AddArrayToObject(j, "options");
+		for (int k = 0; k < e->n_options; k++)
+			cJSON_AddItemToArray(opts, cJSON_CreateString(e->options[k].name));
+		cJSON_AddStringToObject(j, "method", s->score_method);
+		cJSON_AddNumberToObject(j, "nsamples", s->nsamples);
+		cJSON_AddNumberToObject(j, "seqlen", s->seqlen);
+		cJSON_AddStringToObject(j, "calib", s->calib);
+		return j;
+	}
+	cJSON_AddStringToObject(j, "row", e->rows[it->row].label);
+	cJSON_AddStringToObject(j, "strategy", e->rows[it->row].strategy);
+	cJSON_AddStringToObject(j, "recipe", it->recipe);
+	cJSON_AddNumberToObject(j, "achieved_avg_bits", it->achieved_avg_bits);
+	cJSON_AddNumberToObject(j, "predicted_loss", it->predicted_loss);
+	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
+	for (int t = 0; t < e->n_tasks; t++)
+		cJSON_AddItemToArray(tasks, cJSON_CreateString(e->tasks[t]));
+	cJSON_AddNumberToObject(j, "limit", s->limit);
+	cJSON_AddBoolToObject(j, "add_bos_token", m->add_bos_token);
+	cJSON_AddStringToObject(j, "endpoint_version", s->endpoint_version);
+	cJSON_AddStringToObject(j, "scratch", o->scratch);
+	cJSON_AddBoolToObject(j, "keep_checkpoint", o->keep_checkpoints);
+	return j;
+}
+
+static int write_json(const char *path, cJSON *json, struct bb_error *err)
+{
+	char *text = cJSON_Print(json);
+	int rc = text ? write_file_atomic(path, text, strlen(text), err)
+		      : bb_fail(err, BB_ENOMEM, "out of memory");
+	free(text);
+	return rc;
+}
+
+/* Write the specs of the pending items of a kind and the list parallel reads. */
+static int write_specs(const struct plan *p, enum plan_kind kind, const struct experiment *e,
+		       const struct plan_settings *s, const struct run_opts *o, const char *list,
+		       int *count, struct bb_error *err)
+{
+	char dir[1100];
+	snprintf(dir, sizeof dir, "%s/%s/jobs", s->results_dir, e->name);
+	mkdir(dir, 0755);
+	FILE *f = fopen(list, "w");
+	if (!f)
+		return bb_fail(err, BB_EIO, "'%s': %s", list, strerror(errno));
+	int rc = 0;
+	*count = 0;
+	for (int i = 0; i < p->n && !rc; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (it->kind != kind || it->done || !it->key[0])
+			continue;
+		char path[1300];
+		snprintf(path, sizeof path, "%s/%s.json", dir, it->key);
+		cJSON *spec = spec_of(it, e, s, o);
+		rc = write_json(path, spec, err);
+		cJSON_Delete(spec);
+		fprintf(f, "%s\n", path);
+		(*count)++;
+	}
+	if (fclose(f) != 0 && !rc)
+		rc = bb_fail(err, BB_EIO, "'%s': write failed", list);
+	return rc;
+}
+
+static int count_endpoints(const char *list)
+{
+	int n = 1;
+	for (const char *c = list; *c; c++)
+		n += *c == ',';
+	return n;
+}
+
+int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
+	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err)
+{
+	char list[1100], joblog[1100], self[PATH_MAX], jobs[16], retries[16];
+	snprintf(list, sizeof list, "%s/%s/%s-jobs.txt", s->results_dir, e->name,
+		 kind == PLAN_SCORES ? "scores" : "eval");
+	snprintf(joblog, sizeof joblog, "%s/%s/joblog.txt", s->results_dir, e->name);
+	int count = 0, rc = write_specs(p, kind, e, s, o, list, &count, err);
+	if (rc || count == 0)
+		return rc;
+	if (self_path(self, sizeof self) < 0)
+		return bb_fail(err, BB_EIO, "cannot find this program's own path");
+	snprintf(jobs, sizeof jobs, "%d", o->jobs > 0 ? o->jobs : count_endpoints(o->endpoints));
+	snprintf(retries, sizeof retries, "%d", o->retries);
+	setenv("BB_ENDPOINTS", o->endpoints, 1);
+	char command[PATH_MAX + 64];
+	snprintf(command, sizeof command, "%s run-job {} --slot {%%}", self);
+	char *argv[24];
+	int a = 0;
+	argv[a++] = "/usr/bin/parallel";
+	argv[a++] = "--will-cite";
+	argv[a++] = "--eta";
+	argv[a++] = "--joblog", argv[a++] = joblog;
+	argv[a++] = "--retries", argv[a++] = retries;
+	argv[a++] = "-j", argv[a++] = jobs;
+	if (o->sshloginfile)
+		argv[a++] = "--sshloginfile", argv[a++] = (char *)o->sshloginfile;
+	argv[a++] = command;
+	argv[a++] = "::::", argv[a++] = list;
+	argv[a] = NULL;
+	fprintf(stderr, "run: %d %s job%s on %s (%s at a time; joblog %s)\n", count,
+		kind == PLAN_SCORES ? "scores" : "evaluation", count == 1 ? "" : "s", o->endpoints,
+		jobs, joblog);
+	int status = spawn_wait(argv);
+	if (status < 0)
+		return bb_fail(err, BB_EIO, "cannot start GNU parallel (/usr/bin/parallel; make deps installs it)");
+	if (status != 0)
+		return bb_fail(err, BB_EIO, "%d %s job%s failed; see %s and rerun to resume",
+			       status, kind == PLAN_SCORES ? "scores" : "evaluation",
+			       status == 1 ? "" : "s", joblog);
+	return 0;
+}
+
+// ---- one job ----
+
+static const char *pick_endpoint(int slot, char *buf, size_t n)
+{
+	const char *list = getenv("BB_ENDPOINTS");
+	if (!list || !*list)
+		list = "local";
+	int count = count_endpoints(list), want = (slot > 0 ? slot - 1 : 0) % count;
+	const char *at = list;
+	for (int i = 0; i < want; i++)
+		at = strchr(at, ',') + 1;
+	size_t len = strcspn(at, ",");
+	snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), at);
+	return buf;
+}
+
+static const char *get_str(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int quantize_into(const char *model, const char *recipe_path, const char *out,
+			 struct bb_error *err)
+{
+	struct checkpoint ck;
+	struct inventory inv = {0};
+	struct recipe r = {0};
+	int rc = checkpoint_open(&ck, model, err);
+	if (rc)
+		return rc;
+	rc = inventory_build(&inv, &ck, false, err);
+	if (!rc)
+		rc = recipe_read(&r, recipe_path, err);
+	struct quantize_opts qo = {0};
+	if (!rc)
+		rc = quantize_checkpoint(&ck, &inv, &r, out, &qo, err);
+	recipe_free(&r);
+	inventory_free(&inv);
+	checkpoint_close(&ck);
+	return rc;
+}
+
+static void remove_checkpoint(const char *dir)
+{
+	char *argv[] = {"/bin/rm", "-rf", (char *)dir, NULL};
+	spawn_wait(argv);
+}
+
+static char *join_tasks(const cJSON *tasks)
+{
+	size_t n = 1;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, tasks) n += strlen(t->valuestring) + 1;
+	char *s = calloc(n, 1);
+	cJSON_ArrayForEach(t, tasks)
+	{
+		if (*s)
+			strcat(s, ",");
+		strcat(s, t->valuestring);
+	}
+	return s;
+}
+
+/* `bitbudget eval` on the endpoint; the lm-eval results come back in tmp. */
+static int evaluate_on(const cJSON *spec, const char *model, const char *endpoint,
+		       const char *tmp, struct bb_error *err)
+{
+	char self[PATH_MAX], limit[32];
+	if (self_path(self, sizeof self) < 0)
+		return bb_fail(err, BB_EIO, "cannot find this program's own path");
+	char *tasks = join_tasks(cJSON_GetObjectItemCaseSensitive(spec, "tasks"));
+	snprintf(limit, sizeof limit, "%d",
+		 cJSON_GetObjectItemCaseSensitive(spec, "limit")->valueint);
+	char *argv[16];
+	int a = 0;
+	argv[a++] = self, argv[a++] = "eval";
+	argv[a++] = "--endpoint", argv[a++] = (char *)endpoint;
+	argv[a++] = "--model", argv[a++] = (char *)model;
+	argv[a++] = "--tasks", argv[a++] = tasks;
+	argv[a++] = "--limit", argv[a++] = limit;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "add_bos_token")))
+		argv[a++] = "--add-bos-token";
+	argv[a++] = "-o", argv[a++] = (char *)tmp;
+	argv[a] = NULL;
+	int status = spawn_wait(argv);
+	free(tasks);
+	return status == 0 ? 0
+			   : bb_fail(err, BB_EIO, "bitbudget eval on %s failed (exit %d)", endpoint,
+				     status);
+}
+
+/* The result file: the lm-eval results plus everything that produced them. */
+static int write_result(const cJSON *spec, const char *endpoint, const char *tmp,
+			struct bb_error *err)
+{
+	char *text;
+	int rc = read_file(tmp, &text, NULL, err);
+	if (rc)
+		return rc;
+	cJSON *results = cJSON_Parse(text);
+	free(text);
+	if (!results)
+		return bb_fail(err, BB_EFORMAT, "'%s': not valid JSON", tmp);
+	cJSON *out = cJSON_Duplicate(spec, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(out, "scratch");
+	cJSON_DeleteItemFromObjectCaseSensitive(out, "keep_checkpoint");
+	cJSON_AddStringToObject(out, "endpoint", endpoint);
+	cJSON_AddNumberToObject(out, "finished", (double)time(NULL));
+	cJSON_AddItemToObject(out, "lm_eval", results);
+	rc = write_json(get_str(spec, "result"), out, err);
+	cJSON_Delete(out);
+	return rc;
+}
+
+static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
+{
+	const char *recipe = get_str(spec, "recipe"), *model = get_str(spec, "model");
+	char checkpoint[1200] = "", tmp[1300];
+	int rc = 0;
+	if (*recipe) {
+		snprintf(checkpoint, sizeof checkpoint, "%s/%s", get_str(spec, "scratch"),
+			 get_str(spec, "key"));
+		mkdir(get_str(spec, "scratch"), 0755);
+		if (!file_exists(checkpoint))
+			rc = quantize_into(model, recipe, checkpoint, err);
+		model = checkpoint;
+	}
+	snprintf(tmp, sizeof tmp, "%s.eval-%d.json", get_str(spec, "result"), (int)getpid());
+	if (!rc)
+		rc = evaluate_on(spec, model, endpoint, tmp, err);
+	if (!rc)
+		rc = write_result(spec, endpoint, tmp, err);
+	unlink(tmp);
+	if (*checkpoint && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "keep_checkpoint")))
+		remove_checkpoint(checkpoint);
+	return rc;
+}
+
+static int run_scores_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
+{
+	if (strcmp(endpoint, "local") != 0)
+		return bb_fail(err, BB_EUNSUPPORTED,
+			       "scores on a remote endpoint: run `bitbudget scores` there, or use a local endpoint");
+	char self[PATH_MAX], nsamples[32], seqlen[32], options[256] = "";
+	if (self_path(self, sizeof self) < 0)
+		return bb_fail(err, BB_EIO, "cannot find this program's own path");
+	const cJSON *o;
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(spec, "options"))
+	{
+		if (*options)
+			strncat(options, ",", sizeof options - strlen(options) - 1);
+		strncat(options, o->valuestring, sizeof options - strlen(options) - 1);
+	}
+	snprintf(nsamples, sizeof nsamples, "%d",
+		 cJSON_GetObjectItemCaseSensitive(spec, "nsamples")->valueint);
+	snprintf(seqlen, sizeof seqlen, "%d",
+		 cJSON_GetObjectItemCaseSensitive(spec, "seqlen")->valueint);
+	char *argv[] = {self, "scores", "--model", (char *)get_str(spec, "model"), "--options",
+			options, "--method", (char *)get_str(spec, "method"), "--nsamples", nsamples,
+			"--seqlen", seqlen, "--calib", (char *)get_str(spec, "calib"), "-o",
+			(char *)get_str(spec, "result"), NULL};
+	int status = spawn_wait(argv);
+	return status == 0 ? 0 : bb_fail(err, BB_EIO, "bitbudget scores failed (exit %d)", status);
+}
+
+int run_job(const char *spec_path, int slot, struct bb_error *err)
+{
+	char *text, endpoint[1024];
+	int rc = read_file(spec_path, &text, NULL, err);
+	if (rc)
+		return rc;
+	cJSON *spec = cJSON_Parse(text);
+	free(text);
+	const char *kind = get_str(spec, "kind"), *result = get_str(spec, "result");
+	if (!spec || !*result || (strcmp(kind, "eval") != 0 && strcmp(kind, "scores") != 0))
+		rc = bb_fail(err, BB_EFORMAT, "'%s': not a job spec", spec_path);
+	else if (file_exists(result))
+		rc = 0; /* finished before: nothing to redo */
+	else if (strcmp(kind, "scores") == 0)
+		rc = run_scores_job(spec, pick_endpoint(slot, endpoint, sizeof endpoint), err);
+	else
+		rc = run_eval_job(spec, pick_endpoint(slot, endpoint, sizeof endpoint), err);
+	cJSON_Delete(spec);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * runner.h: run a plan's pending jobs through GNU Parallel, one job per line, each bound
+ * to one endpoint, with a joblog and retries; and run one job (`bitbudget run-job`).
+ *
+ * A job is a small JSON spec under results/<experiment>/jobs/<key>.json. `parallel` runs
+ * `bitbudget run-job SPEC --slot {%}`; the slot picks the endpoint from BB_ENDPOINTS, so N
+ * endpoints (on N GPU machines) work at once. A job whose result exists does nothing, and
+ * every result is written atomically, so an interrupted run resumes where it stopped.
+ */
+#ifndef BB_RUNNER_H
+#define BB_RUNNER_H
+
+#include <stdbool.h>
+
+#include "harness/plan.h"
+
+struct run_opts {
+	const char *endpoints;    /* comma-separated URLs, or "local" */
+	int jobs;                 /* parallel jobs (default: one per endpoint) */
+	int retries;
+	bool keep_checkpoints;
+	const char *scratch;      /* where quantized checkpoints go */
+	const char *sshloginfile; /* passed to parallel to spread jobs over machines */
+};
+
+/* Run the pending items of one kind; returns 0 when every one of them has its result. */
+int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
+	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err);
+
+/* The software version an endpoint reports (part of cache keys). */
+int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err);
+
+/* Execute one job spec (the body of `bitbudget run-job`). */
+int run_job(const char *spec_path, int slot, struct bb_error *err);
+
+#endif

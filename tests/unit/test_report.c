@@ -1,0 +1,217 @@
+/*
+ * test_report.c: the planner's cache keys and the report's arithmetic and rendering.
+ *
+ * A small experiment (tests/fixtures/experiments/mini.json: two paper models planned from
+ * their configs, BF16 + head + tail) is planned into a temporary results folder, fake
+ * lm-eval results with hand-picked accuracies are written where the plan expects them, and
+ * the report is checked cell by cell against hand arithmetic, then rendered and compared
+ * with golden files (tests/golden/mini.{md,csv,tex}; UPDATE_GOLDEN=1 rewrites them).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/fileio.h"
+#include "harness/plan.h"
+#include "harness/report.h"
+
+static char results_dir[64];
+
+static struct plan_settings settings(int limit, const char *endpoint)
+{
+	struct plan_settings s = {results_dir, limit, endpoint, "deltaloss", 16, 256,
+				  "experiments/calibration/default.txt"};
+	return s;
+}
+
+static int load(struct experiment *e)
+{
+	struct bb_error err;
+	int rc = experiment_load(e, "tests/fixtures/experiments/mini.json", MODEL_SET_PAPER, NULL,
+				 NULL, &err);
+	if (rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	return rc;
+}
+
+/* accuracies per (model, row) for lambada, piqa, mmlu; NULL row: no result file */
+static const double accs[2][3][3] = {
+	{{0.70, 0.80, 0.60}, {0.60, 0.70, 0.50}, {0.65, 0.75, 0.55}},
+	{{0.50, 0.60, 0.40}, {0.45, 0.55, 0.35}, {-1, -1, -1}},
+};
+
+static void write_fake_results(const struct plan *p)
+{
+	static const char *tasks[3] = {"lambada_openai", "piqa", "mmlu"};
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		const double *a = accs[it->model][it->row];
+		if (a[0] < 0)
+			continue;
+		cJSON *root = cJSON_CreateObject(), *lm = cJSON_AddObjectToObject(root, "lm_eval");
+		cJSON *res = cJSON_AddObjectToObject(lm, "results");
+		cJSON_AddStringToObject(lm, "lm_eval_version", "fake-0");
+		cJSON_AddStringToObject(root, "endpoint", "http://test");
+		for (int t = 0; t < 3; t++)
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(res, tasks[t]), "acc,none", a[t]);
+		char *text = cJSON_Print(root);
+		struct bb_error err;
+		CHECK(write_file_atomic(it->result, text, strlen(text), &err) == 0);
+		free(text);
+		cJSON_Delete(root);
+	}
+}
+
+TEST(plan_should_give_stable_keys_that_follow_every_setting)
+{
+	struct experiment e;
+	static struct plan a, b, c, d;
+	struct bb_error err;
+	if (load(&e)) {
+		CHECK(0);
+		return;
+	}
+	struct plan_settings s = settings(0, "engine 1"), s_limit = settings(5, "engine 1"),
+			     s_endpoint = settings(0, "engine 2");
+	CHECK(plan_build(&a, &e, &s, &err) == 0);
+	CHECK(plan_build(&b, &e, &s, &err) == 0);
+	CHECK(plan_build(&c, &e, &s_limit, &err) == 0);
+	CHECK(plan_build(&d, &e, &s_endpoint, &err) == 0);
+	CHECK(a.n == 6); /* 2 models x 3 rows, no scores (no sensitivity row) */
+	for (int i = 0; i < a.n; i++) {
+		CHECK_STR(a.items[i].key, b.items[i].key);
+		CHECK(strcmp(a.items[i].key, c.items[i].key) != 0);
+		CHECK(strcmp(a.items[i].key, d.items[i].key) != 0);
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(a.items[i].key, a.items[j].key) != 0);
+	}
+	/* Head at 5 bits on the Llama config: exactly 5.0; BF16 is 16 and has no recipe. */
+	CHECK_NEAR(a.items[1].achieved_avg_bits, 5.0, 0);
+	CHECK_NEAR(a.items[0].achieved_avg_bits, 16.0, 0);
+	CHECK(a.items[0].recipe[0] == 0 && a.items[1].recipe[0] != 0);
+	experiment_free(&e);
+}
+
+TEST(plan_should_mark_cached_results_done)
+{
+	struct experiment e;
+	static struct plan p;
+	struct bb_error err;
+	if (load(&e)) {
+		CHECK(0);
+		return;
+	}
+	struct plan_settings s = settings(0, "engine 1");
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	CHECK(plan_pending(&p, PLAN_EVAL) == 6);
+	write_fake_results(&p);
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	CHECK(plan_pending(&p, PLAN_EVAL) == 1); /* Qwen3-8B tail has no result */
+	experiment_free(&e);
+}
+
+static char *render(void (*fn)(const struct report *, FILE *), const struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fn(r, f);
+	fclose(f);
+	return buf;
+}
+
+static void check_golden(const char *path, const char *text)
+{
+	struct bb_error err;
+	if (getenv("UPDATE_GOLDEN")) {
+		CHECK(write_file_atomic(path, text, strlen(text), &err) == 0);
+		return;
+	}
+	char *golden = NULL;
+	CHECK(read_file(path, &golden, NULL, &err) == 0);
+	if (golden && strcmp(golden, text) != 0) {
+		fprintf(stderr, "  %s differs; got:\n%s\n", path, text);
+		CHECK(0);
+	}
+	free(golden);
+}
+
+TEST(report_should_compute_means_and_ratios_and_match_golden_files)
+{
+	struct experiment e;
+	static struct plan p;
+	static struct report r;
+	struct bb_error err;
+	if (load(&e)) {
+		CHECK(0);
+		return;
+	}
+	struct plan_settings s = settings(0, "engine 1");
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	write_fake_results(&p);
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	CHECK(report_collect(&r, &e, &p, 0, &err) == 0);
+	snprintf(r.date, sizeof r.date, "2026-01-01 00:00 UTC");
+	CHECK(r.bf16_row == 0);
+	CHECK_NEAR(r.cells[0][0].mean_acc, 0.70, 1e-12);     /* (0.7 + 0.8 + 0.6) / 3 */
+	CHECK_NEAR(r.cells[1][0].mean_acc, 0.60, 1e-12);
+	CHECK_NEAR(report_ratio(&r, 1, 0), 0.6 / 0.7, 1e-12); /* 85.7% */
+	CHECK_NEAR(report_ratio(&r, 2, 0), 0.65 / 0.7, 1e-12);
+	CHECK_NEAR(report_ratio(&r, 1, 1), 0.9, 1e-12);
+	CHECK(!r.cells[2][1].have && report_ratio(&r, 2, 1) < 0);
+	char *md = render(report_markdown, &r), *csv = render(report_csv, &r),
+	     *tex = render(report_latex, &r);
+	CHECK(strstr(md, "| Head layers 8-bit | 0.6000 (85.7%) | 0.4500 (90.0%) |") != NULL);
+	CHECK(strstr(md, "0.6657 / 0.6000 (-0.0657)") != NULL);
+	CHECK(strstr(tex, "Tail \\& more\\_8") != NULL);
+	check_golden("tests/golden/mini.md", md);
+	check_golden("tests/golden/mini.csv", csv);
+	check_golden("tests/golden/mini.tex", tex);
+	free(md), free(csv), free(tex);
+	experiment_free(&e);
+}
+
+TEST(experiment_should_reject_bad_files_with_a_message)
+{
+	static const struct {
+		const char *json, *message;
+	} cases[] = {
+		{"{\"name\": \"x\"", "not a JSON object"},
+		{"{\"name\": \"x\", \"title\": \"t\", \"options\": [\"MXFP5\"]}", "unknown format"},
+		{"{\"name\": \"x\", \"title\": \"t\", \"options\": [\"MXFP4\"], \"rows\": [{\"label\": \"a\", \"strategy\": \"head\"}]}",
+		 "'avg_bits' must be a number"},
+		{"{\"name\": \"x\", \"title\": \"t\", \"options\": [\"MXFP4\"], \"rows\": [{\"label\": \"a\", \"strategy\": \"bf16\"}, {\"label\": \"a\", \"strategy\": \"bf16\"}]}",
+		 "label 'a' is used twice"},
+		{"{\"name\": \"x\", \"title\": \"t\", \"options\": [\"MXFP4\"], \"rows\": [{\"label\": \"a\", \"strategy\": \"bf16\"}], \"tasks\": [\"piqa\"], \"models\": [{\"name\": \"m\", \"hf_id\": \"h\", \"dir\": \"../etc\"}]}",
+		 "'dir' must be a plain folder name"},
+	};
+	char path[128];
+	snprintf(path, sizeof path, "%s/bad.json", results_dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct bb_error err = {0};
+		struct experiment e;
+		write_file_atomic(path, cases[i].json, strlen(cases[i].json), &err);
+		CHECK(experiment_load(&e, path, MODEL_SET_PAPER, NULL, NULL, &err) != 0);
+		if (!strstr(err.msg, cases[i].message)) {
+			fprintf(stderr, "  case %zu: '%s' lacks '%s'\n", i, err.msg, cases[i].message);
+			CHECK(0);
+		}
+	}
+}
+
+int main(void)
+{
+	snprintf(results_dir, sizeof results_dir, "/tmp/bb-test-report-XXXXXX");
+	if (!mkdtemp(results_dir))
+		return 1;
+	RUN(plan_should_give_stable_keys_that_follow_every_setting);
+	RUN(plan_should_mark_cached_results_done);
+	RUN(report_should_compute_means_and_ratios_and_match_golden_files);
+	RUN(experiment_should_reject_bad_files_with_a_message);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", results_dir);
+	if (system(cmd) != 0)
+		return 1;
+	END_TESTS();
+}
