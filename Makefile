@@ -41,7 +41,7 @@ HELPER_BIN  := build/tests/bb-test-tool
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps test bench check-layers clean
+.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo
 all: bin/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
 deps:
@@ -91,6 +91,13 @@ test: all check-layers
 
 bench: all
 	@SHARED=$(SHARED) sh bench/run.sh
+
+# The published tables. MODEL_ROOT and ENDPOINTS (environment) select the paper's models
+# and lm-eval endpoints; without them the demo set runs on the embedded engine.
+table1 table2 table3 table4: all
+	SHARED=$(SHARED) bin/bitbudget run experiments/$@.json $(RUN_FLAGS)
+
+demo: table1 table2 table3
 
 clean:
 	rm -rf build bin

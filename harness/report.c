@@ -9,24 +9,9 @@
 #include <time.h>
 
 #include "core/fileio.h"
+#include "engine/evaluate.h"
 
 // ---- collecting ----
-
-/* The name a task has in lm-eval's results: itself, or a custom descriptor's "name". */
-static void task_result_name(const char *task, char *out, size_t n)
-{
-	char *text;
-	struct bb_error ignored;
-	snprintf(out, n, "%s", task);
-	if (!strstr(task, ".json") || read_file(task, &text, NULL, &ignored))
-		return;
-	cJSON *d = cJSON_Parse(text);
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
-	if (cJSON_IsString(name))
-		snprintf(out, n, "%s", name->valuestring);
-	cJSON_Delete(d);
-	free(text);
-}
 
 static double metric(const cJSON *results, const char *task, const char *key)
 {
@@ -77,7 +62,7 @@ int report_collect(struct report *r, const struct experiment *e, const struct pl
 		if (strcmp(e->rows[i].strategy, "bf16") == 0 && r->bf16_row < 0)
 			r->bf16_row = i;
 	for (int t = 0; t < e->n_tasks; t++)
-		task_result_name(e->tasks[t], r->task_names[t], sizeof r->task_names[t]);
+		evaluate_task_result_name(e->tasks[t], r->task_names[t], sizeof r->task_names[t]);
 	time_t now = time(NULL);
 	strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
 	for (int i = 0; i < p->n; i++) {

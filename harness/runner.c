@@ -50,6 +50,44 @@ static int spawn_wait(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Lines in a file (the joblog), or 0 when it does not exist yet. */
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+	while (f && (c = getc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Wait for GNU Parallel, printing "done/total" and the time left from its joblog. */
+static int wait_with_progress(pid_t pid, const char *joblog, int total)
+{
+	int before = count_lines(joblog), last = -1, status;
+	time_t start = time(NULL);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		/* The joblog gains a header line on first use, then one line per finished try. */
+		int done = count_lines(joblog) - before - (before == 0);
+		done = done < 0 ? 0 : done > total ? total : done;
+		if (done != last) {
+			long elapsed = (long)(time(NULL) - start);
+			if (done > 0)
+				fprintf(stderr, "run: %d/%d jobs done, %lds elapsed, about %lds left\n", done,
+					total, elapsed, elapsed * (total - done) / done);
+			last = done;
+		}
+		sleep(1);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 // ---- endpoints ----
 
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
@@ -198,7 +236,6 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	int a = 0;
 	argv[a++] = "/usr/bin/parallel";
 	argv[a++] = "--will-cite";
-	argv[a++] = "--eta";
 	argv[a++] = "--joblog", argv[a++] = joblog;
 	argv[a++] = "--retries", argv[a++] = retries;
 	argv[a++] = "-j", argv[a++] = jobs;
@@ -210,9 +247,12 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	fprintf(stderr, "run: %d %s job%s on %s (%s at a time; joblog %s)\n", count,
 		kind == PLAN_SCORES ? "scores" : "evaluation", count == 1 ? "" : "s", o->endpoints,
 		jobs, joblog);
-	int status = spawn_wait(argv);
+	pid_t pid;
+	int status = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0
+			     ? wait_with_progress(pid, joblog, count)
+			     : -1;
 	if (status < 0)
-		return bb_fail(err, BB_EIO, "cannot start GNU parallel (/usr/bin/parallel; make deps installs it)");
+		return bb_fail(err, BB_EIO, "cannot run GNU parallel (/usr/bin/parallel; make deps installs it)");
 	if (status != 0)
 		return bb_fail(err, BB_EIO, "%d %s job%s failed; see %s and rerun to resume",
 			       status, kind == PLAN_SCORES ? "scores" : "evaluation",

@@ -1,0 +1,123 @@
+/*
+ * server_internal.h: what the endpoint's files share; not part of the engine's API.
+ *
+ *   server.c       HTTP (libmicrohttpd), routing, request bodies, health
+ *   jobs.c         the bounded job queue, its worker threads and the /v1/jobs resources
+ *   job_spec.c     a job request validated into a struct job_spec, and running one
+ *   completions.c  OpenAI-style /v1/completions and the tokenizer endpoints
+ * Resource functions answer an HTTP status and a JSON body, so that server.c only routes.
+ * Nothing here prints or exits; a JSON error body is always {"error": "one line"}.
+ */
+#ifndef BB_SERVER_INTERNAL_H
+#define BB_SERVER_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "core/error.h"
+#include "core/recipe.h"
+#include "engine/model.h"
+
+/* The server's configuration once resolved (owned strings; models_root is a real path). */
+struct server_settings {
+	char *models_root;
+	char *data_dir;     /* NULL: evaluate jobs are refused */
+	char *tasks_root;   /* custom task descriptors may also lie here; may be NULL */
+	char *calib_path;   /* NULL: scores jobs need calib_text (or method proxy) */
+	int workers, max_queue, max_finished;
+	size_t max_body;
+};
+
+/* {"error": "<formatted>"}; never NULL unless out of memory. */
+cJSON *http_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// ---- job requests (job_spec.c) ----
+
+enum job_kind { JOB_EVALUATE, JOB_SCORES };
+
+struct job_spec {
+	enum job_kind kind;
+	char *model;             /* as the request named it */
+	char *model_dir;         /* its real path, under the models root */
+	/* evaluate */
+	bool has_recipe;
+	struct recipe recipe;
+	int n_tasks;
+	char **tasks;
+	int limit, add_bos_token, batch_size;
+	uint64_t seed;
+	bool log_samples;
+	/* scores */
+	enum score_method method;
+	int n_options;
+	struct format options[RECIPE_MAX_OPTIONS];
+	int nsamples, seqlen, batch;
+	char *calib_text;        /* NULL: the server's calibration file */
+};
+
+/* The job kind's name, "evaluate" or "scores". */
+const char *job_kind_name(enum job_kind k);
+
+/* Resolve name (relative to root, or absolute) to the real path of a checkpoint folder
+ * (with config.json) inside root. ".." components and absolute paths outside root are
+ * refused before touching the file system; a path whose real path leaves root (through a
+ * symlink) is reported exactly as a missing one. Returns 0 (*out malloc'd), 400 or 404
+ * with the reason in err. */
+int models_root_resolve(const char *root, const char *name, char **out, struct bb_error *err);
+
+/* Validate a POST /v1/jobs body into s. Returns 0, or 400 / 404 with one line in err
+ * (s is then already released). */
+int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_settings *set,
+		   struct bb_error *err);
+void job_spec_free(struct job_spec *s);
+
+typedef void (*job_progress_fn)(void *ctx, long done, long total);
+
+/* Run the job on the calling thread. On success *result is the result JSON text
+ * (caller frees). cancel is polled by evaluate jobs between batches; scores jobs run to
+ * the end and the caller drops the result. */
+int job_spec_run(const struct job_spec *s, const struct server_settings *set,
+		 volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
+		 char **result, struct bb_error *err);
+
+// ---- the queue (jobs.c); every function is thread-safe ----
+
+struct jobs;
+int jobs_start(struct jobs **out, const struct server_settings *set, struct bb_error *err);
+/* Cancel everything, join the workers, free every job. */
+void jobs_stop(struct jobs *q);
+
+/* Each returns an HTTP status and sets *reply to the JSON body (caller deletes). */
+int jobs_submit(struct jobs *q, const cJSON *req, cJSON **reply);
+int jobs_get(struct jobs *q, const char *id, cJSON **reply);
+int jobs_list(struct jobs *q, cJSON **reply);
+int jobs_delete(struct jobs *q, const char *id, cJSON **reply);
+/* 200: *text is the result JSON (caller frees), *reply NULL; otherwise *reply. */
+int jobs_result(struct jobs *q, const char *id, char **text, cJSON **reply);
+/* {"queued": N, "running": N, "finished": N} */
+cJSON *jobs_counts(struct jobs *q);
+
+// ---- completions (completions.c) ----
+
+struct completer {
+	char *name;              /* what "model" answers carry */
+	struct model *m;
+	struct tokenizer *tok;
+};
+
+/* Load dir for /v1/completions. */
+int completer_open(struct completer *c, const char *dir, struct bb_error *err);
+void completer_close(struct completer *c);
+
+/* POST /v1/completions: HTTP status and *reply. Safe from many threads at once. */
+int completions_answer(const struct completer *c, const cJSON *req, cJSON **reply);
+/* GET /tokenizer_info, POST /tokenize, POST /detokenize (vLLM-style, for lm-eval's
+ * remote tokenizer); which is the path without its slash. */
+int tokenizer_answer(const struct completer *c, const char *which, const cJSON *req,
+		     cJSON **reply);
+
+#endif

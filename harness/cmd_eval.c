@@ -1,0 +1,360 @@
+/*
+ * cmd_eval.c: `bitbudget eval --endpoint URL|local --model M --tasks T1,T2 -o results.json`:
+ * evaluate a checkpoint (optionally under a recipe) on lm-eval tasks through an
+ * evaluation endpoint (docs/endpoint.md), and print each task's acc and their mean.
+ *
+ * With --endpoint local the embedded server runs in this process on a free loopback port
+ * for the duration of the command, its models root the model's parent folder. The result
+ * is checked against lm-eval's results schema before it is written, atomically: a broken
+ * or partial answer never leaves a file. Progress goes to stderr (a bar on a terminal,
+ * plain lines otherwise); the scores go to stdout.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <curl/curl.h>
+
+#include "core/fileio.h"
+#include "core/recipe.h"
+#include "engine/server.h"
+#include "engine/evaluate.h"
+#include "harness/cli.h"
+#include "harness/client.h"
+#include "harness/commands.h"
+
+#define MAX_TASKS 64
+#define DEFAULT_DATA_DIR "../shared/data/lm-eval"
+
+struct eval_opts {
+	const char *endpoint, *model, *recipe, *tasks, *out, *data_dir;
+	long limit, batch_size, seed, timeout, tries;
+	double retry_for;
+	int add_bos;        /* -1: the tokenizer's default */
+	bool log_samples, quiet;
+	int n_tasks;
+	char *task[MAX_TASKS];
+};
+
+static const char usage[] =
+	"usage: bitbudget eval --endpoint URL|local --model M --tasks T1,T2,... -o OUT.json\n"
+	"                      [--recipe R] [--limit N] [--add-bos-token|--no-add-bos-token]\n"
+	"                      [--batch-size N] [--seed N] [--log-samples] [--data-dir DIR]\n"
+	"                      [--timeout S] [--retry-for S] [--tries N] [--quiet]\n"
+	"  --endpoint URL   an evaluation endpoint (bitbudget serve, endpoint/lm_eval_endpoint.py),\n"
+	"                   e.g. http://127.0.0.1:8000; 'local' runs one in this process\n"
+	"  --model M        checkpoint folder: relative to the endpoint's models root, or a\n"
+	"                   local path with --endpoint local\n"
+	"  --tasks LIST     lm-eval tasks: lambada_openai, hellaswag, piqa, winogrande, mmlu\n"
+	"  -o, --output F   the results file to write (lm-eval's results JSON)\n"
+	"  --recipe R       a recipe file (docs/formats.md), applied at load time\n"
+	"  --limit N        only the first N documents of each (sub)task (default: all)\n"
+	"  --add-bos-token  always prepend BOS; --no-add-bos-token: never (default: tokenizer's)\n"
+	"  --batch-size N   requests per engine batch (default: the endpoint's choice)\n"
+	"  --seed N         random seed sent with the job (default 0)\n"
+	"  --log-samples    ask for per-document records (kept in the results file)\n"
+	"  --data-dir DIR   task data for --endpoint local (default " DEFAULT_DATA_DIR ")\n"
+	"  --timeout S      seconds per HTTP request (default 60)\n"
+	"  --retry-for S    keep retrying failed connections and 5xx for S seconds (default 120)\n"
+	"  --tries N        at most N attempts per request (default: no limit but --retry-for)\n"
+	"  -q, --quiet      no progress on stderr\n";
+
+// ---- options ----
+
+static int parse_value(int c, struct eval_opts *o)
+{
+	switch (c) {
+	case 'l': return cli_parse_long("--limit", optarg, 0, INT_MAX, &o->limit);
+	case 'b': return cli_parse_long("--batch-size", optarg, 1, 1 << 20, &o->batch_size);
+	case 'S': return cli_parse_long("--seed", optarg, 0, LONG_MAX, &o->seed);
+	case 'T': return cli_parse_long("--timeout", optarg, 1, 86400, &o->timeout);
+	case 'N': return cli_parse_long("--tries", optarg, 1, 1000000, &o->tries);
+	default: return cli_parse_double("--retry-for", optarg, 0, 1e7, &o->retry_for);
+	}
+}
+
+static int split_tasks(struct eval_opts *o)
+{
+	char *copy = strdup(o->tasks), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->n_tasks == MAX_TASKS)
+			return free(copy), cli_usage_error("eval: --tasks: more than %d tasks", MAX_TASKS);
+		for (int i = 0; i < o->n_tasks; i++)
+			if (!strcmp(o->task[i], t))
+				return free(copy), cli_usage_error("eval: --tasks: '%s' is given twice", t);
+		o->task[o->n_tasks++] = strdup(t);
+	}
+	free(copy);
+	return o->n_tasks ? -1 : cli_usage_error("eval: --tasks: no task given");
+}
+
+static int parse_args(struct eval_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"endpoint", required_argument, NULL, 'e'}, {"model", required_argument, NULL, 'm'},
+		{"recipe", required_argument, NULL, 'r'},   {"tasks", required_argument, NULL, 't'},
+		{"output", required_argument, NULL, 'o'},   {"data-dir", required_argument, NULL, 'd'},
+		{"limit", required_argument, NULL, 'l'},    {"batch-size", required_argument, NULL, 'b'},
+		{"seed", required_argument, NULL, 'S'},     {"timeout", required_argument, NULL, 'T'},
+		{"tries", required_argument, NULL, 'N'},    {"retry-for", required_argument, NULL, 'R'},
+		{"add-bos-token", no_argument, NULL, 'B'},  {"no-add-bos-token", no_argument, NULL, 'n'},
+		{"log-samples", no_argument, NULL, 'L'},    {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+	const char **dst[128] = {['e'] = &o->endpoint, ['m'] = &o->model, ['r'] = &o->recipe,
+				 ['t'] = &o->tasks, ['o'] = &o->out, ['d'] = &o->data_dir};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:q", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage, stdout), 0;
+		else if (c > 0 && c < 128 && dst[c])
+			*dst[c] = optarg;
+		else if (c == 'B' || c == 'n')
+			o->add_bos = c == 'B';
+		else if (c == 'L' || c == 'q')
+			*(c == 'L' ? &o->log_samples : &o->quiet) = true;
+		else if (c > 0 && c < 128 && strchr("lbSTNR", c)) {
+			if (!parse_value(c, o))
+				return 2;
+		} else
+			return cli_usage_error("eval: bad option '%s' (see --help)", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage_error("eval: unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o->endpoint || !o->model || !o->tasks || !o->out)
+		return cli_usage_error("eval: --endpoint, --model, --tasks and -o are required "
+				       "(see --help)");
+	return split_tasks(o);
+}
+
+// ---- the job ----
+
+static int job_json(cJSON **out, const struct eval_opts *o, const char *model,
+		    struct bb_error *err)
+{
+	cJSON *job = cJSON_CreateObject(), *tasks = cJSON_AddArrayToObject(job, "tasks");
+	cJSON_AddStringToObject(job, "kind", "evaluate");
+	cJSON_AddStringToObject(job, "model", model);
+	for (int i = 0; i < o->n_tasks; i++)
+		cJSON_AddItemToArray(tasks, cJSON_CreateString(o->task[i]));
+	cJSON_AddNumberToObject(job, "num_fewshot", 0);
+	cJSON_AddNumberToObject(job, "seed", (double)o->seed);
+	if (o->limit)
+		cJSON_AddNumberToObject(job, "limit", (double)o->limit);
+	if (o->batch_size)
+		cJSON_AddNumberToObject(job, "batch_size", (double)o->batch_size);
+	if (o->add_bos >= 0)
+		cJSON_AddBoolToObject(job, "add_bos_token", o->add_bos);
+	if (o->log_samples)
+		cJSON_AddTrueToObject(job, "log_samples");
+	if (o->recipe) {
+		struct recipe r;
+		int rc = recipe_read(&r, o->recipe, err);
+		if (rc) {
+			cJSON_Delete(job);
+			return rc;
+		}
+		cJSON_AddItemToObject(job, "recipe", recipe_to_json(&r));
+		recipe_free(&r);
+	}
+	*out = job;
+	return 0;
+}
+
+// ---- progress ----
+
+struct progress {
+	bool tty, quiet, shown;
+	double t0, last_print;
+	long first_done;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void format_eta(char *dst, size_t n, double s)
+{
+	if (!(s >= 0) || s > 1e7)
+		snprintf(dst, n, "?");
+	else if (s >= 3600)
+		snprintf(dst, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+	else
+		snprintf(dst, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+}
+
+static void on_progress(void *ctx, const char *status, long done, long total)
+{
+	struct progress *p = ctx;
+	double t = now_s(), rate;
+	char eta[32];
+	bool last = !strcmp(status, "done");
+	if (p->quiet || total <= 0 || (strcmp(status, "running") && !(last && p->shown)))
+		return; /* a last line only after a bar or lines already shown */
+	if (p->t0 == 0)
+		p->t0 = t, p->first_done = done;
+	rate = t > p->t0 ? (double)(done - p->first_done) / (t - p->t0) : 0;
+	format_eta(eta, sizeof eta, rate > 0 ? (double)(total - done) / rate : -1);
+	if (p->tty) {
+		int w = 30, fill = (int)((double)w * (double)done / (double)total);
+		fprintf(stderr, "\reval: [%.*s%*s] %ld/%ld  %.1f/s  %s left ", fill,
+			"##############################", w - fill, "", done, total, rate, eta);
+	} else if (t - p->last_print >= 10 || !p->shown || last) {
+		fprintf(stderr, "eval: %ld/%ld requests (%.0f%%), %.1f/s, about %s left\n", done,
+			total, 100.0 * (double)done / (double)total, rate, eta);
+		p->last_print = t;
+	}
+	p->shown = true;
+}
+
+// ---- the result ----
+
+static const char *const schema_keys[] = {"results", "configs", "versions", "n-shot",
+					  "higher_is_better", "n-samples", "config"};
+
+/* A number metric of a task in the results, or NULL. */
+static const cJSON *task_metric(const cJSON *r, const char *task, const char *key)
+{
+	char name[256];
+	evaluate_task_result_name(task, name, sizeof name);
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(r, "results");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(results, name), key);
+	return cJSON_IsNumber(v) ? v : NULL;
+}
+
+/* lm-eval's results schema, and for every task asked an acc in [0, 1], or a perplexity
+ * for a perplexity-only task. */
+static int check_results(const cJSON *r, const struct eval_opts *o, struct bb_error *err)
+{
+	for (size_t k = 0; k < sizeof schema_keys / sizeof *schema_keys; k++)
+		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, schema_keys[k])))
+			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no '%s' object "
+				       "(not lm-eval's results schema)", schema_keys[k]);
+	for (int i = 0; i < o->n_tasks; i++) {
+		const cJSON *acc = task_metric(r, o->task[i], "acc,none");
+		bool ppl = task_metric(r, o->task[i], "word_perplexity,none") ||
+			   task_metric(r, o->task[i], "perplexity,none");
+		if (!acc && !ppl)
+			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no acc for task '%s'",
+				       o->task[i]);
+		if (acc && !(acc->valuedouble >= 0 && acc->valuedouble <= 1))
+			return bb_fail(err, BB_EFORMAT, "endpoint: acc of task '%s' is not in [0, 1]",
+				       o->task[i]);
+	}
+	return 0;
+}
+
+static int write_results(const cJSON *r, const char *path, struct bb_error *err)
+{
+	char *text = cJSON_Print(r);
+	if (!text)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	size_t n = strlen(text);
+	text[n] = '\n'; /* the NUL becomes the final newline */
+	int rc = write_file_atomic(path, text, n + 1, err);
+	free(text);
+	return rc;
+}
+
+/* Each task's acc (perplexity for perplexity-only tasks) and the tables' score: the
+ * plain mean of acc over the tasks that have one. */
+static void print_scores(const cJSON *r, const struct eval_opts *o)
+{
+	double sum = 0;
+	int n = 0;
+	for (int i = 0; i < o->n_tasks; i++) {
+		const cJSON *acc = task_metric(r, o->task[i], "acc,none");
+		const cJSON *ppl = task_metric(r, o->task[i], "word_perplexity,none");
+		if (acc) {
+			printf("%s acc %.4f\n", o->task[i], acc->valuedouble);
+			sum += acc->valuedouble, n++;
+		} else if (ppl) {
+			printf("%s word_perplexity %.4f\n", o->task[i], ppl->valuedouble);
+		}
+	}
+	if (n)
+		printf("mean acc %.4f\n", sum / n);
+}
+
+// ---- the command ----
+
+/* --endpoint local: a server in this process whose models root is the model's folder's
+ * parent; *model becomes the folder's name. */
+static int start_local(struct server **srv, char *url, size_t n, char **model,
+		       const struct eval_opts *o, struct bb_error *err)
+{
+	char real[PATH_MAX], root[PATH_MAX], base[PATH_MAX];
+	if (!realpath(o->model, real))
+		return bb_fail(err, BB_EIO, "'%s': no such model folder", o->model);
+	snprintf(root, sizeof root, "%s", real);
+	snprintf(base, sizeof base, "%s", real);
+	const char *data = o->data_dir ? o->data_dir
+				       : (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL);
+	/* In-process, the server reads what this user could read anyway: custom task
+	 * descriptors may lie anywhere. */
+	struct server_config cfg = {.host = "127.0.0.1", .models_root = dirname(root),
+				    .data_dir = data, .tasks_root = "/", .workers = 1,
+				    .max_body = 64 << 20};
+	int rc = server_start(srv, &cfg, err);
+	if (rc)
+		return rc;
+	snprintf(url, n, "http://127.0.0.1:%d", server_port(*srv));
+	*model = strdup(basename(base));
+	return *model ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
+}
+
+static int run(const struct eval_opts *o, struct bb_error *err)
+{
+	struct server *srv = NULL;
+	struct client cl = {0};
+	char url[256];
+	char *model = NULL;
+	cJSON *job = NULL, *result = NULL;
+	struct progress p = {.tty = isatty(2), .quiet = o->quiet};
+	struct client_config cc = {.base_url = url, .timeout_s = o->timeout,
+				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries};
+	bool local = !strcmp(o->endpoint, "local");
+	snprintf(url, sizeof url, "%s", o->endpoint);
+	int rc = local ? start_local(&srv, url, sizeof url, &model, o, err) : 0;
+	if (!rc && !local && !(model = strdup(o->model)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc && !(rc = job_json(&job, o, model, err)) && !(rc = client_init(&cl, &cc, err)))
+		rc = client_run_job(&cl, job, on_progress, &p, &result, err);
+	if (p.shown && p.tty)
+		fputc('\n', stderr);
+	if (!rc && !(rc = check_results(result, o, err)) && !(rc = write_results(result, o->out, err)))
+		print_scores(result, o);
+	cJSON_Delete(result);
+	cJSON_Delete(job);
+	client_free(&cl);
+	server_stop(srv);
+	free(model);
+	return rc;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	struct eval_opts o = {.add_bos = -1};
+	int status = parse_args(&o, argc, argv);
+	if (status < 0) {
+		struct bb_error err = {0};
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		status = run(&o, &err) ? cli_report(&err) : 0;
+		curl_global_cleanup();
+	}
+	for (int i = 0; i < o.n_tasks; i++)
+		free(o.task[i]);
+	return status;
+}

@@ -1,0 +1,207 @@
+/*
+ * cmd_loglik.c: `bitbudget loglik`: lm-eval's two log-likelihood requests from the
+ * command line, printed as one JSON object.
+ *   --context C --continuation X   loglikelihood: {"logprob", "is_greedy", "n_tokens"}
+ *   --rolling TEXT                 loglikelihood_rolling: logprob, token and word
+ *                                  perplexity, bits per byte (wikitext's metrics)
+ * Tokenized as lm-eval does (see encode_pair). Never writes a file.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "engine/model.h"
+#include "engine/tokenizer.h"
+#include "harness/cli.h"
+#include "harness/commands.h"
+
+struct loglik_opts {
+	const char *model;
+	const char *recipe;
+	const char *context;
+	const char *continuation;
+	const char *rolling;
+	int add_bos;      /* -1 the tokenizer's default, 0 no, 1 yes */
+};
+
+static const char usage[] =
+	"usage: bitbudget loglik --model M [--recipe R] [--add-bos | --no-add-bos]\n"
+	"                        (--context C --continuation X | --rolling TEXT)\n"
+	"  --model M           a Hugging Face folder with weights and tokenizer.json\n"
+	"  --recipe R          evaluate M quantized by recipe R (weights and activations)\n"
+	"  --context C         with --continuation X: log P(X | C) summed over X's tokens, and\n"
+	"                      whether X is the greedy continuation, as lm-eval's loglikelihood\n"
+	"  --rolling TEXT      log P(TEXT) over lm-eval's rolling windows, with perplexities\n"
+	"                      and bits per byte, as lm-eval's loglikelihood_rolling\n"
+	"  --add-bos           with --context: put BOS first; --no-add-bos: never (default: the\n"
+	"                      tokenizer's choice); --rolling always starts from BOS alone\n";
+
+static int parse_args(struct loglik_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"model", required_argument, NULL, 'm'},
+		{"recipe", required_argument, NULL, 'r'},
+		{"context", required_argument, NULL, 'c'},
+		{"continuation", required_argument, NULL, 'x'},
+		{"rolling", required_argument, NULL, 'R'},
+		{"add-bos", no_argument, NULL, 'b'},
+		{"no-add-bos", no_argument, NULL, 'B'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char **dst[128] = {['m'] = &o->model, ['r'] = &o->recipe, ['c'] = &o->context,
+				 ['x'] = &o->continuation, ['R'] = &o->rolling};
+	int c;
+	optind = 1;
+	opterr = 0; /* one error line, ours */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage, stdout), 0;
+		if (c == 'b' || c == 'B')
+			o->add_bos = c == 'b';
+		else if (c > 0 && c < 128 && dst[c])
+			*dst[c] = optarg;
+		else
+			return cli_usage_error("loglik: bad option '%s' (see --help)", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage_error("loglik: unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o->model)
+		return cli_usage_error("loglik: --model is required (see --help)");
+	if (!o->rolling == !(o->context || o->continuation) || !o->context != !o->continuation)
+		return cli_usage_error("loglik: give --context with --continuation, or --rolling "
+				       "alone (see --help)");
+	return -1;
+}
+
+// ---- tokenization as lm-eval ----
+
+/* lm-eval's TemplateLM.loglikelihood: an empty context becomes the prefix token (BOS,
+ * else EOS) with cont encoded without BOS; otherwise _encode_pair: the context's trailing
+ * whitespace moves onto the continuation, whole = enc(ctx + cont), ctx = enc(ctx), and
+ * the continuation tokens are whole[len(ctx):]. */
+static int encode_pair(const struct tokenizer *tok, const char *context, const char *cont,
+		       int add_bos, int **ctx_ids, int *n_ctx, int **cont_ids, int *n_cont,
+		       struct bb_error *err)
+{
+	size_t lc = strlen(context), lx = strlen(cont), keep = lc;
+	if (lc == 0) {
+		*ctx_ids = malloc(sizeof(int));
+		if (!*ctx_ids)
+			return bb_fail(err, BB_ENOMEM, "out of memory");
+		**ctx_ids = tokenizer_bos(tok) >= 0 ? tokenizer_bos(tok) : tokenizer_eos(tok);
+		*n_ctx = 1;
+		return tokenizer_encode(tok, cont, lx, 0, cont_ids, n_cont, err);
+	}
+	while (keep > 0 && strchr(" \t\n\r\v\f", context[keep - 1]))
+		keep--;
+	char *whole = malloc(lc + lx + 1);
+	int *all = NULL, n_all = 0;
+	if (!whole)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	memcpy(whole, context, lc);
+	memcpy(whole + lc, cont, lx + 1);
+	int rc = tokenizer_encode(tok, whole, lc + lx, add_bos, &all, &n_all, err);
+	if (!rc)
+		rc = tokenizer_encode(tok, context, keep, add_bos, ctx_ids, n_ctx, err);
+	free(whole);
+	if (!rc && n_all <= *n_ctx)
+		rc = bb_fail(err, BB_EINVAL, "loglik: the continuation adds no tokens to the context");
+	if (!rc) {
+		*n_cont = n_all - *n_ctx;
+		*cont_ids = malloc((size_t)*n_cont * sizeof(int));
+		rc = *cont_ids ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		memcpy(*cont_ids, all + *n_ctx, (size_t)*n_cont * sizeof(int));
+	free(all);
+	return rc;
+}
+
+// ---- the two modes ----
+
+static void print_json(cJSON *root)
+{
+	char *text = cJSON_PrintUnformatted(root);
+	puts(text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+static int run_pair(const struct loglik_opts *o, const struct model *m,
+		    const struct tokenizer *tok, struct bb_error *err)
+{
+	int *ctx = NULL, *cont = NULL, n_ctx = 0, n_cont = 0;
+	double lp = 0;
+	bool greedy = false;
+	int rc = encode_pair(tok, o->context, o->continuation, o->add_bos, &ctx, &n_ctx, &cont,
+			     &n_cont, err);
+	if (!rc)
+		rc = model_loglik(m, ctx, n_ctx, cont, n_cont, &lp, &greedy, err);
+	if (!rc) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddNumberToObject(root, "logprob", lp);
+		cJSON_AddBoolToObject(root, "is_greedy", greedy);
+		cJSON_AddNumberToObject(root, "n_tokens", n_cont);
+		print_json(root);
+	}
+	free(ctx);
+	free(cont);
+	return rc;
+}
+
+/* Words as lm-eval's wikitext counts them: len(re.split(r"\s+", text)). */
+static long count_words(const char *s)
+{
+	long n = 1;
+	for (; *s; s++)
+		if (strchr(" \t\n\r\v\f", *s) && !(s[1] && strchr(" \t\n\r\v\f", s[1])))
+			n++;
+	return n;
+}
+
+static int run_rolling(const struct loglik_opts *o, const struct model *m,
+		       const struct tokenizer *tok, struct bb_error *err)
+{
+	int *ids = NULL, n = 0;
+	size_t bytes = strlen(o->rolling);
+	double lp = 0;
+	int prefix = tokenizer_bos(tok) >= 0 ? tokenizer_bos(tok) : tokenizer_eos(tok);
+	int rc = tokenizer_encode(tok, o->rolling, bytes, 0, &ids, &n, err);
+	if (!rc)
+		rc = model_loglik_rolling(m, ids, n, prefix, &lp, err);
+	if (!rc) {
+		long words = count_words(o->rolling);
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddNumberToObject(root, "logprob", lp);
+		cJSON_AddNumberToObject(root, "n_tokens", n);
+		cJSON_AddNumberToObject(root, "n_words", (double)words);
+		cJSON_AddNumberToObject(root, "n_bytes", (double)bytes);
+		cJSON_AddNumberToObject(root, "token_perplexity", exp(-lp / n));
+		cJSON_AddNumberToObject(root, "word_perplexity", exp(-lp / (double)words));
+		cJSON_AddNumberToObject(root, "bits_per_byte", -lp / (double)bytes / log(2.0));
+		print_json(root);
+	}
+	free(ids);
+	return rc;
+}
+
+int cmd_loglik(int argc, char **argv)
+{
+	struct loglik_opts o = {.add_bos = -1};
+	int status = parse_args(&o, argc, argv);
+	if (status >= 0)
+		return status;
+	struct bb_error err = {0};
+	struct model *m;
+	struct tokenizer *tok;
+	if (model_open(&m, &tok, o.model, o.recipe, &err))
+		return cli_report(&err);
+	int rc = o.rolling ? run_rolling(&o, m, tok, &err) : run_pair(&o, m, tok, &err);
+	model_free(m);
+	tokenizer_free(tok);
+	return rc ? cli_report(&err) : 0;
+}

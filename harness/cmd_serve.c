@@ -1,0 +1,167 @@
+/*
+ * cmd_serve.c: `bitbudget serve --models-root DIR [--port N] ...`: run the evaluation
+ * endpoint (engine/server.h, protocol in docs/endpoint.md) until SIGINT or SIGTERM.
+ *
+ * Prints "listening on http://HOST:PORT" on stdout (flushed) once it accepts requests, so
+ * scripts started with --port 0 can read the port. SIGINT/SIGTERM are blocked in every
+ * thread and taken here with sigwait, then the server is stopped cleanly (jobs cancelled,
+ * workers joined). Never serves a checkpoint outside --models-root.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fileio.h"
+#include "engine/server.h"
+#include "harness/cli.h"
+#include "harness/commands.h"
+
+#define DEFAULT_DATA_DIR "../shared/data/lm-eval"
+
+struct serve_opts {
+	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model;
+	long port, workers, max_queue, max_body, keep;
+};
+
+static const char usage[] =
+	"usage: bitbudget serve --models-root DIR [--host H] [--port N] [--data-dir DIR]\n"
+	"                       [--tasks-root DIR]\n"
+	"                       [--completions-model DIR] [--calib FILE] [--workers N]\n"
+	"                       [--max-queue N] [--max-body BYTES] [--keep-finished N]\n"
+	"  --models-root DIR        requests may name only checkpoints under DIR\n"
+	"  --host H                 address to bind (default 127.0.0.1)\n"
+	"  --port N                 port (default 8000; 0 picks a free one); the line\n"
+	"                           \"listening on http://H:PORT\" goes to stdout\n"
+	"  --data-dir DIR           task data for evaluate jobs (default " DEFAULT_DATA_DIR
+	" if present)\n"
+	"  --tasks-root DIR         custom task descriptors (.json) may also be named under DIR\n"
+	"  --completions-model DIR  the checkpoint POST /v1/completions serves (lm-eval's\n"
+	"                           local-completions backend)\n"
+	"  --calib FILE             calibration text for scores jobs without calib_text\n"
+	"                           (default: experiments/calibration/default.txt of this build)\n"
+	"  --workers N              job threads (default 1)\n"
+	"  --max-queue N            jobs waiting at most; more get 503 (default 16)\n"
+	"  --max-body BYTES         request body limit; larger gets 413 (default 1048576)\n"
+	"  --keep-finished N        finished jobs kept for their results (default 64)\n";
+
+static int parse_number(int c, struct serve_opts *o)
+{
+	switch (c) {
+	case 'p': return cli_parse_long("--port", optarg, 0, 65535, &o->port);
+	case 'w': return cli_parse_long("--workers", optarg, 1, 256, &o->workers);
+	case 'Q': return cli_parse_long("--max-queue", optarg, 1, 100000, &o->max_queue);
+	case 'B': return cli_parse_long("--max-body", optarg, 1024, 1L << 32, &o->max_body);
+	default: return cli_parse_long("--keep-finished", optarg, 1, 100000, &o->keep);
+	}
+}
+
+static int parse_args(struct serve_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"host", required_argument, NULL, 'H'},      {"port", required_argument, NULL, 'p'},
+		{"models-root", required_argument, NULL, 'r'}, {"data-dir", required_argument, NULL, 'd'},
+		{"calib", required_argument, NULL, 'c'},   {"tasks-root", required_argument, NULL, 't'},
+		{"completions-model", required_argument, NULL, 'm'},
+		{"workers", required_argument, NULL, 'w'},   {"max-queue", required_argument, NULL, 'Q'},
+		{"max-body", required_argument, NULL, 'B'},
+		{"keep-finished", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+	const char **dst[128] = {['H'] = &o->host, ['r'] = &o->models_root, ['d'] = &o->data_dir,
+				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage, stdout), 0;
+		else if (c > 0 && c < 128 && dst[c])
+			*dst[c] = optarg;
+		else if (c > 0 && c < 128 && strchr("pwQBk", c)) {
+			if (!parse_number(c, o))
+				return 2;
+		} else
+			return cli_usage_error("serve: bad option '%s' (see --help)", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage_error("serve: unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o->models_root)
+		return cli_usage_error("serve: --models-root is required (see --help)");
+	return -1;
+}
+
+/* experiments/calibration/default.txt of the build this binary belongs to (bin/..), if
+ * it exists. */
+static char *default_calib(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	char *path = path_join(dirname(dirname(exe)), "experiments/calibration/default.txt");
+	if (path && !file_exists(path)) {
+		free(path);
+		path = NULL;
+	}
+	return path;
+}
+
+/* Block the stop signals in this thread (and so in every thread the server starts). */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(const struct serve_opts *o, const char *calib, struct bb_error *err)
+{
+	struct server *srv;
+	sigset_t set;
+	int sig = 0;
+	const char *host = o->host ? o->host : "127.0.0.1";
+	struct server_config cfg = {
+		.host = host, .port = (int)o->port, .models_root = o->models_root,
+		.data_dir = o->data_dir ? o->data_dir
+					: (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL),
+		.tasks_root = o->tasks_root, .calib_path = calib, .completions_model = o->completions_model,
+		.workers = (int)o->workers, .max_queue = (int)o->max_queue,
+		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body};
+	block_signals(&set);
+	int rc = server_start(&srv, &cfg, err);
+	if (rc)
+		return rc;
+	bool v6 = strchr(host, ':') != NULL;
+	printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "",
+	       server_port(srv));
+	fflush(stdout);
+	sigwait(&set, &sig);
+	fprintf(stderr, "serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	server_stop(srv);
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o = {.port = 8000, .workers = 1, .max_queue = 16, .max_body = 1 << 20,
+			       .keep = 64};
+	int status = parse_args(&o, argc, argv);
+	if (status >= 0)
+		return status;
+	struct bb_error err = {0};
+	char *calib = o.calib ? strdup(o.calib) : default_calib();
+	if (o.calib && !file_exists(o.calib))
+		status = cli_usage_error("serve: --calib '%s': no such file", o.calib);
+	else
+		status = serve(&o, calib, &err) ? cli_report(&err) : 0;
+	free(calib);
+	return status;
+}

@@ -1,0 +1,185 @@
+#!/bin/sh
+# t3000: `bitbudget serve` protocol conformance (docs/endpoint.md) on a free loopback port:
+# health, an evaluate job polled to its end and its result's schema, cancelling a running
+# job, bad requests (400), path escapes (400/404, nothing outside the root is served),
+# oversized bodies (413), unknown jobs (404), wrong methods (405), a full queue (503),
+# concurrent clients (every answer JSON), and a clean stop on SIGTERM.
+. tests/cli/lib.sh
+. tests/cli/endpoint_lib.sh
+command -v curl > /dev/null || fail "curl is required"
+
+# A models root with a copy of the tiny model, and a symlink that leaves the root.
+ROOT="$TMP/models"
+mkdir -p "$ROOT" "$TMP/outside/secret"
+cp -r "$TINY" "$ROOT/tiny"
+cp "$TINY/config.json" "$TMP/outside/secret/config.json"
+ln -s "$TMP/outside/secret" "$ROOT/escape"
+mkdir "$ROOT/not-a-model"
+
+# Calibration text for scores jobs: the first LAMBADA passages.
+python3 -c 'import json,sys; [print(json.loads(l)["text"]) for l in open(sys.argv[1]).readlines()[:300]]' \
+	"$SHARED/data/lm-eval/lambada_openai.test.jsonl" > "$TMP/calib.txt" || fail "calibration text"
+
+start_server "$TMP/serve" "$BB" serve --models-root "$ROOT" --port 0 --calib "$TMP/calib.txt" \
+	--data-dir "$SHARED/data/lm-eval" --max-queue 1 --max-body 4096 --keep-finished 8
+
+# ---- health ----
+expect_status 200 GET /v1/health
+python3 - "$TMP/body" <<'EOF' || fail "health: fields"
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["name"] == "bitbudget" and h["version"] and h["computes_scores"] is True, h
+assert {"lambada_openai", "piqa"} <= set(h["tasks"]) and {"MXFP4", "MXFP8"} <= set(h["formats"]), h
+assert (h["max_body_bytes"], h["workers"]) == (4096, 1), h
+EOF
+
+# ---- bad requests: 400, and nothing is queued ----
+JOB='"model": "tiny", "tasks": ["lambada_openai", "piqa"]'
+expect_status 400 POST /v1/jobs '{bad json'
+expect_status 400 POST /v1/jobs '[1, 2, 3]'
+expect_status 400 POST /v1/jobs ''
+expect_status 400 POST /v1/jobs '{"model": "tiny", "tasks": ["boolq"]}'
+field 'j["error"]' | grep -q "unknown task 'boolq'" || fail "unknown task: message"
+expect_status 400 POST /v1/jobs "{$JOB, \"num_fewshot\": 1}"
+field 'j["error"]' | grep -q num_fewshot || fail "num_fewshot: message"
+expect_status 400 POST /v1/jobs "{$JOB, \"limit\": -1}"
+expect_status 400 POST /v1/jobs "{$JOB, \"limit\": 2.5}"
+expect_status 400 POST /v1/jobs "{$JOB, \"limt\": 3}"
+expect_status 400 POST /v1/jobs "{$JOB, \"kind\": \"train\"}"
+expect_status 400 POST /v1/jobs "{$JOB, \"add_bos_token\": \"yes\"}"
+expect_status 400 POST /v1/jobs "{$JOB, \"recipe\": {\"layers\": 3}}"
+expect_status 400 POST /v1/jobs '{"model": "tiny"}'
+expect_status 400 POST /v1/jobs '{"kind": "scores", "model": "tiny", "options": ["FP3"]}'
+expect_status 400 POST /v1/jobs '{"kind": "scores", "model": "tiny", "options": ["MXFP4"], "method": "x"}'
+
+# ---- path escapes: refused before anything is opened ----
+for m in ../outside/secret tiny/../../outside/secret "$TMP/outside/secret" /etc \
+	"$ROOT/../outside/secret"; do
+	expect_status 400 POST /v1/jobs "{\"model\": \"$m\", \"tasks\": [\"piqa\"]}"
+done
+expect_status '400|404' POST /v1/jobs '{"model": "escape", "tasks": ["piqa"]}'
+field 'j["error"]' | grep -q "escape" || fail "symlink escape: message does not name the model"
+expect_status 404 POST /v1/jobs '{"model": "no-such-model", "tasks": ["piqa"]}'
+expect_status 404 POST /v1/jobs '{"model": "not-a-model", "tasks": ["piqa"]}'
+expect_status 200 GET /v1/jobs
+[ "$(field 'len(j["jobs"])')" = 0 ] || fail "a refused request was queued"
+
+# ---- sizes, methods, unknown resources ----
+head -c 5000 /dev/zero | tr '\0' ' ' > "$TMP/big"
+printf '{"model": "tiny"}' >> "$TMP/big"
+code=$(curl -s -m 30 -o "$TMP/body" -w '%{http_code}' -X POST --data-binary @"$TMP/big" "$URL/v1/jobs")
+[ "$code" = 413 ] || fail "oversized body: status $code"
+check_json "$TMP/body" 413
+code=$(curl -s -m 30 -o "$TMP/body" -w '%{http_code}' -X POST -H 'Transfer-Encoding: chunked' \
+	--data-binary @"$TMP/big" "$URL/v1/jobs")
+[ "$code" = 413 ] || fail "oversized chunked body: status $code"
+expect_status 404 GET /v1/jobs/0123456789abcdef
+expect_status 404 GET /v1/jobs/0123456789abcdef/result
+expect_status 404 DELETE /v1/jobs/0123456789abcdef
+expect_status 404 GET '/v1/jobs/..%2f..%2fetc'
+expect_status 404 GET /v1/nowhere
+expect_status 405 PUT /v1/jobs '{}'
+expect_status 405 POST /v1/health '{}'
+expect_status 405 POST /v1/jobs/0123456789abcdef '{}'
+expect_status 404 POST /v1/completions '{"prompt": "a", "max_tokens": 1}'
+
+# ---- an evaluate job, polled to its end ----
+expect_status 202 POST /v1/jobs "{\"kind\": \"evaluate\", $JOB, \"limit\": 3, \"num_fewshot\": 0}"
+[ "$(field 'j["status"]')" = queued ] || fail "submit: status"
+ID=$(field 'j["id"]')
+state=$(wait_status "$ID" "done|failed" 300) || exit 1
+expect_status 200 GET "/v1/jobs/$ID"
+[ "$(field 'j["kind"], j["model"], j["id"]')" = "evaluate tiny $ID" ] || fail "job fields"
+[ "$(field 'sorted(j["progress"])')" = "['done', 'total']" ] || fail "job progress"
+if [ "$state" = done ]; then
+	expect_status 200 GET "/v1/jobs/$ID/result"
+	python3 - "$TMP/body" <<'EOF' || fail "result: not lm-eval's schema"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config"):
+    assert isinstance(r[k], dict), k
+for t in ("lambada_openai", "piqa"):
+    assert 0 <= r["results"][t]["acc,none"] <= 1, t
+    assert r["n-shot"][t] == 0, t
+    assert r["n-samples"][t]["effective"] == 3, t
+EOF
+else
+	echo "note: the evaluate job failed (evaluator not ready?): $(field 'j["error"]')" >&2
+	[ -n "$(field 'j["error"]')" ] || fail "a failed job has no error"
+	expect_status '409|410' GET "/v1/jobs/$ID/result"
+fi
+expect_status 200 DELETE "/v1/jobs/$ID"
+expect_status 404 GET "/v1/jobs/$ID"
+
+# ---- cancelling a running evaluate job (the whole of piqa) ----
+expect_status 202 POST /v1/jobs '{"model": "tiny", "tasks": ["piqa"]}'
+ID=$(field 'j["id"]')
+state=$(wait_status "$ID" "running|done|failed" 60) || exit 1
+if [ "$state" = running ]; then
+	expect_status '200|202' DELETE "/v1/jobs/$ID"
+fi
+if [ "$state" = running ] && [ "$(field 'j.get("deleted", False)')" = False ]; then
+	[ "$(field 'j["status"]')" = cancelled ] || fail "cancel: status"
+	wait_status "$ID" cancelled 60 > /dev/null || exit 1
+	expect_status '409|410' GET "/v1/jobs/$ID/result"
+	expect_status 200 GET /v1/health
+	i=0
+	until [ "$(field 'j["jobs"]["running"]')" = 0 ]; do # the worker let go of it
+		[ $i -lt 300 ] || fail "a cancelled job kept its worker"
+		sleep 0.1; i=$((i + 1))
+		expect_status 200 GET /v1/health
+	done
+else
+	echo "note: the long job ended before it could be cancelled ($state)" >&2
+fi
+
+# ---- a full queue (max 1 waiting): a slow scores job holds the only worker ----
+SLOW='{"kind": "scores", "model": "tiny", "options": ["MXFP4", "MXFP8"], "nsamples": 8, "seqlen": 128}'
+codes=""
+for i in 1 2 3 4; do
+	code=$(req POST /v1/jobs "$SLOW")
+	check_json "$TMP/body" "$code"
+	codes="$codes $code"
+done
+case "$codes" in *503*) ;; *) fail "queue full: no 503 in$codes" ;; esac
+case "$codes" in " 202"*) ;; *) fail "queue full: the first job was refused:$codes" ;; esac
+
+# ---- concurrent clients: 8 pollers, every answer JSON with the expected status ----
+mkdir "$TMP/answers"
+pids=""
+for c in 1 2 3 4 5 6 7 8; do
+	(
+		for i in 1 2 3; do
+			for r in "200 GET /v1/health" "200 GET /v1/jobs" "404 GET /v1/jobs/abc$c" \
+				"400 POST /v1/jobs {bad"; do
+				set -- $r
+				out="$TMP/answers/$c-$i-$1-$(echo "$3" | tr / _)"
+				code=$(curl -s -m 30 -o "$out" -w '%{http_code}' -X "$2" \
+					${4:+--data-binary "$4"} "$URL$3")
+				[ "$code" = "$1" ] || { echo "$2 $3: $code" > "$TMP/cfail$c"; exit 1; }
+			done
+		done
+	) &
+	pids="$pids $!"
+done
+wait $pids
+ls "$TMP"/cfail* > /dev/null 2>&1 && { cat "$TMP"/cfail*; fail "concurrent clients"; }
+python3 - "$TMP"/answers/* <<'EOF' || fail "concurrent clients: an answer is not JSON"
+import json, sys
+assert len(sys.argv) == 1 + 8 * 3 * 4, len(sys.argv)
+for path in sys.argv[1:]:
+    j = json.load(open(path))
+    assert ("-200-" in path) != ("error" in j), path
+EOF
+kill -0 "$SERVER_PID" || fail "the server died under concurrent clients"
+
+# ---- clean stop ----
+kill -TERM "$SERVER_PID"
+i=0
+while kill -0 "$SERVER_PID" 2> /dev/null; do
+	[ $i -lt 600 ] || fail "serve did not stop on SIGTERM"
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$SERVER_PID" || fail "serve exited with status $? on SIGTERM"
+exit 0
