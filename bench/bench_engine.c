@@ -180,6 +180,7 @@ static void bench_synthetic(const struct peak *pk)
 int main(void)
 {
 	struct peak pk;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress as it happens, also into a file */
 	printf("threads: %d\n", omp_get_max_threads());
 	printf("sgemm peak: %.1f GFLOP/s\n", peak_init(&pk));
 	bench_shared(&pk);

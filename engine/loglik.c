@@ -141,14 +141,16 @@ int model_loglik_batch(const struct model *m, struct loglik_request *reqs, int n
 		       struct bb_error *err)
 {
 	size_t total = 0;
+	if (n <= 0)
+		return n < 0 ? bb_fail(err, BB_EINVAL, "loglik: %d requests", n) : 0;
 	for (int i = 0; i < n; i++) {
 		int rc = check_request(m, &reqs[i], i, err);
 		if (rc)
 			return rc;
 		total += (size_t)reqs[i].n_ctx + reqs[i].n_cont;
 	}
-	int *buf = malloc((total ? total : 1) * sizeof(int));
-	struct span *spans = malloc((size_t)(n ? n : 1) * sizeof *spans);
+	int *buf = malloc(total * sizeof(int));
+	struct span *spans = malloc((size_t)n * sizeof *spans);
 	int rc = buf && spans ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (size_t i = 0, off = 0; !rc && i < (size_t)n; i++) {
 		request_span(m, &reqs[i], buf + off, &spans[i]);

@@ -134,7 +134,7 @@ else
 fi
 
 # ---- a full queue (max 1 waiting): a slow scores job holds the only worker ----
-SLOW='{"kind": "scores", "model": "tiny", "options": ["MXFP4", "MXFP8"], "nsamples": 8, "seqlen": 128}'
+SLOW='{"kind": "scores", "model": "tiny", "options": ["MXFP4", "MXFP8"], "nsamples": 32, "seqlen": 256}'
 codes=""
 for i in 1 2 3 4; do
 	code=$(req POST /v1/jobs "$SLOW")

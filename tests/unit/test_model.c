@@ -114,6 +114,14 @@ TEST(model_should_generate_tinystories_greedy_ids_and_nll)
 	struct bb_error err = {0};
 	CHECK(model_generate(m, &bos, 1, 32, -1, out, &n, &err) == 0);
 	CHECK(n == 32 && memcmp(out, GREEDY32, sizeof GREEDY32) == 0);
+	char dir[1024], *text = NULL;
+	struct tokenizer *tok = NULL;
+	snprintf(dir, sizeof dir, "%s/models/tinystories-656k", shared_dir());
+	CHECK(tokenizer_load(&tok, dir, &err) == 0);
+	CHECK(tok && tokenizer_decode(tok, GREEDY32, 32, &text, &err) == 0);
+	CHECK(text && strncmp(text, "Once upon a time, there was a little girl named Lily.", 53) == 0);
+	free(text);
+	tokenizer_free(tok);
 	double lp = 0, loss = 0;
 	bool greedy = false;
 	CHECK(model_loglik(m, &bos, 1, GREEDY32, 32, &lp, &greedy, &err) == 0);
