@@ -117,6 +117,7 @@ static int read_paper_models(struct experiment *e, const cJSON *models, const ch
 	snprintf(e->set_note, sizeof e->set_note, "%s",
 		 model_root ? "model set: the paper's models (from MODEL_ROOT) and tasks"
 			    : "model set: the paper's models, planned from their configs only");
+	snprintf(e->set_label, sizeof e->set_label, "paper models and tasks");
 	return 0;
 }
 
@@ -156,6 +157,8 @@ static int read_demo(struct experiment *e, const cJSON *demo, const char *model_
 	e->n_models = 1;
 	snprintf(e->set_note, sizeof e->set_note, "model set: DEMO (%s at %.200s); %.200s",
 		 x->name, x->path, note);
+	snprintf(e->set_label, sizeof e->set_label, "DEMO set: %s on the project's demo tasks",
+		 x->name);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ struct experiment {
 	struct exp_row rows[EXP_MAX];
 	enum model_set set;
 	char set_note[640];  /* what the report says about the model set and tasks */
+	char set_label[128]; /* the same in a few words, for plot titles */
 	cJSON *json;         /* the whole file, for published figures */
 };
 

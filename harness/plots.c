@@ -78,7 +78,7 @@ static int bars(const struct report *r, const char *dir, struct bb_error *err)
 		 "set ylabel 'mean accuracy over the tasks'\nset xlabel 'model'\n"
 		 "set yrange [0:*]\nset grid ytics\nset key outside right top noenhanced\n"
 		 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
-		 e->title, e->set_note, e->n_rows + 1, data);
+		 e->title, e->set_label, e->n_rows + 1, data);
 	FILE *gp = open_script(dir, name, script, sizeof script);
 	if (!gp)
 		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
@@ -248,8 +248,10 @@ static int recipe_maps(const struct report *r, const struct plan *p, int m, cons
 		return 0;
 	size_t at = (size_t)snprintf(body, sizeof body,
 				     "set multiplot layout %d,1 title \"%s: %s, where each strategy spends its bits\" noenhanced\n"
-				     "set palette defined (2 '#7b3294', 3 '#c2a5cf', 4 '#4393c3', 6 '#92c5de', 8 '#f4a582', 12 '#d6604d', 16 '#bababa')\n"
-				     "set cbrange [2:16]\nset cblabel 'bits per weight'\nset ytics (%s)\n"
+				     /* four bands on a log2 scale centred on 2, 4, 8 and 16 bits */
+				     "set logscale cb 2\nset cbrange [1.4142:22.627]\nset cbtics ('2' 2, '4' 4, '8' 8, '16' 16)\n"
+				     "set palette maxcolors 4\nset palette defined (0 '#7b3294', 1 '#4393c3', 2 '#f4a582', 3 '#bababa')\n"
+				     "set cblabel 'bits per weight'\nset ytics (%s)\nset xtics 1 out nomirror\n"
 				     "set xlabel 'decoder block'\nunset key\n",
 				     panels, e->name, e->models[m].name, ytics);
 	for (int i = 0; i < p->n; i++) {
@@ -268,8 +270,9 @@ static int recipe_maps(const struct report *r, const struct plan *p, int m, cons
 			return rc;
 		at += (size_t)snprintf(body + at, sizeof body - at,
 				       "set title \"%s (%.3f bits)\" noenhanced\n"
+				       "set xrange [-0.5:%d.5]\nset yrange [-0.5:6.5]\n"
 				       "plot '%s' matrix with image\n",
-				       e->rows[it->row].label, it->achieved_avg_bits, data);
+				       e->rows[it->row].label, it->achieved_avg_bits, n_blocks - 1, data);
 		if (at >= sizeof body)
 			return bb_fail(err, BB_EINVAL, "too many recipes to draw for %s", e->models[m].name);
 	}
