@@ -181,6 +181,8 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 	plan_print(p, e, stderr);
 	int lock = -1;
 	rc = take_lock(o->results, e->name, &lock, err);
+	if (!rc)
+		runner_clean_tmp(o->results);
 	if (!rc && plan_pending(p, PLAN_SCORES))
 		rc = runner_run(p, PLAN_SCORES, e, s, &o->run, err);
 	if (!rc)

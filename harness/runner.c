@@ -7,12 +7,16 @@
  */
 #include "harness/runner.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,25 +69,24 @@ static int count_lines(const char *path)
 /* Wait for GNU Parallel, printing "done/total" and the time left from its joblog. */
 static int wait_with_progress(pid_t pid, const char *joblog, int total)
 {
-	int before = count_lines(joblog), last = -1, status;
+	int before = count_lines(joblog), last = 0, status;
 	time_t start = time(NULL);
-	for (;;) {
+	for (bool running = true; running;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
 		if (r < 0 && errno != EINTR)
 			return -1;
+		running = r != pid;
 		/* The joblog gains a header line on first use, then one line per finished try. */
 		int done = count_lines(joblog) - before - (before == 0);
 		done = done < 0 ? 0 : done > total ? total : done;
 		if (done != last) {
 			long elapsed = (long)(time(NULL) - start);
-			if (done > 0)
-				fprintf(stderr, "run: %d/%d jobs done, %lds elapsed, about %lds left\n", done,
-					total, elapsed, elapsed * (total - done) / done);
+			fprintf(stderr, "run: %d/%d jobs done, %lds elapsed, about %lds left\n", done,
+				total, elapsed, elapsed * (total - done) / done);
 			last = done;
 		}
-		sleep(1);
+		if (running)
+			sleep(1);
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -142,6 +145,9 @@ static cJSON *spec_of(const struct plan_item *it, const struct experiment *e,
 	cJSON_AddStringToObject(j, "model_name", m->name);
 	cJSON_AddStringToObject(j, "model", m->path);
 	cJSON_AddStringToObject(j, "result", it->result);
+	char tmp_dir[1100];
+	snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", s->results_dir);
+	cJSON_AddStringToObject(j, "tmp_dir", tmp_dir);
 	if (it->kind == PLAN_SCORES) {
 		cJSON *opts = cJSON_AddArrayToObject(j, "options");
 		for (int k = 0; k < e->n_options; k++)
@@ -213,6 +219,27 @@ static int count_endpoints(const char *list)
 	for (const char *c = list; *c; c++)
 		n += *c == ',';
 	return n;
+}
+
+void runner_clean_tmp(const char *results_dir)
+{
+	char dir[1100];
+	snprintf(dir, sizeof dir, "%s/tmp", results_dir);
+	make_dirs(dir);
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	while (d && (ent = readdir(d))) {
+		/* <key>.<pid>.json: remove it when that process is gone (a killed job's). */
+		const char *dot = strchr(ent->d_name, '.');
+		int pid = dot ? atoi(dot + 1) : 0;
+		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+			char path[1400];
+			snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
@@ -366,6 +393,7 @@ static int write_result(const cJSON *spec, const char *endpoint, const char *tmp
 		return bb_fail(err, BB_EFORMAT, "'%s': not valid JSON", tmp);
 	cJSON *out = cJSON_Duplicate(spec, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "scratch");
+	cJSON_DeleteItemFromObjectCaseSensitive(out, "tmp_dir");
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "keep_checkpoint");
 	cJSON_AddStringToObject(out, "endpoint", endpoint);
 	cJSON_AddNumberToObject(out, "finished", (double)time(NULL));
@@ -388,7 +416,8 @@ static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error
 			rc = quantize_into(model, recipe, checkpoint, err);
 		model = checkpoint;
 	}
-	snprintf(tmp, sizeof tmp, "%s.eval-%d.json", get_str(spec, "result"), (int)getpid());
+	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
+		 (int)getpid());
 	if (!rc)
 		rc = evaluate_on(spec, model, endpoint, tmp, err);
 	if (!rc)
@@ -426,6 +455,22 @@ static int run_scores_job(const cJSON *spec, const char *endpoint, struct bb_err
 	return status == 0 ? 0 : bb_fail(err, BB_EIO, "bitbudget scores failed (exit %d)", status);
 }
 
+/* One job per key at a time, whichever run started it: a job orphaned by a killed run
+ * may still be finishing when the resumed run reaches the same key. Blocks until free. */
+static int lock_key(const cJSON *spec, struct bb_error *err)
+{
+	char path[1300];
+	snprintf(path, sizeof path, "%s/%s.lock", get_str(spec, "tmp_dir"), get_str(spec, "key"));
+	make_dirs(get_str(spec, "tmp_dir"));
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return bb_fail(err, BB_EIO, "'%s': cannot lock: %s", path, strerror(errno));
+	}
+	return fd; /* released when the process exits */
+}
+
 int run_job(const char *spec_path, int slot, struct bb_error *err)
 {
 	char *text, endpoint[1024];
@@ -437,8 +482,10 @@ int run_job(const char *spec_path, int slot, struct bb_error *err)
 	const char *kind = get_str(spec, "kind"), *result = get_str(spec, "result");
 	if (!spec || !*result || (strcmp(kind, "eval") != 0 && strcmp(kind, "scores") != 0))
 		rc = bb_fail(err, BB_EFORMAT, "'%s': not a job spec", spec_path);
-	else if (file_exists(result))
-		rc = 0; /* finished before: nothing to redo */
+	else if ((rc = lock_key(spec, err)) >= 0 && file_exists(result))
+		rc = 0; /* finished before (perhaps just now, by an orphan): nothing to redo */
+	else if (rc < 0)
+		; /* the lock failed */
 	else if (strcmp(kind, "scores") == 0)
 		rc = run_scores_job(spec, pick_endpoint(slot, endpoint, sizeof endpoint), err);
 	else

@@ -27,6 +27,9 @@ struct run_opts {
 int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
 	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err);
 
+/* Remove temporary files that killed jobs left in results/tmp (their process is gone). */
+void runner_clean_tmp(const char *results_dir);
+
 /* The software version an endpoint reports (part of cache keys). */
 int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err);
 
