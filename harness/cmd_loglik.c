@@ -26,6 +26,7 @@ struct loglik_opts {
 	const char *continuation;
 	const char *rolling;
 	int add_bos;      /* -1 the tokenizer's default, 0 no, 1 yes */
+	bool truncate;    /* drop the oldest context tokens past the model's length, as lm-eval */
 };
 
 static const char usage[] =
@@ -38,7 +39,10 @@ static const char usage[] =
 	"  --rolling TEXT      log P(TEXT) over lm-eval's rolling windows, with perplexities\n"
 	"                      and bits per byte, as lm-eval's loglikelihood_rolling\n"
 	"  --add-bos           with --context: put BOS first; --no-add-bos: never (default: the\n"
-	"                      tokenizer's choice); --rolling always starts from BOS alone\n";
+	"                      tokenizer's choice); --rolling always starts from BOS alone\n"
+	"  --truncate          with --context: drop the oldest context tokens when context and\n"
+	"                      continuation exceed the model's length, as lm-eval does (default:\n"
+	"                      an error, so a too-long input is never scored silently)\n";
 
 static int parse_args(struct loglik_opts *o, int argc, char **argv)
 {
@@ -50,6 +54,7 @@ static int parse_args(struct loglik_opts *o, int argc, char **argv)
 		{"rolling", required_argument, NULL, 'R'},
 		{"add-bos", no_argument, NULL, 'b'},
 		{"no-add-bos", no_argument, NULL, 'B'},
+		{"truncate", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char **dst[128] = {['m'] = &o->model, ['r'] = &o->recipe, ['c'] = &o->context,
@@ -62,6 +67,8 @@ static int parse_args(struct loglik_opts *o, int argc, char **argv)
 			return fputs(usage, stdout), 0;
 		if (c == 'b' || c == 'B')
 			o->add_bos = c == 'b';
+		else if (c == 't')
+			o->truncate = true;
 		else if (c > 0 && c < 128 && dst[c])
 			*dst[c] = optarg;
 		else
@@ -139,6 +146,11 @@ static int run_pair(const struct loglik_opts *o, const struct model *m,
 	bool greedy = false;
 	int rc = encode_pair(tok, o->context, o->continuation, o->add_bos, &ctx, &n_ctx, &cont,
 			     &n_cont, err);
+	int limit = model_max_length(m) + 1; /* lm-eval feeds (ctx + cont)[-(L + 1):][:-1] */
+	if (!rc && !o->truncate && n_ctx + n_cont > limit)
+		rc = bb_fail(err, BB_EINVAL,
+			     "loglik: context and continuation are %d tokens, longer than the model's %d (use --truncate to drop the oldest, as lm-eval does)",
+			     n_ctx + n_cont, limit - 1);
 	if (!rc)
 		rc = model_loglik(m, ctx, n_ctx, cont, n_cont, &lp, &greedy, err);
 	if (!rc) {
