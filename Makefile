@@ -27,28 +27,33 @@ LDFLAGS += -fopenmp $(EXTRA_LDFLAGS)
 DEB_PACKAGES = build-essential pkg-config libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 curl bc
 
+# Where objects, libraries and test programs go (build/) and where the CLI goes (bin/):
+# `make test-asan` builds the same rules into build-asan/ and bin-asan/.
+BUILD ?= build
+BINDIR ?= bin
+
 CORE_SRC    := $(wildcard core/*.c) $(wildcard baselines/*.c)
 ENGINE_SRC  := $(wildcard engine/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-CORE_OBJ    := $(CORE_SRC:%.c=build/%.o)
-ENGINE_OBJ  := $(ENGINE_SRC:%.c=build/%.o)
-HARNESS_OBJ := $(HARNESS_SRC:%.c=build/%.o)
-LIBS        := build/libharness.a build/libengine.a build/libcore.a
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
+ENGINE_OBJ  := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+LIBS        := $(BUILD)/libharness.a $(BUILD)/libengine.a $(BUILD)/libcore.a
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
-UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
-HELPER_BIN  := build/tests/bb-test-tool
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_BIN  := $(BUILD)/tests/bb-test-tool
 BENCH_SRC   := $(wildcard bench/*.c)
-BENCH_BIN   := $(BENCH_SRC:bench/%.c=build/bench/%)
+BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo
-all: bin/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
+.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo asan test-asan fuzz
+all: $(BINDIR)/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
 
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES)
 
-build/%.o: %.c
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -56,29 +61,29 @@ build/%.o: %.c
 # vectorizer can take them: -O3 lets it, and -fno-trapping-math lets it compute both sides
 # of a select (nothing here reads floating-point exception flags). Results are unchanged:
 # every operation is still a correctly rounded IEEE operation.
-build/core/formats.o build/core/safetensors.o: OPT = -O3 -fno-trapping-math
+$(BUILD)/core/formats.o $(BUILD)/core/safetensors.o: OPT = -O3 -fno-trapping-math
 
-build/libcore.a: $(CORE_OBJ)
+$(BUILD)/libcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
-build/libengine.a: $(ENGINE_OBJ)
+$(BUILD)/libengine.a: $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
-build/libharness.a: $(HARNESS_OBJ)
+$(BUILD)/libharness.a: $(HARNESS_OBJ)
 	$(AR) rcs $@ $^
 
-bin/bitbudget: build/harness/main.o $(LIBS)
-	@mkdir -p bin
+$(BINDIR)/bitbudget: $(BUILD)/harness/main.o $(LIBS)
+	@mkdir -p $(BINDIR)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/tests/%: tests/unit/%.c $(LIBS)
-	@mkdir -p build/tests
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
-build/bench/%: bench/%.c $(LIBS)
-	@mkdir -p build/bench
+$(BUILD)/bench/%: bench/%.c $(LIBS)
+	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
 $(HELPER_BIN): tests/helper/bb-test-tool.c $(LIBS)
-	@mkdir -p build/tests
+	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
 # The core knows nothing of the engine, the engine nothing of the harness.
@@ -92,14 +97,44 @@ test: all check-layers
 bench: all
 	@SHARED=$(SHARED) sh bench/run.sh
 
+# ---- sanitizers (docs/reliability.md) ----
+# `make asan` builds everything again with AddressSanitizer and UndefinedBehaviorSanitizer
+# into build-asan/ and bin-asan/ (same rules, same -O2: the sanitizers find as much and the
+# suite runs twice as fast as at -O0). -fno-omit-frame-pointer gives whole stack traces;
+# -fno-sanitize-recover makes any undefined behaviour fatal, so it fails the test it
+# happens in instead of scrolling by. `make test-asan` runs the whole suite on that build:
+# every process (CLI children, servers, parallel's jobs) writes its sanitizer reports under
+# build-asan/sanitizer-logs/, and the target fails if any report was written, even by a
+# process whose exit status a test does not look at. tests/asan/lsan.supp holds the leak
+# suppressions (OpenMP's and OpenBLAS's thread pools, freed by nobody at exit).
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g
+ASAN_LOGS := $(CURDIR)/build-asan/sanitizer-logs
+# The CLI tests skipped under the sanitizers (none unless listed; each is run by make test).
+ASAN_SKIP ?=
+asan:
+	$(MAKE) BUILD=build-asan BINDIR=bin-asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+		EXTRA_LDFLAGS="$(ASAN_FLAGS)" all
+
+test-asan: asan check-layers
+	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	@SHARED=$(SHARED) BB_BUILD=build-asan BB=$(CURDIR)/bin-asan/bitbudget \
+		BB_TEST_TOOL=$(CURDIR)/build-asan/tests/bb-test-tool BB_SKIP="$(ASAN_SKIP)" \
+		ASAN_OPTIONS=detect_leaks=1:log_path=$(ASAN_LOGS)/asan:strict_string_checks=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan \
+		sh tests/run.sh; status=$$?; \
+	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
+		cat $(ASAN_LOGS)/*; echo "test-asan: sanitizer reports in $(ASAN_LOGS)"; exit 1; fi; \
+	exit $$status
+
 # The published tables. MODEL_ROOT and ENDPOINTS (environment) select the paper's models
 # and lm-eval endpoints; without them the demo set runs on the embedded engine.
 table1 table2 table3 table4: all
-	SHARED=$(SHARED) bin/bitbudget run experiments/$@.json $(RUN_FLAGS)
+	SHARED=$(SHARED) $(BINDIR)/bitbudget run experiments/$@.json $(RUN_FLAGS)
 
 demo: table1 table2 table3
 
 clean:
-	rm -rf build bin
+	rm -rf build bin build-asan bin-asan build-fuzz
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -25,6 +25,12 @@ struct tokenizer;
  * BB_EUNSUPPORTED. On failure *out is NULL.
  */
 int tokenizer_load(struct tokenizer **out, const char *dir, struct bb_error *err);
+/* The same from memory: len bytes of tokenizer.json text and, when config_json is not
+ * NULL, config_len bytes of tokenizer_config.json; errors name name (used by the fuzzers
+ * and by tests that build tokenizers in memory). */
+int tokenizer_load_json(struct tokenizer **out, const char *json, size_t len,
+			const char *config_json, size_t config_len, const char *name,
+			struct bb_error *err);
 void tokenizer_free(struct tokenizer *t);
 
 /*

@@ -12,6 +12,7 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,28 +77,35 @@ static int read_file(const char *path, char **data, size_t *len, struct bb_error
 	return 0;
 }
 
-static int parse_json(const char *path, cJSON **out, struct bb_error *err)
+/* Parse len bytes of JSON text (named path in errors) into an object. */
+static int parse_json_text(const char *path, const char *data, size_t len, cJSON **out,
+			   struct bb_error *err)
 {
-	char *data;
-	size_t len;
 	const char *end = NULL;
-	int rc = read_file(path, &data, &len, err);
-	if (rc)
-		return rc;
 	/* the _Opts form reports the error position through our own pointer */
 	*out = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	if (!*out) {
 		size_t at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-		free(data);
 		return bb_fail(err, BB_EFORMAT, "'%s': invalid json near byte %zu", path, at);
 	}
-	free(data);
 	if (!cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);
 		*out = NULL;
 		return bb_fail(err, BB_EFORMAT, "'%s': top level is not a json object", path);
 	}
 	return 0;
+}
+
+static int parse_json(const char *path, cJSON **out, struct bb_error *err)
+{
+	char *data;
+	size_t len;
+	int rc = read_file(path, &data, &len, err);
+	if (rc)
+		return rc;
+	rc = parse_json_text(path, data, len, out, err);
+	free(data);
+	return rc;
 }
 
 /* ---- small JSON accessors ---- */
@@ -1026,28 +1034,40 @@ static int check_ids(struct ctx *c, const struct ids *v, const char *what)
 	return 0;
 }
 
+/* Where tokenizer_config.json comes from: a file (absent is fine) or memory (text NULL:
+ * none). */
+struct config_source {
+	const char *name;
+	bool from_file;
+	const char *text;
+	size_t len;
+};
+
 /*
  * tokenizer_config.json's add_bos_token/add_eos_token, when present, decide (as
  * transformers' Llama fast tokenizer rebuilds its template from them); otherwise the
  * post-processor's template does.
  */
-static int settle_specials(struct ctx *c, const char *config_path, struct ids *pre,
+static int settle_specials(struct ctx *c, const struct config_source *src, struct ids *pre,
 			   struct ids *post)
 {
 	struct tokenizer *t = c->t;
 	struct bb_error *err = c->err;
+	const char *config_path = src->name;
 	cJSON *cfg = NULL;
 	int rc = 0, bos = -2, eos = -2, add_bos = ABSENT, add_eos = ABSENT;
-	FILE *f = fopen(config_path, "rb");
-	if (!f && errno != ENOENT)
+	FILE *f = src->from_file ? fopen(config_path, "rb") : NULL;
+	if (src->from_file && !f && errno != ENOENT)
 		return bb_fail(err, BB_EIO, "'%s': cannot open: %s", config_path, strerror(errno));
 	if ((rc = check_ids(c, pre, "post_processor")) ||
 	    (rc = check_ids(c, post, "post_processor")))
 		return rc;
-	if (f) {
+	if (f || src->text) {
 		struct ctx cc = {t, config_path, err};
-		fclose(f);
-		if ((rc = parse_json(config_path, &cfg, err)))
+		if (f)
+			fclose(f);
+		if ((rc = f ? parse_json(config_path, &cfg, err)
+			    : parse_json_text(config_path, src->text, src->len, &cfg, err)))
 			return rc;
 		if ((rc = config_token(&cc, cfg, "bos_token", &bos)) ||
 		    (rc = config_token(&cc, cfg, "eos_token", &eos)) ||
@@ -1096,7 +1116,7 @@ static void byte_map_init(struct tokenizer *t)
 	}
 }
 
-static int load_json(struct ctx *c, const cJSON *root, const char *config_path)
+static int load_json(struct ctx *c, const cJSON *root, const struct config_source *config)
 {
 	struct tokenizer *t = c->t;
 	struct ids pre = {0}, post = {0};
@@ -1113,7 +1133,7 @@ static int load_json(struct ctx *c, const cJSON *root, const char *config_path)
 	    (rc = prepare_added(c)) ||
 	    (rc = parse_post(c, cJSON_GetObjectItemCaseSensitive(root, "post_processor"),
 			     "post_processor", &pre, &post)) ||
-	    (rc = settle_specials(c, config_path, &pre, &post))) {
+	    (rc = settle_specials(c, config, &pre, &post))) {
 		free(pre.p);
 		free(post.p);
 		return rc;
@@ -1128,6 +1148,15 @@ static char *join_path(const char *dir, const char *name)
 	if (p)
 		snprintf(p, n, "%s/%s", dir, name);
 	return p;
+}
+
+static int load_root(struct tokenizer *t, const char *path, const cJSON *root,
+		     const struct config_source *config, struct bb_error *err)
+{
+	struct ctx c = {t, path, err};
+	t->unk_id = t->bos_id = t->eos_id = -1;
+	byte_map_init(t);
+	return load_json(&c, root, config);
 }
 
 int tokenizer_load(struct tokenizer **out, const char *dir, struct bb_error *err)
@@ -1145,14 +1174,36 @@ int tokenizer_load(struct tokenizer **out, const char *dir, struct bb_error *err
 	if (!path || !config_path || !t) {
 		rc = bb_fail(err, BB_ENOMEM, "'%s': out of memory", dir);
 	} else if (!(rc = parse_json(path, &root, err))) {
-		struct ctx c = {t, path, err};
-		t->unk_id = t->bos_id = t->eos_id = -1;
-		byte_map_init(t);
-		rc = load_json(&c, root, config_path);
+		struct config_source config = {.name = config_path, .from_file = true};
+		rc = load_root(t, path, root, &config, err);
 		cJSON_Delete(root);
 	}
 	free(path);
 	free(config_path);
+	if (rc) {
+		tokenizer_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+int tokenizer_load_json(struct tokenizer **out, const char *json, size_t len,
+			const char *config_json, size_t config_len, const char *name,
+			struct bb_error *err)
+{
+	struct config_source config = {.name = "tokenizer_config.json", .text = config_json,
+				       .len = config_len};
+	struct tokenizer *t = calloc(1, sizeof *t);
+	cJSON *root = NULL;
+	int rc;
+	*out = NULL;
+	if (!t)
+		return bb_fail(err, BB_ENOMEM, "'%s': out of memory", name);
+	if (!(rc = parse_json_text(name, json, len, &root, err))) {
+		rc = load_root(t, name, root, &config, err);
+		cJSON_Delete(root);
+	}
 	if (rc) {
 		tokenizer_free(t);
 		return rc;

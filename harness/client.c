@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/evaluate.h"
+
 #define MAX_RESUBMITS 2
 
 int client_init(struct client *c, const struct client_config *cfg, struct bb_error *err)
@@ -269,4 +271,42 @@ int client_run_job(struct client *c, const cJSON *job, client_progress_fn progre
 		rc = poll_once(c, id, progress, ctx, err);
 	}
 	return rc == POLL_DONE ? fetch(c, id, result, err) : rc;
+}
+
+// ---- the result ----
+
+static const char *const schema_keys[] = {"results", "configs", "versions", "n-shot",
+					  "higher_is_better", "n-samples", "config"};
+
+const cJSON *client_task_metric(const cJSON *r, const char *task, const char *key)
+{
+	char name[256];
+	evaluate_task_result_name(task, name, sizeof name);
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(r, "results");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(results, name), key);
+	return cJSON_IsNumber(v) ? v : NULL;
+}
+
+int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
+			 struct bb_error *err)
+{
+	if (!cJSON_IsObject(r))
+		return bb_fail(err, BB_EFORMAT, "endpoint: the result is not a JSON object");
+	for (size_t k = 0; k < sizeof schema_keys / sizeof *schema_keys; k++)
+		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, schema_keys[k])))
+			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no '%s' object "
+				       "(not lm-eval's results schema)", schema_keys[k]);
+	for (int i = 0; i < n_tasks; i++) {
+		const cJSON *acc = client_task_metric(r, tasks[i], "acc,none");
+		bool ppl = client_task_metric(r, tasks[i], "word_perplexity,none") ||
+			   client_task_metric(r, tasks[i], "perplexity,none");
+		if (!acc && !ppl)
+			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no acc for task '%s'",
+				       tasks[i]);
+		if (acc && !(acc->valuedouble >= 0 && acc->valuedouble <= 1))
+			return bb_fail(err, BB_EFORMAT, "endpoint: acc of task '%s' is not in [0, 1]",
+				       tasks[i]);
+	}
+	return 0;
 }

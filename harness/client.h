@@ -55,4 +55,16 @@ typedef void (*client_progress_fn)(void *ctx, const char *status, long done, lon
 int client_run_job(struct client *c, const cJSON *job, client_progress_fn progress, void *ctx,
 		   cJSON **result, struct bb_error *err);
 
+/* The number metric key (e.g. "acc,none") of task in an lm-eval results object, or NULL;
+ * a custom task given by descriptor path is looked up under the descriptor's name. */
+const cJSON *client_task_metric(const cJSON *r, const char *task, const char *key);
+
+/* Check an evaluate job's result as `bitbudget eval` does before writing it: an object
+ * with lm-eval's schema keys (results, configs, versions, n-shot, higher_is_better,
+ * n-samples, config, each an object), and for each of the n_tasks tasks asked an acc in
+ * [0, 1] or, for perplexity-only tasks, a perplexity. BB_EFORMAT with one line otherwise.
+ * Exposed for the fuzzers (fuzz/fuzz_results.c). */
+int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
+			 struct bb_error *err);
+
 #endif

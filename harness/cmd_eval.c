@@ -220,42 +220,6 @@ static void on_progress(void *ctx, const char *status, long done, long total)
 
 // ---- the result ----
 
-static const char *const schema_keys[] = {"results", "configs", "versions", "n-shot",
-					  "higher_is_better", "n-samples", "config"};
-
-/* A number metric of a task in the results, or NULL. */
-static const cJSON *task_metric(const cJSON *r, const char *task, const char *key)
-{
-	char name[256];
-	evaluate_task_result_name(task, name, sizeof name);
-	const cJSON *results = cJSON_GetObjectItemCaseSensitive(r, "results");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(results, name), key);
-	return cJSON_IsNumber(v) ? v : NULL;
-}
-
-/* lm-eval's results schema, and for every task asked an acc in [0, 1], or a perplexity
- * for a perplexity-only task. */
-static int check_results(const cJSON *r, const struct eval_opts *o, struct bb_error *err)
-{
-	for (size_t k = 0; k < sizeof schema_keys / sizeof *schema_keys; k++)
-		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, schema_keys[k])))
-			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no '%s' object "
-				       "(not lm-eval's results schema)", schema_keys[k]);
-	for (int i = 0; i < o->n_tasks; i++) {
-		const cJSON *acc = task_metric(r, o->task[i], "acc,none");
-		bool ppl = task_metric(r, o->task[i], "word_perplexity,none") ||
-			   task_metric(r, o->task[i], "perplexity,none");
-		if (!acc && !ppl)
-			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no acc for task '%s'",
-				       o->task[i]);
-		if (acc && !(acc->valuedouble >= 0 && acc->valuedouble <= 1))
-			return bb_fail(err, BB_EFORMAT, "endpoint: acc of task '%s' is not in [0, 1]",
-				       o->task[i]);
-	}
-	return 0;
-}
-
 static int write_results(const cJSON *r, const char *path, struct bb_error *err)
 {
 	char *text = cJSON_Print(r);
@@ -275,8 +239,8 @@ static void print_scores(const cJSON *r, const struct eval_opts *o)
 	double sum = 0;
 	int n = 0;
 	for (int i = 0; i < o->n_tasks; i++) {
-		const cJSON *acc = task_metric(r, o->task[i], "acc,none");
-		const cJSON *ppl = task_metric(r, o->task[i], "word_perplexity,none");
+		const cJSON *acc = client_task_metric(r, o->task[i], "acc,none");
+		const cJSON *ppl = client_task_metric(r, o->task[i], "word_perplexity,none");
 		if (acc) {
 			printf("%s acc %.4f\n", o->task[i], acc->valuedouble);
 			sum += acc->valuedouble, n++;
@@ -334,7 +298,8 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 		rc = client_run_job(&cl, job, on_progress, &p, &result, err);
 	if (p.shown && p.tty)
 		fputc('\n', stderr);
-	if (!rc && !(rc = check_results(result, o, err)) && !(rc = write_results(result, o->out, err)))
+	if (!rc && !(rc = client_check_results(result, (const char *const *)o->task, o->n_tasks, err)) &&
+	    !(rc = write_results(result, o->out, err)))
 		print_scores(result, o);
 	cJSON_Delete(result);
 	cJSON_Delete(job);
