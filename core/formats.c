@@ -101,6 +101,45 @@ bool format_fits_layer(const struct format *f, int64_t out, int64_t in)
 
 bool format_quantizes_activations(const struct format *f) { return f->kind == FMT_MX; }
 
+static const char *const accounting_names[ACCOUNT_COUNT] = {"weights", "scales", "scales+zp",
+								  "gguf"};
+
+const char *accounting_name(enum bit_accounting acc)
+{
+	return acc >= 0 && acc < ACCOUNT_COUNT ? accounting_names[acc] : "?";
+}
+
+int accounting_parse(const char *name)
+{
+	for (int a = 0; a < ACCOUNT_COUNT; a++)
+		if (strcmp(name, accounting_names[a]) == 0)
+			return a;
+	return -1;
+}
+
+/* ggml's block layouts (ggml-common.h), 32 weights a block: Q4_0 = fp16 d + 16 bytes,
+ * Q4_1 = fp16 d + fp16 m + 16 bytes, Q5_0 = d + 4 bytes of high bits + 16, Q5_1 = d + m
+ * + 4 + 16, Q8_0 = d + 32 bytes, MXFP4 = one E8M0 byte + 16 bytes. */
+const char *format_gguf_type(const struct format *f, int64_t *block_bits)
+{
+	static const struct {
+		int bits;
+		bool sym;
+		const char *name;
+		int64_t block_bits;
+	} ints[] = {{4, true, "Q4_0", 144}, {4, false, "Q4_1", 160}, {5, true, "Q5_0", 176},
+		    {5, false, "Q5_1", 192}, {8, true, "Q8_0", 272}};
+	*block_bits = 0;
+	if (f->kind == FMT_KEEP)
+		return (*block_bits = 16 * 32), "BF16";
+	if (f->kind == FMT_MX)
+		return f->bits == 4 ? (*block_bits = 136, "MXFP4") : NULL;
+	for (size_t i = 0; f->block == 32 && i < sizeof ints / sizeof ints[0]; i++)
+		if (ints[i].bits == f->bits && ints[i].sym == f->sym)
+			return (*block_bits = ints[i].block_bits), ints[i].name;
+	return NULL;
+}
+
 int64_t format_layer_bits(const struct format *f, int64_t out, int64_t in,
 			  enum bit_accounting acc)
 {
@@ -108,9 +147,18 @@ int64_t format_layer_bits(const struct format *f, int64_t out, int64_t in,
 	if (f->kind == FMT_KEEP || acc == ACCOUNT_WEIGHTS)
 		return bits;
 	int64_t groups = out * ((in + f->block - 1) / f->block);
-	/* MX: an 8-bit shared exponent. INT: a 16-bit scale plus a b-bit zero point, which
-	 * AutoRound charges to symmetric INT as well (spec 1.3). */
-	int64_t per_group = f->kind == FMT_MX ? 8 : 16 + f->bits;
+	if (acc == ACCOUNT_GGUF) {
+		int64_t block_bits;
+		if (!format_gguf_type(f, &block_bits) || in % 32)
+			return -1;
+		return out * (in / 32) * block_bits;
+	}
+	/* MX: an 8-bit shared exponent, no zero point. INT: a 16-bit scale, plus under
+	 * scales+zp a b-bit zero point, which AutoRound charges to symmetric INT as well
+	 * (spec 1.3). */
+	int64_t per_group = f->kind == FMT_MX ? 8 : 16;
+	if (acc == ACCOUNT_SCALES_ZP && f->kind == FMT_INT)
+		per_group += f->bits;
 	return bits + groups * per_group;
 }
 

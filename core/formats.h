@@ -49,14 +49,37 @@ bool format_fits_layer(const struct format *f, int64_t out, int64_t in);
 /* Whether the format also quantizes the Linear's input (MX formats do). */
 bool format_quantizes_activations(const struct format *f);
 
+/* How a layer's bits are counted (docs/formats.md, "Accounting"). The budget can be set in
+ * the first three; GGUF is reported only. Per group of g weights along in_features:
+ *   weights    b bits per weight, nothing else: the published tables;
+ *   scales     plus the scale: 8 bits (MX shared exponent) or 16 (INT fp16 scale);
+ *   scales+zp  plus a b-bit zero point for INT, symmetric included: AutoRound's default
+ *              compute_layer_bits (spec 1.3); MX has no zero point;
+ *   gguf       the storage of the GGUF type with the same block layout and code width
+ *              (format_gguf_type), or none. */
 enum bit_accounting {
-	ACCOUNT_WEIGHTS = 0,    /* b bits per weight: the published tables */
-	ACCOUNT_SCALES = 1      /* plus scale and zero-point bits, AutoRound's compute_layer_bits */
+	ACCOUNT_WEIGHTS = 0,
+	ACCOUNT_SCALES = 1,
+	ACCOUNT_SCALES_ZP = 2,
+	ACCOUNT_GGUF = 3,
+	ACCOUNT_COUNT = 4
 };
 
-/* Exact integer bit cost of an [out, in] weight in format f. */
+/* "weights", "scales", "scales+zp", "gguf". */
+const char *accounting_name(enum bit_accounting acc);
+/* The convention called name (case-sensitive, the names above), or -1. */
+int accounting_parse(const char *name);
+
+/* Exact integer bit cost of an [out, in] weight in format f; -1 under ACCOUNT_GGUF when
+ * the format has no GGUF equivalent. BF16 is 16 bits per weight under every convention. */
 int64_t format_layer_bits(const struct format *f, int64_t out, int64_t in,
 			  enum bit_accounting acc);
+
+/* The GGUF (ggml) type storing f's blocks: "Q4_0" for W4G32, "Q4_1" for W4G32-asym,
+ * "Q5_0"/"Q5_1" for W5G32[-asym], "Q8_0" for W8G32, "MXFP4" for MXFP4, "BF16" for BF16;
+ * NULL for every other format (MXFP8, group sizes other than 32, 2/3/6/7-bit codes).
+ * *block_bits is the bits of one block of 32 weights (16 per weight for BF16). */
+const char *format_gguf_type(const struct format *f, int64_t *block_bits);
 
 /* Quantize-dequantize rows x[rows][cols] in place along cols (blocks of f->block).
  * Requires format_fits(f, cols) unless cols < block (then a whole row is one block for MX).

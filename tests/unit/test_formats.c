@@ -828,19 +828,19 @@ TEST(format_layer_bits_should_match_spec_table)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct format f = fmt(rows[i].name);
-		int64_t a = format_layer_bits(&f, 4096, 4096, ACCOUNT_SCALES);
+		int64_t a = format_layer_bits(&f, 4096, 4096, ACCOUNT_SCALES_ZP);
 		int64_t w = format_layer_bits(&f, 4096, 4096, ACCOUNT_WEIGHTS);
 		CHECK(a == (int64_t)(rows[i].with_scales * (double)n)); /* exact: n is 2^24 */
 		CHECK(w == (int64_t)(rows[i].weights_only * (double)n));
 	}
 	/* partial last group: ceil(in / gs) groups per row */
 	struct format w4 = fmt("W4G128"), mx4 = fmt("MXFP4");
-	CHECK(format_layer_bits(&w4, 3, 100, ACCOUNT_SCALES) == 4 * 300 + 3 * 1 * (16 + 4));
-	CHECK(format_layer_bits(&w4, 3, 300, ACCOUNT_SCALES) == 4 * 900 + 3 * 3 * (16 + 4));
-	CHECK(format_layer_bits(&mx4, 2, 40, ACCOUNT_SCALES) == 4 * 80 + 2 * 2 * 8);
+	CHECK(format_layer_bits(&w4, 3, 100, ACCOUNT_SCALES_ZP) == 4 * 300 + 3 * 1 * (16 + 4));
+	CHECK(format_layer_bits(&w4, 3, 300, ACCOUNT_SCALES_ZP) == 4 * 900 + 3 * 3 * (16 + 4));
+	CHECK(format_layer_bits(&mx4, 2, 40, ACCOUNT_SCALES_ZP) == 4 * 80 + 2 * 2 * 8);
 	/* a Llama-3.1-8B down_proj [4096, 14336] under W2G128: 2n + 4096*112*18 */
 	struct format w2 = fmt("W2G128");
-	CHECK(format_layer_bits(&w2, 4096, 14336, ACCOUNT_SCALES) ==
+	CHECK(format_layer_bits(&w2, 4096, 14336, ACCOUNT_SCALES_ZP) ==
 	      2LL * 4096 * 14336 + 4096LL * 112 * 18);
 }
 
