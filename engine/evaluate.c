@@ -24,6 +24,7 @@
 #define PROGRESS_INTERVAL 0.25
 
 struct eval_run {
+	cJSON *merged;          /* task -> requests scored past a merged continuation */
 	const struct eval_job *job;
 	struct model *model;
 	struct tokenizer *tok;
@@ -76,8 +77,19 @@ static int doc_of_request(const struct task *t, int request)
 	return -1;
 }
 
+static void count_merged(struct eval_run *run, const char *task)
+{
+	if (!run->merged)
+		run->merged = cJSON_CreateObject();
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(run->merged, task);
+	if (n)
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(run->merged, task, 1);
+}
+
 /* Every (context, continuation) request of t in tokens; reqs[i] points into toks[i]. */
-static int encode_requests(const struct eval_run *run, const struct task *t,
+static int encode_requests(struct eval_run *run, const struct task *t,
 			   struct pair_tokens *toks, struct loglik_request *reqs,
 			   struct bb_error *err)
 {
@@ -95,6 +107,8 @@ static int encode_requests(const struct eval_run *run, const struct task *t,
 				e.msg);
 		reqs[i] = (struct loglik_request){.ctx = toks[i].ctx, .n_ctx = toks[i].n_ctx,
 						  .cont = toks[i].cont, .n_cont = toks[i].n_cont};
+		if (!rc && toks[i].merged)
+			count_merged(run, t->name);
 	}
 	encode_memo_free(&memo);
 	return rc;
@@ -289,6 +303,11 @@ int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,
 		rc = run_tasks(&run, &tl, err);
 	if (!rc)
 		rc = build_results(&run, &tl, start, t0, results, err);
+	if (!rc && run.merged) { /* an honest note beside lm-eval's schema, see task_encode.c */
+		cJSON_AddItemToObject(*results, "bitbudget_merged_continuations", run.merged);
+		run.merged = NULL;
+	}
+	cJSON_Delete(run.merged);
 	task_list_free(&tl);
 	tokenizer_free(run.tok);
 	model_free(run.model);

@@ -136,12 +136,23 @@ static int encode_with_context(const struct tokenizer *tok, const struct encode_
 		return bb_fail(err, BB_EINVAL, "the tokenizer has no BOS or EOS token to stand for "
 			       "an empty context");
 	}
-	rc = set_context(out, first, ctx, n_ctx, err);
+	/* lm-eval takes whole[len(ctx):]. When the tokenizer merged the continuation into the
+	 * context's last piece (pieces ending in "▁" do: "named▁Sara"), that is empty and
+	 * lm-eval's HF model stops on an assertion. Rather than stop a whole evaluation,
+	 * score from the first token where the two encodings differ, and say so. */
+	int skip = n_ctx;
+	if (n_whole <= n_ctx) {
+		skip = 0;
+		while (skip < n_ctx && skip < n_whole && ctx[skip] == whole[skip])
+			skip++;
+		out->merged = skip < n_whole;
+	}
+	rc = set_context(out, first, ctx, skip, err);
 	if (rc) {
 		free(whole);
 		return rc;
 	}
-	return set_continuation(out, whole, n_whole, n_ctx, err);
+	return set_continuation(out, whole, n_whole, skip, err);
 }
 
 static int encode_without_context(const struct tokenizer *tok, const struct encode_policy *p,

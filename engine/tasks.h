@@ -289,6 +289,8 @@ size_t encode_pair_split(const char *context, size_t len);
 struct pair_tokens {
 	int *ctx, n_ctx;        /* malloc'd */
 	int *cont, n_cont;      /* malloc'd */
+	bool merged;            /* the continuation merged into the context's last token(s):
+				 * scored from the first token where the two encodings differ */
 };
 void pair_tokens_free(struct pair_tokens *p);
 
