@@ -25,7 +25,8 @@ LDLIBS += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lblas -lcjson -lpcre2-8 -lmicroh
 LDFLAGS += -fopenmp $(EXTRA_LDFLAGS)
 
 DEB_PACKAGES = build-essential pkg-config libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev \
-	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 curl bc
+	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 curl bc \
+	clang-14 libclang-rt-14-dev libomp-14-dev
 
 # Where objects, libraries and test programs go (build/) and where the CLI goes (bin/):
 # `make test-asan` builds the same rules into build-asan/ and bin-asan/.
@@ -45,9 +46,12 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BIN  := $(BUILD)/tests/bb-test-tool
 BENCH_SRC   := $(wildcard bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES  := $(FUZZ_SRC:fuzz/%.c=%)
+REPLAY_BIN  := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo asan test-asan fuzz
-all: $(BINDIR)/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN)
+.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo asan test-asan fuzz fuzz-build fuzzers
+all: $(BINDIR)/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN) $(REPLAY_BIN)
 
 deps:
 	apt-get update -qq
@@ -86,6 +90,18 @@ $(HELPER_BIN): tests/helper/bb-test-tool.c $(LIBS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# The fuzz harnesses without libFuzzer: each runs its harness on the files it is given
+# (tests/cli/t5030-fuzz-regressions.sh replays fuzz/regressions/ and the seed corpus).
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIBS)
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(CFLAGS) -o $@ fuzz/replay.c $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+# The libFuzzer harnesses themselves: only built by `make fuzz` (CC=clang, BUILD=build-fuzz).
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIBS)
+	@mkdir -p $(BUILD)/fuzz
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+
 # The core knows nothing of the engine, the engine nothing of the harness.
 check-layers:
 	@! grep -nE '#include "(engine|harness)/' core/*.[ch] baselines/*.[ch] || { echo "check-layers: core includes a higher layer"; exit 1; }
@@ -103,10 +119,11 @@ bench: all
 # suite runs twice as fast as at -O0). -fno-omit-frame-pointer gives whole stack traces;
 # -fno-sanitize-recover makes any undefined behaviour fatal, so it fails the test it
 # happens in instead of scrolling by. `make test-asan` runs the whole suite on that build:
-# every process (CLI children, servers, parallel's jobs) writes its sanitizer reports under
-# build-asan/sanitizer-logs/, and the target fails if any report was written, even by a
-# process whose exit status a test does not look at. tests/asan/lsan.supp holds the leak
-# suppressions (OpenMP's and OpenBLAS's thread pools, freed by nobody at exit).
+# every process (CLI children, servers, parallel's jobs) writes its ASan and LeakSanitizer
+# reports under build-asan/sanitizer-logs/, and the target fails if any report was written,
+# even by a process whose exit status a test does not look at. (UBSan's reports still go to
+# stderr: gcc's runtime ignores log_path when ASan is linked too; being fatal, they fail
+# the test they happen in.) tests/asan/lsan.supp holds the leak suppressions, each with why.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g
 ASAN_LOGS := $(CURDIR)/build-asan/sanitizer-logs
 # The CLI tests skipped under the sanitizers (none unless listed; each is run by make test).
@@ -121,7 +138,7 @@ test-asan: asan check-layers
 		BB_TEST_TOOL=$(CURDIR)/build-asan/tests/bb-test-tool BB_SKIP="$(ASAN_SKIP)" \
 		ASAN_OPTIONS=detect_leaks=1:log_path=$(ASAN_LOGS)/asan:strict_string_checks=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp:print_suppressions=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan \
+		UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh; status=$$?; \
 	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
 		cat $(ASAN_LOGS)/*; echo "test-asan: sanitizer reports in $(ASAN_LOGS)"; exit 1; fi; \
@@ -133,6 +150,35 @@ table1 table2 table3 table4: all
 	SHARED=$(SHARED) $(BINDIR)/bitbudget run experiments/$@.json $(RUN_FLAGS)
 
 demo: table1 table2 table3
+
+# ---- fuzzing (docs/reliability.md) ----
+# `make fuzz` builds one libFuzzer harness per parser of untrusted input (fuzz/fuzz_*.c)
+# with clang, ASan and UBSan into build-fuzz/ (the libraries are instrumented for
+# coverage with fuzzer-no-link; only the harnesses link libFuzzer's main), then runs each
+# for FUZZ_SECONDS from its seed corpus fuzz/corpus/<harness>/ (kept small, in git); what
+# it learns goes to build-fuzz/corpus/, crashers to build-fuzz/artifacts/. A crasher,
+# once fixed, is copied to fuzz/regressions/<harness>/ where the test suite replays it.
+# FUZZ_TARGETS picks harnesses (default: all); FUZZ_FLAGS adds libFuzzer options.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_FLAGS ?=
+FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g
+fuzz-build:
+	$(MAKE) CC=clang-14 BUILD=build-fuzz BINDIR=build-fuzz/bin EXTRA_CFLAGS="$(FUZZ_CFLAGS)" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" FUZZ_LINK=-fsanitize=fuzzer fuzzers
+
+fuzz: fuzz-build
+	@mkdir -p build-fuzz/artifacts
+	@for h in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus/$$h fuzz/corpus/$$h; \
+		echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+		SHARED=$(SHARED) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp \
+		build-fuzz/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+			-max_len=65536 -dict=fuzz/json.dict -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/artifacts/$$h- $(FUZZ_FLAGS) \
+			build-fuzz/corpus/$$h fuzz/corpus/$$h || exit 1; \
+	done
 
 clean:
 	rm -rf build bin build-asan bin-asan build-fuzz

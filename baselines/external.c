@@ -3,10 +3,11 @@
  *
  * CMD runs under /bin/sh with the problem as JSON on stdin (model, options, target and
  * budget, and per layer its name, block, kind, shape, parameters, fixed flag, bit cost
- * per option and scores when given) and must print a recipe on stdout: bitbudget's
- * recipe form, or just {"layers": {"name": "MXFP8", ...}}. Whatever it returns is
- * checked like any untrusted input: every layer exactly once, known formats among the
- * options, fixed layers BF16, budget respected. The protocol is in docs/formats.md.
+ * per option and scores when given, its item: layers of one item must share a format) and
+ * must print a recipe on stdout: bitbudget's recipe form, or just {"layers": {"name":
+ * "MXFP8", ...}}. Whatever it returns is checked like any untrusted input: every layer
+ * exactly once, known formats among the options, fixed and pinned layers at their
+ * format, items alike, budget respected. The protocol is in docs/formats.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,12 @@ static cJSON *layer_json(const struct alloc_problem *p, int i)
 	cJSON_AddNumberToObject(e, "in", (double)l->in);
 	cJSON_AddNumberToObject(e, "params", (double)l->params);
 	cJSON_AddBoolToObject(e, "fixed", p->fixed[i]);
+	if (p->fixed[i])
+		cJSON_AddStringToObject(e, "format", p->fixed_format[i].name);
+	if (p->pin[i] >= 0)
+		cJSON_AddTrueToObject(e, "pinned");
+	if (!p->fixed[i])
+		cJSON_AddNumberToObject(e, "item", p->item_of[i]);
 	cJSON *cost = cJSON_AddObjectToObject(e, "cost_bits");
 	for (int k = 0; k < K; k++)
 		cJSON_AddNumberToObject(cost, p->options[k].name, (double)p->cost[(size_t)i * K + k]);
@@ -48,11 +55,16 @@ static char *problem_json(const struct alloc_problem *p)
 	cJSON *opts = cJSON_AddArrayToObject(root, "options");
 	for (int k = 0; k < p->n_options; k++)
 		cJSON_AddItemToArray(opts, cJSON_CreateString(p->options[k].name));
-	cJSON_AddStringToObject(root, "accounting",
-				p->accounting == ACCOUNT_SCALES ? "scales" : "weights");
+	cJSON_AddStringToObject(root, "accounting", accounting_name(p->accounting));
 	cJSON_AddNumberToObject(root, "target_avg_bits", p->target_avg_bits);
 	cJSON_AddNumberToObject(root, "budget_bits", (double)p->budget_bits);
 	cJSON_AddNumberToObject(root, "total_params", (double)p->inv->total_params);
+	cJSON *pins = cJSON_AddArrayToObject(root, "pins");
+	cJSON *groups = cJSON_AddArrayToObject(root, "groups");
+	for (int j = 0; p->req && j < p->req->n_pins; j++)
+		cJSON_AddItemToArray(pins, cJSON_CreateString(p->req->pins[j].text));
+	for (int g = 0; p->req && g < p->req->n_groups; g++)
+		cJSON_AddItemToArray(groups, cJSON_CreateString(p->req->groups[g].text));
 	cJSON *layers = cJSON_AddArrayToObject(root, "layers");
 	for (int i = 0; i < p->inv->n; i++)
 		cJSON_AddItemToArray(layers, layer_json(p, i));
@@ -153,4 +165,4 @@ static int allocate_external(const struct alloc_problem *p, int *choice, struct 
 
 const struct strategy strategy_external = {
 	"external:CMD", "any program: problem JSON on stdin, recipe JSON on stdout", false,
-	allocate_external};
+	allocate_external, "an external program; its answer checked against the problem"};

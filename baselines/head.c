@@ -13,4 +13,5 @@ static int allocate_head(const struct alloc_problem *p, int *choice, struct bb_e
 }
 
 const struct strategy strategy_head = {
-	"head", "highest option for the last blocks (near the lm-head)", false, allocate_head};
+	"head", "highest option for the last blocks (near the lm-head)", false, allocate_head,
+	"greedy walk from the last block, whole items, stop at the first that does not fit"};

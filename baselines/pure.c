@@ -12,4 +12,5 @@ static int allocate_pure(const struct alloc_problem *p, int *choice, struct bb_e
 }
 
 const struct strategy strategy_pure = {
-	"pure", "the lowest option for every layer", false, allocate_pure};
+	"pure", "the lowest option for every layer", false, allocate_pure,
+	"none: the lowest option for every free layer"};

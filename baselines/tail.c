@@ -13,4 +13,5 @@ static int allocate_tail(const struct alloc_problem *p, int *choice, struct bb_e
 }
 
 const struct strategy strategy_tail = {
-	"tail", "highest option for the first blocks (near the embedding)", false, allocate_tail};
+	"tail", "highest option for the first blocks (near the embedding)", false, allocate_tail,
+	"greedy walk from the first block, whole items, stop at the first that does not fit"};

@@ -1,5 +1,8 @@
 /*
- * walk.c: raise layers to the highest option in execution order or its reverse.
+ * walk.c: raise items to the highest option in execution order or its reverse.
+ *
+ * The walk visits layers; reaching the first free layer of an item (a layer, or a group
+ * of layers in one block) it raises the whole item, so groups move together.
  */
 #include "baselines/walk.h"
 
@@ -11,12 +14,13 @@ void walk_raise(const struct alloc_problem *p, int *choice, bool from_last)
 	int64_t spent = alloc_total_bits(p, choice);
 	for (int step = 0; step < n; step++) {
 		int i = from_last ? n - 1 - step : step;
-		if (p->fixed[i])
-			continue;
-		int64_t extra = p->cost[(size_t)i * K + K - 1] - p->cost[(size_t)i * K];
+		if (p->fixed[i] || choice[i] == K - 1)
+			continue; /* fixed, or raised with its item already */
+		int j = p->item_of[i];
+		int64_t extra = p->item_cost[(size_t)j * K + K - 1] - p->item_cost[(size_t)j * K];
 		if (spent + extra > p->budget_bits)
 			return;
-		choice[i] = K - 1;
+		alloc_set_item(p, choice, j, K - 1);
 		spent += extra;
 	}
 }

@@ -1,9 +1,10 @@
 /*
  * walk.h: the shared walk of the "head" and "tail" baselines.
  *
- * Start with every layer at the lowest option, then raise layers to the highest option
- * one at a time in a fixed order, stopping at the first layer that no longer fits the
- * budget. The order is the only difference between head and tail.
+ * Start with every layer at the lowest option, then raise items (layers, or groups of
+ * layers within a block) to the highest option one at a time in a fixed order, stopping
+ * at the first that no longer fits the budget. Pinned and kept layers are skipped. The
+ * order is the only difference between head and tail.
  */
 #ifndef BB_WALK_H
 #define BB_WALK_H

@@ -1,6 +1,8 @@
 /*
- * allocate.c: pricing an allocation problem, checking feasibility, and turning choices
- * into recipes. The strategies themselves live in baselines/.
+ * allocate.c: setting up an allocation problem (fixed and pinned layers, items, exact
+ * prices, a feasible budget, scores), evaluating choices, and turning them into recipes.
+ * The strategies live in baselines/, the pins and groups in core/constraints.c, the
+ * manifest in core/manifest.c.
  */
 #include "core/allocate.h"
 
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/constraints.h"
 
 // ---- set-up ----
 
@@ -33,7 +37,7 @@ static int sort_options(struct alloc_problem *p, const struct format *options, i
 	return 0;
 }
 
-/* A layer is fixed when some option cannot take its shape (format_fits_layer). */
+/* A layer is kept in BF16 when some option cannot take its shape (format_fits_layer). */
 static bool layer_is_fixed(const struct alloc_problem *p, const struct layer *l)
 {
 	for (int k = 0; k < p->n_options; k++)
@@ -42,23 +46,46 @@ static bool layer_is_fixed(const struct alloc_problem *p, const struct layer *l)
 	return false;
 }
 
+static int find_fixed_layers(struct alloc_problem *p)
+{
+	const struct inventory *inv = p->inv;
+	size_t n = (size_t)inv->n + 1;
+	p->fixed = calloc(n, sizeof *p->fixed);
+	p->fixed_format = calloc(n, sizeof *p->fixed_format);
+	p->pin = malloc(n * sizeof *p->pin);
+	p->item_of = malloc(n * sizeof *p->item_of);
+	if (!p->fixed || !p->fixed_format || !p->pin || !p->item_of)
+		return BB_ENOMEM;
+	for (int i = 0; i < inv->n; i++) {
+		p->fixed[i] = layer_is_fixed(p, &inv->layers[i]);
+		p->fixed_format[i] = format_bf16();
+		p->pin[i] = -1;
+	}
+	return 0;
+}
+
+/* Every (layer, option) and (item, option) in exact bits; the fixed and pinned totals. */
 static int price_layers(struct alloc_problem *p)
 {
 	const struct inventory *inv = p->inv;
 	int K = p->n_options;
-	p->fixed = calloc((size_t)inv->n + 1, sizeof *p->fixed);
 	p->cost = calloc((size_t)inv->n * K + 1, sizeof *p->cost);
-	if (!p->fixed || !p->cost)
+	p->item_cost = calloc((size_t)p->n_items * K + 1, sizeof *p->item_cost);
+	if (!p->cost || !p->item_cost)
 		return BB_ENOMEM;
-	struct format bf16 = format_bf16();
 	for (int i = 0; i < inv->n; i++) {
 		const struct layer *l = &inv->layers[i];
-		p->fixed[i] = layer_is_fixed(p, l);
 		for (int k = 0; k < K; k++)
 			p->cost[(size_t)i * K + k] = format_layer_bits(
-				p->fixed[i] ? &bf16 : &p->options[k], l->out, l->in, p->accounting);
+				p->fixed[i] ? &p->fixed_format[i] : &p->options[k], l->out, l->in,
+				p->accounting);
 		if (p->fixed[i])
 			p->fixed_bits += p->cost[(size_t)i * K];
+		if (p->pin[i] >= 0)
+			p->pinned_bits += p->cost[(size_t)i * K];
+		else if (!p->fixed[i])
+			for (int k = 0; k < K; k++)
+				p->item_cost[(size_t)p->item_of[i] * K + k] += p->cost[(size_t)i * K + k];
 		p->min_bits += p->cost[(size_t)i * K];
 		p->max_bits += p->cost[(size_t)i * K + K - 1];
 	}
@@ -114,6 +141,18 @@ static int attach_scores(struct alloc_problem *p, const struct scores *s, struct
 	return rc;
 }
 
+static int sum_item_losses(struct alloc_problem *p)
+{
+	int K = p->n_options;
+	p->item_loss = calloc((size_t)p->n_items * K + 1, sizeof *p->item_loss);
+	if (!p->item_loss)
+		return BB_ENOMEM;
+	for (int i = 0; i < p->inv->n; i++)
+		for (int k = 0; p->item_of[i] >= 0 && k < K; k++)
+			p->item_loss[(size_t)p->item_of[i] * K + k] += p->loss[(size_t)i * K + k];
+	return 0;
+}
+
 /* floor(N * target), but exact when N * target is an integer up to float noise. */
 static int64_t budget_for(int64_t n_params, double target)
 {
@@ -124,20 +163,33 @@ static int64_t budget_for(int64_t n_params, double target)
 	return (int64_t)floorl(x);
 }
 
-static int set_budget(struct alloc_problem *p, double target, struct bb_error *err)
+/* The pins' share of an infeasible target, said plainly. */
+static int infeasible(const struct alloc_problem *p, double target, double lo, double hi,
+		      struct bb_error *err)
+{
+	double pinned = (double)p->pinned_bits / (double)p->inv->total_params;
+	if (p->pinned_bits && pinned > target)
+		return bb_fail(err, BB_EINVAL,
+			       "the pins alone exceed the budget: pinned layers take %.4f average "
+			       "bits of the budget set, the target is %g", pinned, target);
+	return bb_fail(err, BB_EINVAL,
+		       "average of %g bits is infeasible: these options%s reach %.4f to %.4f",
+		       target, p->pinned_bits ? " and pins" : "", lo, hi);
+}
+
+static int set_budget(struct alloc_problem *p, double target, bool lowest,
+		      struct bb_error *err)
 {
 	int64_t N = p->inv->total_params;
 	double lo = (double)p->min_bits / (double)N, hi = (double)p->max_bits / (double)N;
-	if (fabs(target - lo) <= 1e-3) {
+	if (lowest || fabs(target - lo) <= 1e-3) {
 		p->target_avg_bits = lo;
 		p->budget_bits = p->min_bits;
 	} else if (fabs(target - hi) <= 1e-3) {
 		p->target_avg_bits = hi;
 		p->budget_bits = p->max_bits;
 	} else if (target < lo || target > hi) {
-		return bb_fail(err, BB_EINVAL,
-			       "average of %g bits is infeasible: these options reach %.4f to %.4f",
-			       target, lo, hi);
+		return infeasible(p, target, lo, hi, err);
 	} else {
 		p->target_avg_bits = target;
 		p->budget_bits = budget_for(N, target);
@@ -145,33 +197,68 @@ static int set_budget(struct alloc_problem *p, double target, struct bb_error *e
 	return 0;
 }
 
+int alloc_problem_setup(struct alloc_problem *p, const struct alloc_request *req,
+			struct bb_error *err)
+{
+	memset(p, 0, sizeof *p);
+	p->inv = req->inv;
+	p->accounting = req->accounting;
+	p->model = req->model;
+	p->req = req;
+	int rc = req->inv->n > 0 ? 0
+				 : bb_fail(err, BB_EINVAL, "the model has no layers to allocate");
+	if (!rc && (req->accounting < 0 || req->accounting >= ACCOUNT_GGUF))
+		rc = bb_fail(err, BB_EINVAL, "a budget is set in weights, scales or scales+zp");
+	if (!rc)
+		rc = sort_options(p, req->options, req->n_options, err);
+	if (!rc && find_fixed_layers(p))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc)
+		rc = constraints_apply(p, req, err);
+	if (!rc && price_layers(p))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc)
+		rc = set_budget(p, req->target_avg_bits, req->lowest, err);
+	if (!rc && req->scores)
+		rc = attach_scores(p, req->scores, err);
+	if (!rc && req->scores && sum_item_losses(p))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (rc)
+		alloc_problem_free(p);
+	return rc;
+}
+
 int alloc_problem_init(struct alloc_problem *p, const struct inventory *inv,
 		       const struct format *options, int n_options, enum bit_accounting acc,
 		       double target_avg_bits, const struct scores *scores, struct bb_error *err)
 {
-	memset(p, 0, sizeof *p);
-	p->inv = inv;
-	p->accounting = acc;
-	int rc = inv->n > 0 ? 0 : bb_fail(err, BB_EINVAL, "the model has no layers to allocate");
-	if (!rc)
-		rc = sort_options(p, options, n_options, err);
-	if (!rc && price_layers(p))
-		rc = bb_fail(err, BB_ENOMEM, "out of memory");
-	if (!rc)
-		rc = set_budget(p, target_avg_bits, err);
-	if (!rc && scores)
-		rc = attach_scores(p, scores, err);
-	if (rc)
-		alloc_problem_free(p);
+	struct alloc_request req = {.inv = inv, .options = options, .n_options = n_options,
+				    .accounting = acc, .target_avg_bits = target_avg_bits,
+				    .scores = scores};
+	int rc = alloc_problem_setup(p, &req, err);
+	p->req = NULL; /* req dies here; it had no pins or groups to remember */
 	return rc;
 }
 
 void alloc_problem_free(struct alloc_problem *p)
 {
 	free(p->fixed);
+	free(p->fixed_format);
+	free(p->pin);
 	free(p->cost);
 	free(p->loss);
+	free(p->item_of);
+	free(p->item_start);
+	free(p->item_layers);
+	free(p->item_cost);
+	free(p->item_loss);
 	memset(p, 0, sizeof *p);
+}
+
+void alloc_set_item(const struct alloc_problem *p, int *choice, int item, int k)
+{
+	for (int t = p->item_start[item]; t < p->item_start[item + 1]; t++)
+		choice[p->item_layers[t]] = k;
 }
 
 // ---- evaluating choices ----
@@ -193,6 +280,22 @@ double alloc_total_loss(const struct alloc_problem *p, const int *choice)
 	return total;
 }
 
+void alloc_avg_bits(const struct alloc_problem *p, const int *choice, double *out)
+{
+	const struct inventory *inv = p->inv;
+	for (int a = 0; a < ACCOUNT_COUNT; a++) {
+		int64_t total = 0;
+		for (int i = 0; i < inv->n && total >= 0; i++) {
+			const struct layer *l = &inv->layers[i];
+			const struct format *f = p->fixed[i] ? &p->fixed_format[i]
+							     : &p->options[choice[i]];
+			int64_t bits = format_layer_bits(f, l->out, l->in, (enum bit_accounting)a);
+			total = bits < 0 ? -1 : total + bits;
+		}
+		out[a] = total < 0 ? -1 : (double)total / (double)inv->total_params;
+	}
+}
+
 int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char *strategy,
 		    struct recipe *r, struct bb_error *err)
 {
@@ -205,14 +308,17 @@ int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char
 	snprintf(r->strategy, sizeof r->strategy, "%s", strategy);
 	r->n_options = p->n_options;
 	memcpy(r->options, p->options, sizeof p->options);
-	r->count_scale_bits = p->accounting == ACCOUNT_SCALES;
+	r->accounting = p->accounting;
 	r->target_avg_bits = p->target_avg_bits;
 	r->achieved_avg_bits = (double)alloc_total_bits(p, choice) / (double)inv->total_params;
+	r->have_avg_bits = true;
+	alloc_avg_bits(p, choice, r->avg_bits);
 	for (int i = 0; i < inv->n; i++) {
 		struct recipe_layer *l = &r->layers[i];
 		snprintf(l->name, sizeof l->name, "%s", inv->layers[i].name);
-		l->fixed = p->fixed[i];
-		l->weight = l->fixed ? format_bf16() : p->options[choice[i]];
+		l->pinned = p->pin[i] >= 0;
+		l->fixed = p->fixed[i] && !l->pinned;
+		l->weight = p->fixed[i] ? p->fixed_format[i] : p->options[choice[i]];
 		l->act = format_quantizes_activations(&l->weight) ? l->weight : format_bf16();
 	}
 	r->n_layers = inv->n;
@@ -225,6 +331,40 @@ static int option_index(const struct alloc_problem *p, const struct format *f)
 		if (strcmp(p->options[k].name, f->name) == 0)
 			return k;
 	return -1;
+}
+
+/* A fixed layer must keep its format: BF16 when kept for its shape, else its pin's. */
+static int check_fixed_layer(const struct alloc_problem *p, int i, const struct recipe_layer *l,
+			     struct bb_error *err)
+{
+	const struct format *want = &p->fixed_format[i];
+	if (strcmp(l->weight.name, want->name) == 0)
+		return 0;
+	if (p->pin[i] >= 0)
+		return bb_fail(err, BB_EINVAL, "layer '%s' is pinned to %s by '%s' (got %s)",
+			       l->name, want->name, p->req ? p->req->pins[p->pin[i]].text : "a pin",
+			       l->weight.name);
+	return bb_fail(err, BB_EINVAL,
+		       "layer '%s' (in_features %lld) cannot take %s; it must stay BF16", l->name,
+		       (long long)p->inv->layers[i].in, l->weight.name);
+}
+
+/* The layers of one item must share their format. */
+static int check_items(const struct alloc_problem *p, const int *choice, struct bb_error *err)
+{
+	for (int j = 0; j < p->n_items; j++) {
+		int first = p->item_layers[p->item_start[j]];
+		for (int t = p->item_start[j] + 1; t < p->item_start[j + 1]; t++) {
+			int i = p->item_layers[t];
+			if (choice[i] != choice[first])
+				return bb_fail(err, BB_EINVAL,
+					       "layers '%s' and '%s' are grouped but have %s and %s",
+					       p->inv->layers[first].name, p->inv->layers[i].name,
+					       p->options[choice[first]].name,
+					       p->options[choice[i]].name);
+		}
+	}
+	return 0;
 }
 
 int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, int *choice,
@@ -241,15 +381,15 @@ int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, in
 			return bb_fail(err, BB_EINVAL, "recipe has no entry for layer '%s'",
 				       inv->layers[i].name);
 		int k = option_index(p, &l->weight);
-		if (p->fixed[i] && l->weight.kind != FMT_KEEP)
-			return bb_fail(err, BB_EINVAL,
-				       "layer '%s' (in_features %lld) cannot take %s; it must stay BF16",
-				       l->name, (long long)inv->layers[i].in, l->weight.name);
+		if (p->fixed[i] && check_fixed_layer(p, i, l, err))
+			return BB_EINVAL;
 		if (!p->fixed[i] && k < 0)
 			return bb_fail(err, BB_EINVAL, "layer '%s' has format %s, not one of the options",
 				       l->name, l->weight.name);
 		choice[i] = p->fixed[i] ? 0 : k;
 	}
+	if (check_items(p, choice, err))
+		return BB_EINVAL;
 	int64_t bits = alloc_total_bits(p, choice);
 	if (bits > p->budget_bits)
 		return bb_fail(err, BB_EINVAL, "recipe averages %.6f bits, over the budget of %.6f",
@@ -259,30 +399,30 @@ int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, in
 
 // ---- the whole allocation ----
 
-int alloc_recipe(const struct inventory *inv, const struct format *options, int n_options,
-		 enum bit_accounting acc, double target_avg_bits, const struct scores *scores,
-		 const char *strategy, const char *model, struct recipe *out,
-		 struct bb_error *err)
+int alloc_recipe(const struct alloc_request *req, struct recipe *out, struct bb_error *err)
 {
 	const char *arg;
-	const struct strategy *st = strategy_find(strategy, &arg);
+	const struct strategy *st = strategy_find(req->strategy, &arg);
 	memset(out, 0, sizeof *out);
 	if (!st)
 		return bb_fail(err, BB_EINVAL,
 			       "unknown strategy '%s' (pure, head, tail, sensitivity, external:CMD)",
-			       strategy);
-	if (st->needs_scores && !scores)
-		return bb_fail(err, BB_EINVAL, "strategy '%s' needs --scores FILE", strategy);
+			       req->strategy);
+	if (st->needs_scores && !req->scores)
+		return bb_fail(err, BB_EINVAL, "strategy '%s' needs --scores FILE", req->strategy);
 	struct alloc_problem p;
-	int rc = alloc_problem_init(&p, inv, options, n_options, acc, target_avg_bits, scores, err);
+	int rc = alloc_problem_setup(&p, req, err);
 	if (rc)
 		return rc;
 	p.arg = arg;
-	p.model = model;
-	int *choice = calloc((size_t)inv->n + 1, sizeof *choice);
+	int *choice = calloc((size_t)req->inv->n + 1, sizeof *choice);
 	rc = choice ? st->allocate(&p, choice, err) : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
-		rc = alloc_to_recipe(&p, choice, strategy, out, err);
+		rc = alloc_to_recipe(&p, choice, req->strategy, out, err);
+	if (!rc && !(out->manifest = manifest_build(&p, st, choice)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (rc)
+		recipe_free(out);
 	free(choice);
 	alloc_problem_free(&p);
 	return rc;

@@ -7,8 +7,13 @@
  * rejected by rounding. Layers whose in_features do not fit the options' blocks are
  * fixed in BF16: they spend budget but are not choices (AutoRound, spec 1.2).
  *
+ * Pins fix chosen layers to a format (still counted); groups make the layers of some kinds
+ * share a format within each block, so the strategies choose per item (a free layer, or a
+ * group's free layers in one block).
+ *
  * Strategies live in baselines/, one file each, behind struct strategy. A strategy fills
- * choice[i] with an option index for every non-fixed layer i. Never prints, never exits.
+ * choice[i] with an option index for every non-fixed layer i, equal within an item.
+ * Never prints, never exits.
  */
 #ifndef BB_ALLOCATE_H
 #define BB_ALLOCATE_H
@@ -22,57 +27,135 @@
 #include "core/recipe.h"
 #include "core/scores.h"
 
+// ---- constraints: pins and groups ----
+
+/* A pin "REGEX=FORMAT": every layer whose name matches REGEX (POSIX extended, unanchored:
+ * anchor with ^ and $ to match whole names) is fixed to FORMAT, which need not be one of
+ * the options but must fit the layer's shape. Pinned layers count in the budget; no
+ * strategy moves them. */
+struct alloc_pin {
+	char text[320];          /* as given, for messages and the manifest */
+	char regex[256];
+	struct format format;
+};
+
+/* A group "q_proj,k_proj,v_proj": within each decoder block, the free layers of these
+ * kinds share one format (AutoScheme's shared_layers). */
+struct alloc_group {
+	char text[128];          /* as given */
+	int n_kinds;
+	enum layer_kind kinds[LK_COUNT];
+};
+
+/* Parse "REGEX=FORMAT" (split at the last '='; the regex must compile). */
+int alloc_pin_parse(struct alloc_pin *pin, const char *text, struct bb_error *err);
+/* Parse "KIND,KIND[,...]": layer kind names (q_proj ... down_proj), at least two, no repeat. */
+int alloc_group_parse(struct alloc_group *g, const char *text, struct bb_error *err);
+
+// ---- the problem ----
+
+/* Everything an allocation is made from. Only inv, options, n_options, target_avg_bits
+ * and strategy are required; the rest may be zero/NULL. */
+struct alloc_request {
+	const struct inventory *inv;
+	const struct checkpoint *ck;        /* for the manifest's model identity, or NULL */
+	const char *model;                  /* as given; recorded in the recipe */
+	const struct format *options;
+	int n_options;
+	enum bit_accounting accounting;     /* weights, scales or scales+zp */
+	double target_avg_bits;
+	bool lowest;                        /* ignore the target: the lowest reachable average
+					     * (to learn the range, p->min_bits .. p->max_bits) */
+	const struct scores *scores;
+	const char *strategy;               /* "head", ..., "external:CMD" */
+	const struct alloc_pin *pins;
+	int n_pins;
+	const struct alloc_group *groups;
+	int n_groups;
+};
+
+/* The strategies choose per item: an item is one free layer, or the free layers of one
+ * group in one decoder block, which take one option together. */
 struct alloc_problem {
 	const struct inventory *inv;
 	int n_options;                   /* sorted by bit width, lowest first */
 	struct format options[RECIPE_MAX_OPTIONS];
 	enum bit_accounting accounting;
-	bool *fixed;                     /* [n_layers] kept in BF16 */
-	int64_t *cost;                   /* [n_layers][n_options] exact bits */
+	bool *fixed;                     /* [n_layers] not a choice: kept BF16 or pinned */
+	struct format *fixed_format;     /* [n_layers] the format of a fixed layer */
+	int *pin;                        /* [n_layers] the pin fixing the layer, or -1 */
+	int64_t *cost;                   /* [n_layers][n_options] exact bits (fixed: its format) */
 	double *loss;                    /* [n_layers][n_options] scores, or NULL */
-	int64_t fixed_bits;              /* bits of the fixed layers */
+	int n_items;
+	int *item_of;                    /* [n_layers] item of a free layer, -1 when fixed */
+	int *item_start;                 /* [n_items + 1] */
+	int *item_layers;                /* item j: item_layers[item_start[j] .. item_start[j+1]) */
+	int64_t *item_cost;              /* [n_items][n_options] summed over the item's layers */
+	double *item_loss;               /* [n_items][n_options], or NULL without scores */
+	int64_t fixed_bits;              /* bits of the fixed layers (pinned included) */
+	int64_t pinned_bits;             /* bits of the pinned layers */
 	int64_t min_bits, max_bits;      /* all-lowest and all-highest totals, fixed included */
 	int64_t budget_bits;             /* the most bits a recipe may spend, fixed included */
 	double target_avg_bits;          /* after snapping to an end within 1e-3 */
 	const char *arg;                 /* strategy argument: the command of external:CMD */
 	const char *model;               /* for the recipe and external programs */
+	const struct alloc_request *req; /* what the problem was made from (pins, groups) */
 };
 
-/* Set up a problem: sort and check options, find fixed layers, price every choice, check
- * the target is feasible (snapping within 1e-3 of an end). Scores may be NULL; when given,
- * every non-fixed layer needs a score for every non-BF16 option. */
+/* Set up a problem: sort and check options, fix the layers no option can take (BF16) and
+ * the pinned ones, form the items, price every choice, check the target is feasible
+ * (snapping within 1e-3 of an end), attach scores. Errors name the layer, pin or group.
+ * req must outlive p. When scores are given, every free layer needs a score for every
+ * non-BF16 option. */
+int alloc_problem_setup(struct alloc_problem *p, const struct alloc_request *req,
+			struct bb_error *err);
+/* The same without pins or groups (tests and benchmarks). */
 int alloc_problem_init(struct alloc_problem *p, const struct inventory *inv,
 		       const struct format *options, int n_options, enum bit_accounting acc,
 		       double target_avg_bits, const struct scores *scores, struct bb_error *err);
 void alloc_problem_free(struct alloc_problem *p);
+
+/* Give every layer of item j option k. */
+void alloc_set_item(const struct alloc_problem *p, int *choice, int item, int k);
 
 /* Total bits of a choice vector (fixed layers at BF16). */
 int64_t alloc_total_bits(const struct alloc_problem *p, const int *choice);
 /* Summed loss of a choice vector (0 without scores). */
 double alloc_total_loss(const struct alloc_problem *p, const int *choice);
 
-/* Turn a choice into a recipe (MX layers quantize their activations too). */
+/* Average bits of a choice under every convention (out[ACCOUNT_COUNT]; -1 where a layer's
+ * format has no GGUF equivalent). */
+void alloc_avg_bits(const struct alloc_problem *p, const int *choice, double *out);
+
+/* Turn a choice into a recipe (MX layers quantize their activations too). No manifest. */
 int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char *strategy,
 		    struct recipe *r, struct bb_error *err);
 
 /* Check a recipe produced elsewhere against the problem: every layer exactly once,
- * formats among the options (BF16 for fixed layers), budget respected. Fills choice. */
+ * formats among the options (BF16 for kept layers, the pin's format for pinned ones), the
+ * layers of an item alike, budget respected. Fills choice. */
 int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, int *choice,
 		       struct bb_error *err);
 
 /* The whole allocation in one call: set up the problem, run the named strategy
- * ("external:CMD" included) and fill *out (recipe_free it). The recipe records model. */
-int alloc_recipe(const struct inventory *inv, const struct format *options, int n_options,
-		 enum bit_accounting acc, double target_avg_bits, const struct scores *scores,
-		 const char *strategy, const char *model, struct recipe *out,
-		 struct bb_error *err);
+ * ("external:CMD" included) and fill *out with the recipe and its manifest (recipe_free
+ * it). Deterministic: the same request gives a byte-identical recipe file. */
+int alloc_recipe(const struct alloc_request *req, struct recipe *out, struct bb_error *err);
 
 struct strategy {
 	const char *name;
 	const char *summary;
 	bool needs_scores;
 	int (*allocate)(const struct alloc_problem *p, int *choice, struct bb_error *err);
+	const char *solver;      /* how it decides, for the manifest */
 };
+
+/* The provenance of a recipe (docs/formats.md, "manifest"): the model's identity, the
+ * request, the scores' hash and provenance, the solver and its objective, the budget, the
+ * version. No timestamps. Returns a new object (cJSON_Delete it), or NULL when out of memory.
+ * core/manifest.c. */
+cJSON *manifest_build(const struct alloc_problem *p, const struct strategy *st,
+		      const int *choice);
 
 /* The strategy called name ("external:CMD" finds the external strategy and sets *arg to
  * CMD), or NULL. */

@@ -26,6 +26,9 @@ static const struct {
 	{"qwen3", FAMILY_QWEN3},
 };
 
+#define MAX_LAYERS 65536
+#define MAX_PARAMS 1e15 /* a thousand times the largest models; exact in int64 and double */
+
 static int get_int(const cJSON *json, const char *key, int fallback, int *out, const char *path,
 		   struct bb_error *err)
 {
@@ -139,6 +142,22 @@ static int check_consistency(const struct model_config *c, const char *path,
 	if (c->head_dim % 2)
 		return bb_fail(err, BB_EFORMAT, "'%s': head_dim %d is odd (RoPE needs pairs)",
 			       path, c->head_dim);
+	/* Bounds that keep every shape an int and every parameter count an exact int64 (and
+	 * the inventory's layer count an int): far above any real model, far below overflow.
+	 * Found by fuzz/fuzz_config.c (signed overflow in inventory_build). */
+	if (c->n_layers > MAX_LAYERS)
+		return bb_fail(err, BB_EFORMAT, "'%s': num_hidden_layers %d is more than %d", path,
+			       c->n_layers, MAX_LAYERS);
+	int64_t q = (int64_t)c->n_heads * c->head_dim, kv = (int64_t)c->n_kv_heads * c->head_dim;
+	if (q > INT32_MAX || kv > INT32_MAX)
+		return bb_fail(err, BB_EFORMAT, "'%s': num_attention_heads x head_dim (%lld) is more "
+			       "than %d", path, (long long)q, INT32_MAX);
+	double h = c->hidden_size, params = c->n_layers * h * (2.0 * q + 2.0 * kv +
+							      3.0 * c->intermediate_size) +
+					    2.0 * h * c->vocab_size;
+	if (params > MAX_PARAMS)
+		return bb_fail(err, BB_EFORMAT, "'%s': these sizes make %.3g parameters, more than "
+			       "%.0e", path, params, MAX_PARAMS);
 	return 0;
 }
 

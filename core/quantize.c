@@ -125,6 +125,22 @@ struct unit_buffer {
 	size_t cap;  /* bytes */
 };
 
+/* Write all of buf at off: 0, or the errno of the failure (ENOSPC, EFBIG, EIO, ...). */
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		p += w, len -= (size_t)w, off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* One work unit: 0, or an errno (ENOMEM, or the write's) saying why it failed. */
 static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit_buffer *b)
 {
 	const struct st_tensor *t = u->t;
@@ -132,9 +148,7 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 		size_t len = (size_t)(u->end - u->begin);
 		const uint8_t *src = (const uint8_t *)t->data + u->begin;
 		populate(src, len);
-		return pwrite(fd, src, len, (off_t)(data_off + t->begin + u->begin)) == (ssize_t)len
-			       ? 0
-			       : -1;
+		return pwrite_all(fd, src, len, data_off + t->begin + u->begin);
 	}
 	size_t cols = (size_t)t->shape[1], rows = (size_t)(u->end - u->begin);
 	size_t esize = st_dtype_size(t->dtype), row_bytes = cols * esize;
@@ -144,7 +158,7 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 		b->row = malloc(need);
 		b->cap = b->row ? need : 0;
 		if (!b->row)
-			return -1;
+			return ENOMEM;
 	}
 	b->out = (uint8_t *)(b->row + cols);
 	const uint8_t *src = (const uint8_t *)t->data + u->begin * row_bytes;
@@ -155,9 +169,7 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 		format_qdq(u->fmt, b->row, 1, cols);
 		st_from_f32(t->dtype, b->row, b->out + r * row_bytes, cols);
 	}
-	uint64_t off = data_off + t->begin + u->begin * row_bytes;
-	return pwrite(fd, b->out, rows * row_bytes, (off_t)off) == (ssize_t)(rows * row_bytes) ? 0
-												: -1;
+	return pwrite_all(fd, b->out, rows * row_bytes, data_off + t->begin + u->begin * row_bytes);
 }
 
 struct shard_job {
@@ -183,6 +195,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 	if (!rc && ftruncate(af.fd, (off_t)in->size) < 0)
 		rc = bb_fail(err, BB_EIO, "'%s': cannot size: %s", out_path, strerror(errno));
 	int failed = rc != 0; /* 1: a write failed, 2: cancelled; shared by the threads */
+	int why = 0;          /* the errno of a failed unit (any one of them) */
 	uint64_t data_off = 8 + in->header_len;
 	int threads = job->opts->threads > 0 ? job->opts->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads) if (!failed)
@@ -200,7 +213,10 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 				failed = 2; /* cancelled */
 				continue;
 			}
-			if (run_unit(&plan.units[i], af.fd, data_off, &buf) < 0) {
+			int e = run_unit(&plan.units[i], af.fd, data_off, &buf);
+			if (e) {
+#pragma omp atomic write
+				why = e;
 #pragma omp atomic write
 				failed = 1;
 			}
@@ -220,7 +236,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 	if (!rc && failed == 2)
 		rc = bb_fail(err, BB_EIO, "'%s': interrupted", out_path);
 	else if (!rc && failed)
-		rc = bb_fail(err, BB_EIO, "'%s': write failed (disk full?)", out_path);
+		rc = bb_fail(err, BB_EIO, "'%s': write failed: %s", out_path, strerror(why));
 	if (rc) {
 		if (af.tmp_path)
 			atomic_abort(&af);

@@ -17,6 +17,7 @@
 void recipe_free(struct recipe *r)
 {
 	free(r->layers);
+	cJSON_Delete(r->manifest);
 	memset(r, 0, sizeof *r);
 }
 
@@ -38,9 +39,19 @@ cJSON *recipe_to_json(const struct recipe *r)
 	cJSON *opts = cJSON_AddArrayToObject(root, "options");
 	for (int i = 0; i < r->n_options; i++)
 		cJSON_AddItemToArray(opts, cJSON_CreateString(r->options[i].name));
-	cJSON_AddStringToObject(root, "accounting", r->count_scale_bits ? "scales" : "weights");
+	cJSON_AddStringToObject(root, "accounting", accounting_name(r->accounting));
 	cJSON_AddNumberToObject(root, "target_avg_bits", r->target_avg_bits);
 	cJSON_AddNumberToObject(root, "achieved_avg_bits", r->achieved_avg_bits);
+	if (r->have_avg_bits) {
+		cJSON *avg = cJSON_AddObjectToObject(root, "avg_bits");
+		for (int a = 0; a < ACCOUNT_COUNT; a++)
+			if (r->avg_bits[a] >= 0)
+				cJSON_AddNumberToObject(avg, accounting_name(a), r->avg_bits[a]);
+			else
+				cJSON_AddStringToObject(avg, accounting_name(a), "n/a");
+	}
+	if (r->manifest)
+		cJSON_AddItemToObject(root, "manifest", cJSON_Duplicate(r->manifest, 1));
 	cJSON *layers = cJSON_AddObjectToObject(root, "layers");
 	for (int i = 0; i < r->n_layers; i++) {
 		const struct recipe_layer *l = &r->layers[i];
@@ -49,6 +60,8 @@ cJSON *recipe_to_json(const struct recipe *r)
 		cJSON_AddStringToObject(e, "act", l->act.name);
 		if (l->fixed)
 			cJSON_AddTrueToObject(e, "fixed");
+		if (l->pinned)
+			cJSON_AddTrueToObject(e, "pinned");
 	}
 	return root;
 }
@@ -153,6 +166,7 @@ static int read_layers(struct recipe *r, const cJSON *layers, const char *what,
 		if (rc)
 			return rc;
 		l->fixed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fixed"));
+		l->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pinned"));
 		r->n_layers++;
 	}
 	return 0;
@@ -162,11 +176,44 @@ static int read_accounting(struct recipe *r, const cJSON *json, const char *what
 			   struct bb_error *err)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(json, "accounting");
-	if (!a || (cJSON_IsString(a) && strcmp(a->valuestring, "weights") == 0))
+	int acc = cJSON_IsString(a) ? accounting_parse(a->valuestring) : -1;
+	if (!a)
+		return (r->accounting = ACCOUNT_WEIGHTS, 0);
+	if (acc < 0 || acc == ACCOUNT_GGUF)
+		return bb_fail(err, BB_EFORMAT,
+			       "%s: 'accounting' must be \"weights\", \"scales\" or \"scales+zp\"", what);
+	r->accounting = (enum bit_accounting)acc;
+	return 0;
+}
+
+/* "avg_bits": {"weights": 5, ..., "gguf": "n/a"}, optional; anything but a number is n/a. */
+static int read_avg_bits(struct recipe *r, const cJSON *json, const char *what,
+			 struct bb_error *err)
+{
+	const cJSON *avg = cJSON_GetObjectItemCaseSensitive(json, "avg_bits");
+	if (!avg)
 		return 0;
-	if (cJSON_IsString(a) && strcmp(a->valuestring, "scales") == 0)
-		return (r->count_scale_bits = true, 0);
-	return bb_fail(err, BB_EFORMAT, "%s: 'accounting' must be \"weights\" or \"scales\"", what);
+	if (!cJSON_IsObject(avg))
+		return bb_fail(err, BB_EFORMAT, "%s: 'avg_bits' must be an object", what);
+	r->have_avg_bits = true;
+	for (int a = 0; a < ACCOUNT_COUNT; a++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(avg, accounting_name(a));
+		r->avg_bits[a] = cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : -1;
+	}
+	return 0;
+}
+
+/* The manifest is provenance: kept as it is, checked only to be an object. */
+static int read_manifest(struct recipe *r, const cJSON *json, const char *what,
+			 struct bb_error *err)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(json, "manifest");
+	if (!m)
+		return 0;
+	if (!cJSON_IsObject(m))
+		return bb_fail(err, BB_EFORMAT, "%s: 'manifest' must be an object", what);
+	r->manifest = cJSON_Duplicate(m, 1);
+	return r->manifest ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
 int recipe_from_json(struct recipe *r, const cJSON *json, const char *what, struct bb_error *err)
@@ -181,6 +228,8 @@ int recipe_from_json(struct recipe *r, const cJSON *json, const char *what, stru
 		 !(rc = copy_string(r->strategy, sizeof r->strategy, json, "strategy", what, err)) &&
 		 !(rc = read_options(r, json, what, err)) &&
 		 !(rc = read_accounting(r, json, what, err)) &&
+		 !(rc = read_avg_bits(r, json, what, err)) &&
+		 !(rc = read_manifest(r, json, what, err)) &&
 		 !(rc = read_number(&r->target_avg_bits, json, "target_avg_bits", what, err)) &&
 		 !(rc = read_number(&r->achieved_avg_bits, json, "achieved_avg_bits", what, err)))
 		rc = read_layers(r, cJSON_GetObjectItemCaseSensitive(json, "layers"), what, err);

@@ -25,6 +25,7 @@ struct recipe_layer {
 	struct format weight;
 	struct format act;
 	bool fixed;            /* kept in BF16 because its shape does not fit the options */
+	bool pinned;           /* fixed to its format by a --pin (still counted in the budget) */
 };
 
 struct recipe {
@@ -33,12 +34,16 @@ struct recipe {
 	int n_options;
 	struct format options[RECIPE_MAX_OPTIONS];
 	double target_avg_bits;
-	double achieved_avg_bits;
-	bool count_scale_bits;
+	double achieved_avg_bits;        /* under accounting */
+	enum bit_accounting accounting;  /* the convention the budget was set in */
+	bool have_avg_bits;              /* avg_bits below is filled */
+	double avg_bits[ACCOUNT_COUNT];  /* achieved under every convention; -1 where n/a */
+	cJSON *manifest;                 /* provenance (docs/formats.md), owned, or NULL */
 	int n_layers;
 	struct recipe_layer *layers;
 };
 
+/* Frees the layers and the manifest. */
 void recipe_free(struct recipe *r);
 
 /* The layer entry called name, or NULL. */

@@ -11,11 +11,13 @@
 #include <cJSON.h>
 
 #include "core/fileio.h"
+#include "core/hash.h"
 
 void scores_free(struct scores *s)
 {
 	free(s->names);
 	free(s->values);
+	cJSON_Delete(s->provenance);
 	memset(s, 0, sizeof *s);
 }
 
@@ -84,17 +86,35 @@ static int scores_from_json(struct scores *s, const cJSON *json, const char *pat
 	return 0;
 }
 
+/* The top-level keys that are not the scores themselves. */
+static cJSON *provenance_of(const cJSON *json)
+{
+	cJSON *p = cJSON_CreateObject();
+	const cJSON *e;
+	cJSON_ArrayForEach(e, json)
+	{
+		if (strcmp(e->string, "options") && strcmp(e->string, "scores") &&
+		    strcmp(e->string, "fixed"))
+			cJSON_AddItemToObject(p, e->string, cJSON_Duplicate(e, 1));
+	}
+	return p;
+}
+
 int scores_read(struct scores *s, const char *path, struct bb_error *err)
 {
 	memset(s, 0, sizeof *s);
 	char *text;
-	int rc = read_file(path, &text, NULL, err);
+	size_t len;
+	int rc = read_file(path, &text, &len, err);
 	if (rc)
 		return rc;
+	sha256_hex(text, len, s->sha256);
 	cJSON *json = cJSON_Parse(text);
 	free(text);
 	rc = json ? scores_from_json(s, json, path, err)
 		  : bb_fail(err, BB_EFORMAT, "'%s': not valid JSON", path);
+	if (!rc && !(s->provenance = provenance_of(json)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	cJSON_Delete(json);
 	if (rc)
 		scores_free(s);

@@ -5,11 +5,14 @@
  *    "scores": {"model.layers.0.self_attn.q_proj": {"MXFP4": 12.5, "MXFP8": 0.3}, ...}}
  *
  * A score is the loss a layer adds when quantized with that option (DeltaLoss or a
- * proxy). Other top-level keys (method, nsamples, ...) are provenance and are kept as
- * they are. Never prints, never exits.
+ * proxy). Other top-level keys (method, nsamples, seqlen, seed, calib_sha256, ...) are
+ * provenance: kept as they are, with the file's SHA-256, for recipe manifests.
+ * Never prints, never exits.
  */
 #ifndef BB_SCORES_H
 #define BB_SCORES_H
+
+#include <cJSON.h>
 
 #include "core/error.h"
 #include "core/formats.h"
@@ -21,9 +24,12 @@ struct scores {
 	int n_layers;
 	char (*names)[128];  /* [n_layers] */
 	double *values;      /* [n_layers][n_options], finite and >= 0 */
+	char sha256[65];     /* of the file's bytes; "" when not read from a file */
+	cJSON *provenance;   /* the file's other top-level keys (not options, scores, fixed), owned */
 };
 
-/* Read and validate a scores file; errors name the file, layer and option. */
+/* Read and validate a scores file; errors name the file, layer and option. Fills sha256
+ * and provenance too. */
 int scores_read(struct scores *s, const char *path, struct bb_error *err);
 void scores_free(struct scores *s);
 

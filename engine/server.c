@@ -26,6 +26,7 @@
 #include "engine/evaluate.h"
 #include "engine/server_internal.h"
 
+/* Connections served at once (one thread each); more are refused at accept. */
 #define MAX_CONNECTIONS 64
 #define IDLE_TIMEOUT_S 300
 
@@ -395,7 +396,9 @@ static int start_daemon(struct server *s, const struct server_config *cfg, struc
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+				     MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned)(cfg->request_timeout_s > 0 ? cfg->request_timeout_s
+									   : IDLE_TIMEOUT_S),
 				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->daemon) {
 		close(fd);

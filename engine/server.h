@@ -31,6 +31,8 @@ struct server_config {
 	int max_queue;                 /* queued (not yet running) jobs; beyond: 503; 0: 16 */
 	int max_finished;              /* finished jobs kept for their results; 0: 64 */
 	size_t max_body;               /* request body limit in bytes; beyond: 413; 0: 1 MiB */
+	int request_timeout_s;         /* a connection idle this long (a request that stops
+					* sending, a client that stops reading) is closed; 0: 300 */
 };
 
 struct server;

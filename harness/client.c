@@ -140,14 +140,22 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 		struct buffer b = {0};
 		CURLcode rc = attempt(c, method, url, text, status, &b);
 		tries++;
-		if (rc == CURLE_OK && *status < 500) {
-			*reply = b.data ? cJSON_Parse(b.data) : NULL;
+		cJSON *json = rc == CURLE_OK && *status < 500 && b.data ? cJSON_Parse(b.data) : NULL;
+		/* Every answer of the protocol is a JSON object: a success whose body is not (a
+		 * transfer cut short with a consistent Content-Length, a proxy's page) is retried
+		 * like a lost connection; a 4xx without JSON is still final. */
+		if (rc == CURLE_OK && *status < 500 && (cJSON_IsObject(json) || *status >= 300)) {
+			*reply = json;
 			free(b.data);
 			free(text);
 			return 0;
 		}
+		cJSON_Delete(json);
 		if (rc != CURLE_OK)
 			snprintf(why, sizeof why, "%s", curl_easy_strerror(rc));
+		else if (*status < 500)
+			snprintf(why, sizeof why, "HTTP %ld: the answer is not a JSON object (%zu bytes)",
+				 *status, b.len);
 		else
 			describe(why, sizeof why, *status, &b);
 		free(b.data);

@@ -2,7 +2,8 @@
  * client.h: the evaluation endpoint's client (protocol: docs/endpoint.md) on libcurl:
  * JSON requests with retries, and whole jobs (submit, poll, fetch the result).
  *
- * Connection failures, timeouts and 5xx answers are retried with exponential backoff
+ * Connection failures, timeouts, 5xx answers and 2xx answers whose body is not a JSON
+ * object (a transfer cut short) are retried with exponential backoff
  * (first_delay doubling up to max_delay) until retry_for seconds have passed or max_tries
  * attempts were made; a 4xx answer is final and becomes a one-line error carrying the
  * server's {"error": ...} text. Retries are announced on stderr as warnings.

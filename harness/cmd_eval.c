@@ -61,9 +61,11 @@ static const char usage[] =
 	"  --seed N         random seed sent with the job (default 0)\n"
 	"  --log-samples    ask for per-document records (kept in the results file)\n"
 	"  --data-dir DIR   task data for --endpoint local (default " DEFAULT_DATA_DIR ")\n"
-	"  --timeout S      seconds per HTTP request (default 60)\n"
-	"  --retry-for S    keep retrying failed connections and 5xx for S seconds (default 120)\n"
-	"  --tries N        at most N attempts per request (default: no limit but --retry-for)\n"
+	"  --timeout S      seconds per HTTP request (default 60, or $BB_EVAL_TIMEOUT)\n"
+	"  --retry-for S    keep retrying failed connections and 5xx for S seconds (default 120,\n"
+	"                   or $BB_EVAL_RETRY_FOR)\n"
+	"  --tries N        at most N attempts per request (default: no limit but --retry-for,\n"
+	"                   or $BB_EVAL_TRIES)\n"
 	"  -q, --quiet      no progress on stderr\n";
 
 // ---- options ----
@@ -87,12 +89,32 @@ static int split_tasks(struct eval_opts *o)
 		if (o->n_tasks == MAX_TASKS)
 			return free(copy), cli_usage_error("eval: --tasks: more than %d tasks", MAX_TASKS);
 		for (int i = 0; i < o->n_tasks; i++)
-			if (!strcmp(o->task[i], t))
-				return free(copy), cli_usage_error("eval: --tasks: '%s' is given twice", t);
+			if (!strcmp(o->task[i], t)) { /* t points into copy: report, then free */
+				int status = cli_usage_error("eval: --tasks: '%s' is given twice", t);
+				free(copy);
+				return status;
+			}
 		o->task[o->n_tasks++] = strdup(t);
 	}
 	free(copy);
 	return o->n_tasks ? -1 : cli_usage_error("eval: --tasks: no task given");
+}
+
+/* BB_EVAL_TIMEOUT, BB_EVAL_RETRY_FOR and BB_EVAL_TRIES set the defaults of --timeout,
+ * --retry-for and --tries: `bitbudget run` starts eval through GNU Parallel with no way to
+ * pass options, and its environment reaches every job (tests/cli/t5000-fault-injection.sh
+ * shortens the timeouts so). Checked as strictly as the options; an option wins. */
+static int env_defaults(struct eval_opts *o)
+{
+	const char *t = getenv("BB_EVAL_TIMEOUT"), *r = getenv("BB_EVAL_RETRY_FOR"),
+		   *n = getenv("BB_EVAL_TRIES");
+	if (t && *t && !cli_parse_long("BB_EVAL_TIMEOUT", t, 1, 86400, &o->timeout))
+		return 2;
+	if (r && *r && !cli_parse_double("BB_EVAL_RETRY_FOR", r, 0, 1e7, &o->retry_for))
+		return 2;
+	if (n && *n && !cli_parse_long("BB_EVAL_TRIES", n, 1, 1000000, &o->tries))
+		return 2;
+	return -1;
 }
 
 static int parse_args(struct eval_opts *o, int argc, char **argv)
@@ -109,7 +131,9 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['e'] = &o->endpoint, ['m'] = &o->model, ['r'] = &o->recipe,
 				 ['t'] = &o->tasks, ['o'] = &o->out, ['d'] = &o->data_dir};
-	int c;
+	int c = env_defaults(o);
+	if (c >= 0)
+		return c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:q", longopts, NULL)) != -1) {

@@ -133,12 +133,16 @@ static enum model_set choose_set(const struct run_cli *o)
 									 : MODEL_SET_DEMO;
 }
 
-/* One run of an experiment at a time: a lock file under results/<name>/. */
+/* One run of an experiment at a time: a lock file under results/<name>/. Close-on-exec:
+ * GNU Parallel runs each job in its own process group, so the jobs of a run killed with
+ * its group live on as orphans; had they inherited the lock, no run could resume until
+ * they ended. They are kept from racing the resumed run by their per-key job lock
+ * (runner.c) instead. */
 static int take_lock(const char *results, const char *name, int *fd, struct bb_error *err)
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%s/%s/.lock", results, name);
-	*fd = open(path, O_RDWR | O_CREAT, 0644);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0)
 		return bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
 	if (flock(*fd, LOCK_EX | LOCK_NB) < 0)

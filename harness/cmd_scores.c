@@ -21,6 +21,8 @@
 #include <cJSON.h>
 
 #include "core/fileio.h"
+#include "core/hash.h"
+#include "core/version.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
 #include "harness/cli.h"
@@ -184,6 +186,8 @@ static void pick_chunks(int *pick, int have, int n, unsigned long long seed)
 struct calib {
 	int *tokens;       /* (nseq, seqlen) */
 	int nseq;
+	char path[1024];   /* the calibration file, as read */
+	char sha256[65];   /* of its bytes, for provenance */
 };
 
 /* Cut the token stream into BOS + (seqlen - 1)-token chunks and keep the picked ones. */
@@ -219,8 +223,13 @@ static int load_calib(struct calib *c, const struct scores_opts *o, const struct
 		      struct bb_error *err)
 {
 	char *path = o->calib ? strdup(o->calib) : default_calib_path(), *text = NULL;
-	int *ids = NULL, n = 0, rc = path ? read_file(path, &text, NULL, err)
+	size_t len = 0;
+	int *ids = NULL, n = 0, rc = path ? read_file(path, &text, &len, err)
 					  : bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc) {
+		sha256_hex(text, len, c->sha256);
+		snprintf(c->path, sizeof c->path, "%s", path);
+	}
 	const char *first = text ? text + strspn(text, " \t\r\n") : NULL;
 	if (!rc && !*first)
 		rc = bb_fail(err, BB_EINVAL, "'%s': the calibration text is empty", path);
@@ -250,18 +259,23 @@ static void progress(void *ctx, int option, int batch, int n_batches, double los
 }
 
 static cJSON *result_json(const struct scores_opts *o, const struct score_config *cfg,
-			  const struct score_result *res, int nseq)
+			  const struct score_result *res, const struct calib *c)
 {
+	int nseq = c->nseq;
 	cJSON *root = cJSON_CreateObject(), *opts = cJSON_AddArrayToObject(root, "options");
 	for (int k = 0; k < cfg->n_options; k++)
 		cJSON_AddItemToArray(opts, cJSON_CreateString(cfg->options[k].name));
 	bool dl = cfg->method == SCORE_DELTALOSS;
 	cJSON_AddStringToObject(root, "method", dl ? "deltaloss" : "proxy");
 	cJSON_AddStringToObject(root, "model", o->model);
+	cJSON_AddStringToObject(root, "bitbudget", BITBUDGET_VERSION);
 	if (dl) {
 		cJSON_AddNumberToObject(root, "nsamples", nseq);
 		cJSON_AddNumberToObject(root, "seqlen", (double)o->seqlen);
 		cJSON_AddNumberToObject(root, "seed", (double)o->seed);
+		cJSON_AddNumberToObject(root, "batch", (double)o->batch);
+		cJSON_AddStringToObject(root, "calib", c->path);
+		cJSON_AddStringToObject(root, "calib_sha256", c->sha256);
 		cJSON *loss = cJSON_AddObjectToObject(root, "loss");
 		for (int k = 0; k < cfg->n_options; k++)
 			if (cfg->options[k].kind != FMT_KEEP)
@@ -282,7 +296,7 @@ static cJSON *result_json(const struct scores_opts *o, const struct score_config
 }
 
 static int write_result(const struct scores_opts *o, const struct score_config *cfg,
-			const struct score_result *res, int nseq, struct bb_error *err)
+			const struct score_result *res, const struct calib *c, struct bb_error *err)
 {
 	for (int i = 0; i < res->n_layers; i++)
 		for (int k = 0; k < cfg->n_options; k++)
@@ -290,7 +304,7 @@ static int write_result(const struct scores_opts *o, const struct score_config *
 				return bb_fail(err, BB_EINVAL, "layer '%s': %s score is not finite (the "
 					       "quantized model diverges)", res->layers[i].name,
 					       cfg->options[k].name);
-	cJSON *root = result_json(o, cfg, res, nseq);
+	cJSON *root = result_json(o, cfg, res, c);
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text)
@@ -317,7 +331,7 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 	if (!rc)
 		rc = model_scores(m, cfg, c.tokens, c.nseq, (int)o->seqlen, &res, err);
 	if (!rc)
-		rc = write_result(o, cfg, &res, c.nseq, err);
+		rc = write_result(o, cfg, &res, &c, err);
 	if (!rc)
 		fprintf(stderr, "scores: wrote '%s'\n", o->out);
 	score_result_free(&res);

@@ -26,7 +26,7 @@
 
 struct serve_opts {
 	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model;
-	long port, workers, max_queue, max_body, keep;
+	long port, workers, max_queue, max_body, keep, request_timeout;
 };
 
 static const char usage[] =
@@ -34,6 +34,7 @@ static const char usage[] =
 	"                       [--tasks-root DIR]\n"
 	"                       [--completions-model DIR] [--calib FILE] [--workers N]\n"
 	"                       [--max-queue N] [--max-body BYTES] [--keep-finished N]\n"
+	"                       [--request-timeout S]\n"
 	"  --models-root DIR        requests may name only checkpoints under DIR\n"
 	"  --host H                 address to bind (default 127.0.0.1)\n"
 	"  --port N                 port (default 8000; 0 picks a free one); the line\n"
@@ -48,7 +49,9 @@ static const char usage[] =
 	"  --workers N              job threads (default 1)\n"
 	"  --max-queue N            jobs waiting at most; more get 503 (default 16)\n"
 	"  --max-body BYTES         request body limit; larger gets 413 (default 1048576)\n"
-	"  --keep-finished N        finished jobs kept for their results (default 64)\n";
+	"  --keep-finished N        finished jobs kept for their results (default 64)\n"
+	"  --request-timeout S      close a connection idle for S seconds: a request that\n"
+	"                           stops sending, a client that stops reading (default 300)\n";
 
 static int parse_number(int c, struct serve_opts *o)
 {
@@ -57,6 +60,7 @@ static int parse_number(int c, struct serve_opts *o)
 	case 'w': return cli_parse_long("--workers", optarg, 1, 256, &o->workers);
 	case 'Q': return cli_parse_long("--max-queue", optarg, 1, 100000, &o->max_queue);
 	case 'B': return cli_parse_long("--max-body", optarg, 1024, 1L << 32, &o->max_body);
+	case 'T': return cli_parse_long("--request-timeout", optarg, 1, 86400, &o->request_timeout);
 	default: return cli_parse_long("--keep-finished", optarg, 1, 100000, &o->keep);
 	}
 }
@@ -71,6 +75,7 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 		{"workers", required_argument, NULL, 'w'},   {"max-queue", required_argument, NULL, 'Q'},
 		{"max-body", required_argument, NULL, 'B'},
 		{"keep-finished", required_argument, NULL, 'k'},
+		{"request-timeout", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['H'] = &o->host, ['r'] = &o->models_root, ['d'] = &o->data_dir,
 				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root};
@@ -82,7 +87,7 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 			return fputs(usage, stdout), 0;
 		else if (c > 0 && c < 128 && dst[c])
 			*dst[c] = optarg;
-		else if (c > 0 && c < 128 && strchr("pwQBk", c)) {
+		else if (c > 0 && c < 128 && strchr("pwQBkT", c)) {
 			if (!parse_number(c, o))
 				return 2;
 		} else
@@ -134,7 +139,8 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 					: (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL),
 		.tasks_root = o->tasks_root, .calib_path = calib, .completions_model = o->completions_model,
 		.workers = (int)o->workers, .max_queue = (int)o->max_queue,
-		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body};
+		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body,
+		.request_timeout_s = (int)o->request_timeout};
 	block_signals(&set);
 	int rc = server_start(&srv, &cfg, err);
 	if (rc)
@@ -152,7 +158,7 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o = {.port = 8000, .workers = 1, .max_queue = 16, .max_body = 1 << 20,
-			       .keep = 64};
+			       .keep = 64, .request_timeout = 300};
 	int status = parse_args(&o, argc, argv);
 	if (status >= 0)
 		return status;

@@ -78,6 +78,7 @@ static void eval_key(const struct experiment *e, int m, const char *model_id,
 	cJSON_AddNumberToObject(k, "limit", s->limit);
 	cJSON_AddBoolToObject(k, "add_bos_token", e->models[m].add_bos_token);
 	cJSON_AddNumberToObject(k, "num_fewshot", 0);
+	cJSON_AddBoolToObject(k, "log_samples", true);
 	cJSON_AddStringToObject(k, "endpoint", s->endpoint_version);
 	key_of(k, hex);
 }
@@ -97,6 +98,7 @@ static void scores_key(const struct experiment *e, const char *model_id,
 	cJSON_AddNumberToObject(k, "nsamples", s->nsamples);
 	cJSON_AddNumberToObject(k, "seqlen", s->seqlen);
 	cJSON_AddStringToObject(k, "calib", calib_hex);
+	cJSON_AddNumberToObject(k, "schema", 2); /* 2: the file records calib_sha256 and batch */
 	key_of(k, hex);
 }
 
@@ -126,7 +128,7 @@ struct model_ctx {
 
 /* Compute and write the recipe of (model, row); fills recipe path, bits, loss and hash. */
 static int make_recipe(struct plan_item *it, const struct experiment *e, struct model_ctx *mc,
-		       const struct plan_settings *s, char *recipe_hash, struct bb_error *err)
+		       const struct plan_settings *s, struct bb_error *err)
 {
 	const struct exp_row *row = &e->rows[it->row];
 	char model_slug[96], row_slug[128], dir[1000];
@@ -136,19 +138,26 @@ static int make_recipe(struct plan_item *it, const struct experiment *e, struct 
 	if (make_dirs(dir) < 0)
 		return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dir);
 	snprintf(it->recipe, sizeof it->recipe, "%s/%s.json", dir, row_slug);
+	struct alloc_request req = {
+		.inv = &mc->inv, .ck = &mc->ck, .model = e->models[it->model].name,
+		.options = e->options, .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
+		.target_avg_bits = row->avg_bits, .scores = mc->have_scores ? &mc->sc : NULL,
+		.strategy = row->strategy};
 	struct recipe r;
-	int rc = alloc_recipe(&mc->inv, e->options, e->n_options, ACCOUNT_WEIGHTS, row->avg_bits,
-			      mc->have_scores ? &mc->sc : NULL, row->strategy,
-			      e->models[it->model].name, &r, err);
-	if (rc)
+	int rc = alloc_recipe(&req, &r, err);
+	if (rc) {
+		char why[sizeof err->msg]; /* bb_fail writes into err->msg */
+		snprintf(why, sizeof why, "%s", err->msg);
 		return bb_fail(err, rc, "%s, row '%s': %.400s", e->models[it->model].name, row->label,
-			       err->msg);
+			       why);
+	}
 	it->achieved_avg_bits = r.achieved_avg_bits;
+	memcpy(it->avg_bits, r.avg_bits, sizeof it->avg_bits);
 	it->predicted_loss = predicted_loss(&r, mc->have_scores ? &mc->sc : NULL);
 	rc = recipe_write(&r, it->recipe, err);
 	recipe_free(&r);
 	if (!rc)
-		file_hash(it->recipe, recipe_hash);
+		file_hash(it->recipe, it->recipe_hash);
 	return rc;
 }
 
@@ -164,6 +173,8 @@ static struct plan_item *add_item(struct plan *p, enum plan_kind kind, int model
 	it->model = model;
 	it->row = row;
 	it->achieved_avg_bits = -1;
+	for (int a = 0; a < ACCOUNT_COUNT; a++)
+		it->avg_bits[a] = -1;
 	it->predicted_loss = -1;
 	return it;
 }
@@ -199,21 +210,23 @@ static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
 	struct plan_item *it = add_item(p, PLAN_EVAL, m, r);
 	if (!it)
 		return bb_fail(err, BB_EINVAL, "the plan has more than %d jobs", PLAN_MAX);
-	char recipe_hash[SHA256_HEX_LEN] = "bf16";
+	snprintf(it->recipe_hash, sizeof it->recipe_hash, "bf16");
 	bool sensitivity = strcmp(e->rows[r].strategy, "sensitivity") == 0;
 	if (strcmp(e->rows[r].strategy, "bf16") == 0) {
 		it->achieved_avg_bits = 16;
+		for (int a = 0; a < ACCOUNT_COUNT; a++)
+			it->avg_bits[a] = 16;
 	} else if (sensitivity && !mc->have_scores) {
 		return 0; /* the recipe waits for the scores job */
 	} else {
-		int rc = make_recipe(it, e, mc, s, recipe_hash, err);
+		int rc = make_recipe(it, e, mc, s, err);
 		if (rc)
 			return rc;
 	}
 	if (sensitivity)
 		snprintf(it->scores, sizeof it->scores, "%s", scores_path);
 	char key[SHA256_HEX_LEN];
-	eval_key(e, m, mc->id, recipe_hash, s, key);
+	eval_key(e, m, mc->id, it->recipe_hash, s, key);
 	memcpy(it->key, key, sizeof key);
 	snprintf(it->result, sizeof it->result, "%.900s/cache/%s.json", s->results_dir, key);
 	it->done = file_exists(it->result);
@@ -259,6 +272,60 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 			return rc;
 	}
 	return 0;
+}
+
+// ---- the sensitivity frontier ----
+
+/* The knapsack's optimum at one target; *bits the achieved average. */
+static int frontier_point(const struct alloc_request *req, double *bits, double *loss,
+			  struct bb_error *err)
+{
+	const char *arg;
+	const struct strategy *st = strategy_find("sensitivity", &arg);
+	struct alloc_problem p;
+	int rc = alloc_problem_setup(&p, req, err);
+	if (rc)
+		return rc;
+	int *choice = calloc((size_t)req->inv->n + 1, sizeof *choice);
+	rc = choice ? st->allocate(&p, choice, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc) {
+		*bits = (double)alloc_total_bits(&p, choice) / (double)req->inv->total_params;
+		*loss = alloc_total_loss(&p, choice);
+	}
+	free(choice);
+	alloc_problem_free(&p);
+	return rc;
+}
+
+int plan_frontier(const struct experiment *e, int m, const char *scores_path, int n,
+		  double *bits, double *loss, struct bb_error *err)
+{
+	struct model_ctx mc = {0};
+	int rc = checkpoint_open(&mc.ck, e->models[m].path, err);
+	if (!rc)
+		rc = inventory_build(&mc.inv, &mc.ck, false, err);
+	if (!rc)
+		rc = scores_read(&mc.sc, scores_path, err);
+	struct alloc_request req = {.inv = &mc.inv, .options = e->options,
+				    .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
+				    .lowest = true, .scores = &mc.sc};
+	struct alloc_problem range;
+	if (!rc)
+		rc = alloc_problem_setup(&range, &req, err);
+	if (!rc) {
+		double lo = (double)range.min_bits / (double)mc.inv.total_params;
+		double hi = (double)range.max_bits / (double)mc.inv.total_params;
+		alloc_problem_free(&range);
+		for (int i = 0; !rc && i < n; i++) {
+			req.lowest = false;
+			req.target_avg_bits = n > 1 ? lo + (hi - lo) * i / (n - 1) : lo;
+			rc = frontier_point(&req, &bits[i], &loss[i], err);
+		}
+	}
+	scores_free(&mc.sc);
+	inventory_free(&mc.inv);
+	checkpoint_close(&mc.ck);
+	return rc;
 }
 
 int plan_pending(const struct plan *p, enum plan_kind kind)

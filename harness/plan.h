@@ -4,8 +4,9 @@
  * Per model: the BF16 evaluation; the sensitivity scores once per model and option set
  * (when a row needs them); one recipe per strategy and budget; one quantize-and-evaluate
  * per recipe. Every job has a content key: the SHA-256 of everything that determines its
- * result (checkpoint identity, recipe, tasks, limit, evaluation settings, endpoint software
- * version, bitbudget version). Results live under results/cache/<key>.json, shared by all
+ * result (checkpoint identity, recipe, tasks, limit, evaluation settings including
+ * log_samples, endpoint software version, bitbudget version). Evaluations always ask for
+ * per-document samples, which the report's paired tests need. Results live under results/cache/<key>.json, shared by all
  * experiments, so a finished job is never redone and Table 1's BF16 row serves Table 2.
  */
 #ifndef BB_PLAN_H
@@ -25,7 +26,9 @@ struct plan_item {
 	char result[1200];          /* where the result is (or will be) */
 	char recipe[1200];          /* the recipe file of a quantized evaluation, else "" */
 	char scores[1200];          /* the scores file a sensitivity recipe used, else "" */
+	char recipe_hash[65];       /* SHA-256 of the recipe file; "bf16" without a recipe */
 	double achieved_avg_bits;   /* 16 for BF16; -1 when not known yet */
+	double avg_bits[ACCOUNT_COUNT]; /* under every convention; -1 where n/a or not known */
 	double predicted_loss;      /* summed scores of the recipe, -1 without scores */
 	bool done;
 };
@@ -51,6 +54,12 @@ struct plan {
  * ones whose scores are not there yet) and mark what the cache already holds. */
 int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
 	       struct bb_error *err);
+
+/* The sensitivity strategy's frontier for model m: the knapsack's optimum (summed score)
+ * at n budgets evenly spaced over the reachable range of the experiment's options, from the
+ * scores file at scores_path. Fills bits[n] (achieved, weights only) and loss[n]. */
+int plan_frontier(const struct experiment *e, int m, const char *scores_path, int n,
+		  double *bits, double *loss, struct bb_error *err);
 
 /* Print the plan as a table on out. */
 void plan_print(const struct plan *p, const struct experiment *e, FILE *out);

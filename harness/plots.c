@@ -287,6 +287,134 @@ static int recipe_maps(const struct report *r, const struct plan *p, int m, cons
 	return run_gnuplot(script, err);
 }
 
+// ---- the sensitivity frontier ----
+
+#define FRONTIER_POINTS 49
+
+/* The done scores job of model m, or NULL. */
+static const char *scores_of(const struct plan *p, int m)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->items[i].kind == PLAN_SCORES && p->items[i].model == m && p->items[i].done)
+			return p->items[i].result;
+	return NULL;
+}
+
+/* Frontier line in block 0; then per quantized row one block "bits predicted accuracy"
+ * (NaN where unknown). Returns the number of row blocks written. */
+static int frontier_data(const struct report *r, int m, const char *path, const double *bits,
+			 const double *loss, int *rows)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "# knapsack optimum: avg bits, summed score\n");
+	for (int i = 0; i < FRONTIER_POINTS; i++)
+		fprintf(f, "%.6f %.9g\n", bits[i], loss[i]);
+	int n = 0;
+	for (int row = 0; row < r->e->n_rows; row++) {
+		const struct report_cell *c = &r->cells[row][m];
+		if (row == r->bf16_row || c->achieved_avg_bits < 0)
+			continue;
+		fprintf(f, "\n\n# %s\n%.6f ", r->e->rows[row].label, c->achieved_avg_bits);
+		fprintf(f, c->predicted_loss >= 0 ? "%.9g " : "NaN ", c->predicted_loss);
+		fprintf(f, c->have ? "%.6f\n" : "NaN\n", c->mean_acc);
+		rows[n++] = row;
+	}
+	fclose(f);
+	return n;
+}
+
+static int frontier(const struct report *r, const struct plan *p, int m, const char *dir,
+		    struct bb_error *err)
+{
+	const struct experiment *e = r->e;
+	const char *scores = scores_of(p, m);
+	if (!scores)
+		return 0; /* no sensitivity row, or its scores are not there yet */
+	double bits[FRONTIER_POINTS], loss[FRONTIER_POINTS];
+	int rows[EXP_MAX];
+	int rc = plan_frontier(e, m, scores, FRONTIER_POINTS, bits, loss, err);
+	if (rc)
+		return rc;
+	char slug[96], name[160], data[1300], script[1200], body[8192];
+	slugify(e->models[m].name, slug, sizeof slug);
+	snprintf(name, sizeof name, "frontier-%s", slug);
+	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	int n = frontier_data(r, m, data, bits, loss, rows);
+	if (n < 0)
+		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	size_t at = (size_t)snprintf(body, sizeof body,
+		"set title \"%s, %s: the sensitivity strategy's frontier and the measured accuracy\" noenhanced\n"
+		"set xlabel 'average bits per weight (weights only)'\n"
+		"set ylabel 'predicted loss increase (summed scores, left)'\n"
+		"set y2label 'measured mean accuracy (right)'\nset ytics nomirror\nset y2tics\n"
+		"set grid\nset key outside right top vertical noenhanced spacing 1.3\n"
+		"plot '%s' index 0 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#222222' title 'Ours: knapsack optimum at each budget (left)'",
+		e->models[m].name, e->name, data);
+	for (int i = 0; i < n && at < sizeof body; i++)
+		at += (size_t)snprintf(body + at, sizeof body - at,
+			", '%s' index %d using 1:2 with points pt 6 ps 2 lw 2 lc %d title '%s: predicted (left)'"
+			", '%s' index %d using 1:3 axes x1y2 with points pt 7 ps 1.6 lc %d title '%s: measured (right)'",
+			data, i + 1, i + 1, e->rows[rows[i]].label, data, i + 1, i + 1, e->rows[rows[i]].label);
+	if (r->bf16_row >= 0 && r->cells[r->bf16_row][m].have && at < sizeof body)
+		at += (size_t)snprintf(body + at, sizeof body - at,
+				       ", %.6f axes x1y2 with lines dt 2 lc rgb '#888888' title 'BF16 accuracy (right)'",
+				       r->cells[r->bf16_row][m].mean_acc);
+	if (at >= sizeof body)
+		return bb_fail(err, BB_EINVAL, "too many rows to draw for %s", e->models[m].name);
+	FILE *gp = open_script(dir, name, script, sizeof script);
+	if (!gp)
+		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	terminals(gp, dir, name, "1100,550", "1100,550", body);
+	fclose(gp);
+	return run_gnuplot(script, err);
+}
+
+// ---- the proxy against accuracy ----
+
+static int proxy_vs_accuracy(const struct report *r, int m, const char *dir, struct bb_error *err)
+{
+	const struct experiment *e = r->e;
+	if (r->proxy_n[m] == 0)
+		return 0;
+	char slug[96], name[160], data[1300], script[1200], body[4096], rho[64];
+	slugify(e->models[m].name, slug, sizeof slug);
+	snprintf(name, sizeof name, "proxy-vs-accuracy-%s", slug);
+	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	FILE *f = fopen(data, "w");
+	if (!f)
+		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	fprintf(f, "# predicted (summed scores), measured (BF16 - acc), row\n");
+	for (int row = 0; row < e->n_rows; row++) {
+		double x, y;
+		if (report_proxy_point(r, row, m, &x, &y))
+			fprintf(f, "%.9g %.6f \"%s\"\n", x, y, e->rows[row].label);
+	}
+	fclose(f);
+	if (isnan(r->proxy_rho[m]))
+		snprintf(rho, sizeof rho, "Spearman rho undefined, %d recipes", r->proxy_n[m]);
+	else
+		snprintf(rho, sizeof rho, "Spearman rho = %.3f over %d recipes", r->proxy_rho[m],
+			 r->proxy_n[m]);
+	snprintf(body, sizeof body,
+		 "set title \"%s: predicted against measured loss (%s; %s)\" noenhanced\n"
+		 "set xlabel 'predicted loss increase (summed scores of the recipe)'\n"
+		 "set ylabel 'measured accuracy loss (BF16 mean acc - recipe mean acc)'\n"
+		 "set grid\nunset key\nset xzeroaxis lt -1 dt 2\n"
+		 "set offsets graph 0.1, graph 0.3, graph 0.1, graph 0.1\n"
+		 "set label 1 'each point: one recipe of the experiment (strategy and budget)' at graph 0.02, graph 0.96 left\n"
+		 "plot '%s' using 1:2 with points pt 7 ps 1.8 lc rgb '#1f77b4', "
+		 "'' using 1:2:3 with labels offset char 1,0.8 left noenhanced notitle\n",
+		 e->models[m].name, e->name, rho, data);
+	FILE *gp = open_script(dir, name, script, sizeof script);
+	if (!gp)
+		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	terminals(gp, dir, name, "800,550", "800,550", body);
+	fclose(gp);
+	return run_gnuplot(script, err);
+}
+
 int plots_write(const struct report *r, const struct plan *p, const char *dir,
 		struct bb_error *err)
 {
@@ -301,6 +429,10 @@ int plots_write(const struct report *r, const struct plan *p, const char *dir,
 		rc = accuracy_vs_bits(r, m, dir, err);
 		if (!rc)
 			rc = recipe_maps(r, p, m, dir, err);
+		if (!rc)
+			rc = frontier(r, p, m, dir, err);
+		if (!rc)
+			rc = proxy_vs_accuracy(r, m, dir, err);
 	}
 	return rc;
 }

@@ -5,7 +5,13 @@
  *                          every table of tables 1-3 that has results (data files are kept
  *                          per experiment under plots/data/ so later tables add points);
  *   <exp>-recipes-<m>:     where each strategy spends its bits: decoder blocks x layer
- *                          kinds, coloured by format.
+ *                          kinds, coloured by format;
+ *   frontier-<m>:          the sensitivity strategy's whole frontier (the knapsack's optimum
+ *                          summed score at budgets across the reachable range, from the
+ *                          experiment's cached scores) with each recipe's predicted score and
+ *                          measured accuracy (second axis);
+ *   proxy-vs-accuracy-<m>: each recipe's predicted loss (summed scores) against its measured
+ *                          accuracy loss (BF16 - acc), with Spearman's rho.
  * The data and the gnuplot scripts stay under plots/data/ so a picture can be remade.
  */
 #ifndef BB_PLOTS_H

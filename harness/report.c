@@ -50,10 +50,168 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 	copy_setting(r->lm_eval_version, sizeof r->lm_eval_version, lm, "lm_eval_version");
 }
 
+// ---- per-document outcomes ----
+
+/* One cell's per-document acc per task, while collecting. */
+struct outcomes {
+	int n[EXP_MAX];
+	double *acc[EXP_MAX];
+	int *doc[EXP_MAX];
+};
+
+static void outcomes_free(struct outcomes *o)
+{
+	for (int t = 0; t < EXP_MAX; t++)
+		free(o->acc[t]), free(o->doc[t]);
+	memset(o, 0, sizeof *o);
+}
+
+/* Append lm-eval "samples" entries (filter "none") with a numeric acc and doc_id. */
+static void append_samples(struct outcomes *o, int t, const cJSON *list)
+{
+	int add = cJSON_GetArraySize(list), n = o->n[t];
+	double *acc = realloc(o->acc[t], sizeof *acc * (size_t)(n + add + 1));
+	if (acc)
+		o->acc[t] = acc;
+	int *doc = realloc(o->doc[t], sizeof *doc * (size_t)(n + add + 1));
+	if (doc)
+		o->doc[t] = doc;
+	if (!acc || !doc)
+		return;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list)
+	{
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "acc");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "doc_id");
+		const cJSON *filter = cJSON_GetObjectItemCaseSensitive(e, "filter");
+		if (!cJSON_IsNumber(v) || !cJSON_IsNumber(id) ||
+		    (cJSON_IsString(filter) && strcmp(filter->valuestring, "none") != 0))
+			continue;
+		o->acc[t][o->n[t]] = v->valuedouble;
+		o->doc[t][o->n[t]++] = id->valueint;
+	}
+}
+
+/* A task's samples, or a group's (mmlu): its subtasks' samples one after another, which
+ * the group's size-weighted acc averages. */
+static void task_outcomes(struct outcomes *o, int t, const cJSON *lm, const char *task)
+{
+	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(samples, task), *sub;
+	if (cJSON_IsArray(list)) {
+		append_samples(o, t, list);
+		return;
+	}
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(lm, "group_subtasks");
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(groups, task))
+	{
+		if (cJSON_IsString(sub))
+			append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring));
+	}
+}
+
+static void cell_outcomes(struct report *r, struct report_cell *c, struct outcomes *o,
+			  const cJSON *res)
+{
+	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(res, "lm_eval");
+	c->samples = c->have;
+	for (int t = 0; t < r->e->n_tasks; t++) {
+		if (!c->task_have[t] || r->task_is_perplexity[t])
+			continue;
+		task_outcomes(o, t, lm, r->task_names[t]);
+		c->samples &= o->n[t] > 0;
+	}
+}
+
+// ---- statistics ----
+
+/* Row hi minus row lo of model m, over the acc tasks both have, on the same documents. */
+static void paired_test(struct report *r, int m, int lo, int hi, const struct outcomes *oc)
+{
+	struct report_test *t = &r->tests[m][lo][hi];
+	const struct report_cell *a = &r->cells[hi][m], *b = &r->cells[lo][m];
+	const struct outcomes *oa = &oc[hi * EXP_MAX + m], *ob = &oc[lo * EXP_MAX + m];
+	struct paired_task tasks[EXP_MAX];
+	memset(t, 0, sizeof *t);
+	if (!a->samples || !b->samples)
+		return;
+	for (int k = 0; k < r->e->n_tasks; k++) {
+		if (!a->task_have[k] || !b->task_have[k] || r->task_is_perplexity[k])
+			continue;
+		int n = oa->n[k];
+		if (n != ob->n[k] || memcmp(oa->doc[k], ob->doc[k], sizeof(int) * (size_t)n) != 0)
+			return; /* not the same documents: no paired test */
+		int plus = 0, minus = 0;
+		for (int i = 0; i < n; i++) {
+			bool ra = oa->acc[k][i] > 0.5, rb = ob->acc[k][i] > 0.5;
+			plus += ra && !rb;
+			minus += !ra && rb;
+		}
+		t->mc[t->n_tasks] = stats_mcnemar(plus, minus);
+		t->task[t->n_tasks] = k;
+		tasks[t->n_tasks++] = (struct paired_task){n, oa->acc[k], ob->acc[k]};
+	}
+	t->have = t->n_tasks > 0 && stats_paired_bootstrap(tasks, t->n_tasks, BOOTSTRAP_RESAMPLES,
+							   BOOTSTRAP_SEED, &t->boot) == 0;
+}
+
+bool report_proxy_point(const struct report *r, int row, int model, double *predicted,
+			double *measured)
+{
+	if (r->bf16_row < 0 || row == r->bf16_row)
+		return false;
+	const struct report_cell *c = &r->cells[row][model], *b = &r->cells[r->bf16_row][model];
+	if (!c->have || !b->have || c->predicted_loss < 0)
+		return false;
+	*predicted = c->predicted_loss;
+	*measured = b->mean_acc - c->mean_acc;
+	return true;
+}
+
+static void proxy_correlation(struct report *r, int m)
+{
+	double x[EXP_MAX], y[EXP_MAX];
+	int n = 0;
+	for (int row = 0; row < r->e->n_rows; row++)
+		n += report_proxy_point(r, row, m, &x[n], &y[n]);
+	r->proxy_n[m] = n;
+	r->proxy_rho[m] = stats_spearman(x, y, n);
+}
+
+static void compute_statistics(struct report *r, const struct outcomes *oc)
+{
+	for (int m = 0; m < r->e->n_models; m++) {
+		for (int hi = 0; hi < r->e->n_rows; hi++)
+			for (int lo = 0; lo < hi; lo++)
+				paired_test(r, m, lo, hi, oc);
+		proxy_correlation(r, m);
+	}
+}
+
+// ---- collecting ----
+
+static void collect_item(struct report *r, const struct plan_item *it, struct outcomes *o)
+{
+	struct report_cell *c = &r->cells[it->row][it->model];
+	c->achieved_avg_bits = it->achieved_avg_bits;
+	memcpy(c->avg_bits, it->avg_bits, sizeof c->avg_bits);
+	c->predicted_loss = it->predicted_loss;
+	snprintf(c->key, sizeof c->key, "%s", it->key);
+	snprintf(c->recipe_hash, sizeof c->recipe_hash, "%s", it->recipe_hash);
+	char *text;
+	struct bb_error ignored;
+	if (!it->done || read_file(it->result, &text, NULL, &ignored))
+		return;
+	cJSON *res = cJSON_Parse(text);
+	free(text);
+	fill_cell(r, c, res);
+	cell_outcomes(r, c, o, res);
+	cJSON_Delete(res);
+}
+
 int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
 		   int limit, struct bb_error *err)
 {
-	(void)err;
 	memset(r, 0, sizeof *r);
 	r->e = e;
 	r->limit = limit;
@@ -65,24 +223,45 @@ int report_collect(struct report *r, const struct experiment *e, const struct pl
 		evaluate_task_result_name(e->tasks[t], r->task_names[t], sizeof r->task_names[t]);
 	time_t now = time(NULL);
 	strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	for (int i = 0; i < p->n; i++) {
-		const struct plan_item *it = &p->items[i];
-		if (it->kind != PLAN_EVAL)
-			continue;
-		struct report_cell *c = &r->cells[it->row][it->model];
-		c->achieved_avg_bits = it->achieved_avg_bits;
-		c->predicted_loss = it->predicted_loss;
-		snprintf(c->key, sizeof c->key, "%s", it->key);
-		char *text;
-		struct bb_error ignored;
-		if (!it->done || read_file(it->result, &text, NULL, &ignored))
-			continue;
-		cJSON *res = cJSON_Parse(text);
-		free(text);
-		fill_cell(r, c, res);
-		cJSON_Delete(res);
-	}
+	struct outcomes *oc = calloc(EXP_MAX * EXP_MAX, sizeof *oc); /* [row][model] */
+	if (!oc)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	for (int i = 0; i < p->n; i++)
+		if (p->items[i].kind == PLAN_EVAL)
+			collect_item(r, &p->items[i], &oc[p->items[i].row * EXP_MAX + p->items[i].model]);
+	compute_statistics(r, oc);
+	for (int i = 0; i < EXP_MAX * EXP_MAX; i++)
+		outcomes_free(&oc[i]);
+	free(oc);
 	return 0;
+}
+
+const struct report_test *report_test_of(const struct report *r, int model, int a, int b)
+{
+	if (a == b)
+		return NULL;
+	return a < b ? &r->tests[model][a][b] : &r->tests[model][b][a];
+}
+
+int report_reference_row(const struct report *r, int row)
+{
+	const struct experiment *e = r->e;
+	int best = -1;
+	if (strcmp(e->rows[row].strategy, "sensitivity") == 0)
+		return -1;
+	for (int i = 0; i < e->n_rows; i++)
+		if (strcmp(e->rows[i].strategy, "sensitivity") == 0 &&
+		    (best < 0 || fabs(e->rows[i].avg_bits - e->rows[row].avg_bits) <
+				     fabs(e->rows[best].avg_bits - e->rows[row].avg_bits)))
+			best = i;
+	return best;
+}
+
+bool report_not_significant(const struct report *r, int row, int model)
+{
+	int ref = report_reference_row(r, row);
+	const struct report_test *t = ref >= 0 ? report_test_of(r, model, row, ref) : NULL;
+	return t && t->have && !stats_significant(&t->boot);
 }
 
 double report_ratio(const struct report *r, int row, int model)
@@ -94,6 +273,14 @@ double report_ratio(const struct report *r, int row, int model)
 }
 
 // ---- rendering ----
+
+static bool any_reference(const struct report *r)
+{
+	for (int row = 0; row < r->e->n_rows; row++)
+		if (report_reference_row(r, row) >= 0)
+			return true;
+	return false;
+}
 
 static void cell_text(const struct report *r, int row, int m, char *buf, size_t n)
 {
@@ -118,6 +305,20 @@ static void md_header(const struct report *r, const char *first, FILE *out)
 	fputc('\n', out);
 }
 
+static void md_dagger_note(const struct report *r, FILE *out)
+{
+	if (!any_reference(r)) {
+		fprintf(out, "\nSignificance marks: none (no sensitivity row to compare with).\n");
+		return;
+	}
+	fprintf(out, "\n\u2020 not significantly different from Ours (the sensitivity row; with several, "
+		     "the one nearest in target bits): the 95%% paired-bootstrap interval of the "
+		     "difference in mean accuracy contains 0 (%d resamples of the documents within "
+		     "each task, seed %u; see Paired significance and docs/statistics.md). Cells "
+		     "without per-document samples are not tested.\n",
+		BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+}
+
 static void md_main_table(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
@@ -127,28 +328,44 @@ static void md_main_table(const struct report *r, FILE *out)
 		for (int m = 0; m < e->n_models; m++) {
 			char cell[64];
 			cell_text(r, row, m, cell, sizeof cell);
-			fprintf(out, " %s |", cell);
+			fprintf(out, " %s%s |", cell, report_not_significant(r, row, m) ? "\u2020" : "");
 		}
 		fputc('\n', out);
 	}
+	md_dagger_note(r, out);
+}
+
+static void md_bits(double b, FILE *out)
+{
+	if (b >= 0)
+		fprintf(out, " %.4f |", b);
+	else
+		fprintf(out, " n/a |");
 }
 
 static void md_bits_table(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
-	fprintf(out, "\n### Achieved average bits (weights only; target in the row label)\n\n");
-	md_header(r, "Row", out);
-	for (int row = 0; row < e->n_rows; row++) {
-		fprintf(out, "| %s |", e->rows[row].label);
-		for (int m = 0; m < e->n_models; m++) {
-			double b = r->cells[row][m].achieved_avg_bits;
-			if (b >= 0)
-				fprintf(out, " %.4f |", b);
-			else
-				fprintf(out, " - |");
+	fprintf(out, "\n### Average bits under each accounting\n\n"
+		     "Budgets are set in **weights** (b bits per weight), as the published tables. The "
+		     "same recipes also cost: **scales** (plus each group's scale), **scales+zp** (plus "
+		     "a zero point for INT formats: AutoRound's default) and **GGUF** (the storage of "
+		     "the GGUF type with the same blocks; n/a where none exists). docs/formats.md "
+		     "defines them. Recipe: the first 12 hex digits of its SHA-256.\n\n");
+	fprintf(out, "| Model | Row | weights | scales | scales+zp | GGUF | recipe |\n"
+		     "|---|---|---|---|---|---|---|\n");
+	for (int m = 0; m < e->n_models; m++)
+		for (int row = 0; row < e->n_rows; row++) {
+			const struct report_cell *c = &r->cells[row][m];
+			fprintf(out, "| %s | %s |", e->models[m].name, e->rows[row].label);
+			for (int a = 0; a < ACCOUNT_COUNT; a++)
+				if (c->avg_bits[a] >= 0 || c->achieved_avg_bits >= 0)
+					md_bits(c->avg_bits[a], out);
+				else
+					fprintf(out, " - |");
+			bool hash = c->recipe_hash[0] && strcmp(c->recipe_hash, "bf16") != 0;
+			fprintf(out, " %.12s |\n", hash ? c->recipe_hash : "-");
 		}
-		fputc('\n', out);
-	}
 }
 
 static void md_breakdown(const struct report *r, FILE *out)
@@ -205,6 +422,92 @@ static void md_published(const struct report *r, FILE *out)
 	}
 }
 
+static void p_text(double p, char *buf, size_t n)
+{
+	if (p <= 0)
+		snprintf(buf, n, "<%.4f", 1.0 / BOOTSTRAP_RESAMPLES);
+	else
+		snprintf(buf, n, "%.4f", p);
+}
+
+static void md_test_row(const struct report *r, int m, int lo, int hi, FILE *out)
+{
+	const struct report_test *t = &r->tests[m][lo][hi];
+	char p[32];
+	fprintf(out, "| %s \u2212 %s |", r->e->rows[hi].label, r->e->rows[lo].label);
+	if (!t->have) {
+		fprintf(out, " - | - | - | no per-document samples for both |\n");
+		return;
+	}
+	p_text(t->boot.p, p, sizeof p);
+	fprintf(out, " %+.4f | [%+.4f, %+.4f] | %s%s |", t->boot.diff, t->boot.lo, t->boot.hi, p,
+		stats_significant(&t->boot) ? "" : " (n.s.)");
+	for (int k = 0; k < t->n_tasks; k++) {
+		const struct mcnemar *mc = &t->mc[k];
+		fprintf(out, "%s %s %d/%d p=%.4f%s", k ? ";" : "", r->task_names[t->task[k]], mc->b,
+			mc->c, mc->p, mc->exact ? "" : " (\u03c7\u00b2)");
+	}
+	fprintf(out, " |\n");
+}
+
+static void md_significance(const struct report *r, FILE *out)
+{
+	const struct experiment *e = r->e;
+	fprintf(out, "\n### Paired significance\n\n"
+		     "Row minus row over the same documents: the difference in mean accuracy (over the "
+		     "tasks with an acc), its 95%% paired-bootstrap interval and two-sided p (%d "
+		     "resamples of the documents within each task, seed %u; n.s.: the interval "
+		     "contains 0), and McNemar per task as +/\u2212 (documents the first row gets right "
+		     "and the second wrong / the reverse) with p: exact binomial below %d discordant "
+		     "documents, else chi-square with continuity correction (\u03c7\u00b2). "
+		     "docs/statistics.md.\n",
+		BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, MCNEMAR_EXACT_BELOW);
+	for (int m = 0; m < e->n_models; m++) {
+		fprintf(out, "\n#### %s\n\n| Comparison | \u0394 mean acc | 95%% CI | p | McNemar per "
+			     "task (+/\u2212, p) |\n|---|---|---|---|---|\n", e->models[m].name);
+		for (int hi = 1; hi < e->n_rows; hi++)
+			for (int lo = 0; lo < hi; lo++)
+				if (r->cells[hi][m].have && r->cells[lo][m].have)
+					md_test_row(r, m, lo, hi, out);
+	}
+}
+
+static void md_proxy(const struct report *r, FILE *out)
+{
+	const struct experiment *e = r->e;
+	fprintf(out, "\n### The proxy against accuracy\n\n"
+		     "Predicted loss increase: the recipe's summed scores (what the sensitivity "
+		     "strategy minimises); measured: the BF16 row's mean accuracy minus the recipe's. "
+		     "Spearman's \u03c1 ranks the recipes of all strategies and budgets of this "
+		     "experiment (ties get average ranks).\n");
+	for (int m = 0; m < e->n_models; m++) {
+		char slug[96];
+		slugify(e->models[m].name, slug, sizeof slug);
+		fprintf(out, "\n#### %s\n\n", e->models[m].name);
+		if (r->proxy_n[m] == 0) {
+			fprintf(out, "No recipe has both a predicted loss (scores exist only for "
+				     "experiments with a sensitivity row) and a measured one.\n");
+			continue;
+		}
+		fprintf(out, "| Row | avg bits | predicted (summed scores) | measured (BF16 \u2212 acc) |\n"
+			     "|---|---|---|---|\n");
+		for (int row = 0; row < e->n_rows; row++) {
+			double x, y;
+			if (report_proxy_point(r, row, m, &x, &y))
+				fprintf(out, "| %s | %.4f | %.6g | %+.4f |\n", e->rows[row].label,
+					r->cells[row][m].achieved_avg_bits, x, y);
+		}
+		if (isnan(r->proxy_rho[m]))
+			fprintf(out, "\nSpearman \u03c1: undefined over %d recipe%s (needs two with "
+				     "different values).\n", r->proxy_n[m], r->proxy_n[m] == 1 ? "" : "s");
+		else
+			fprintf(out, "\nSpearman \u03c1 = %.4f over %d recipes.\n", r->proxy_rho[m],
+				r->proxy_n[m]);
+		fprintf(out, "\n![proxy against accuracy](../plots/proxy-vs-accuracy-%s.png) "
+			     "![sensitivity frontier](../plots/frontier-%s.png)\n", slug, slug);
+	}
+}
+
 static void md_settings(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
@@ -225,7 +528,8 @@ static void md_settings(const struct report *r, FILE *out)
 	fprintf(out, "\n- options: ");
 	for (int k = 0; k < e->n_options; k++)
 		fprintf(out, "%s%s", k ? ", " : "", e->options[k].name);
-	fprintf(out, "; round to nearest; scale bits not counted\n- date: %s\n", r->date);
+	fprintf(out, "; round to nearest; budget accounting: weights (scale and zero-point bits "
+		     "not counted)\n- date: %s\n", r->date);
 }
 
 void report_markdown(const struct report *r, FILE *out)
@@ -234,8 +538,34 @@ void report_markdown(const struct report *r, FILE *out)
 	md_main_table(r, out);
 	md_bits_table(r, out);
 	md_breakdown(r, out);
+	md_significance(r, out);
+	md_proxy(r, out);
 	md_published(r, out);
 	md_settings(r, out);
+}
+
+/* ",v" with digits after the point (general: significant digits); "," alone when v is
+ * NaN or negative (unknown). */
+static void csv_number(double v, int digits, bool general, FILE *out)
+{
+	fputc(',', out);
+	if (!isnan(v) && v >= 0)
+		fprintf(out, general ? "%.*g" : "%.*f", digits, v);
+}
+
+/* The comparison with the cell's reference row: its label, difference, interval, p. */
+static void csv_reference(const struct report *r, int row, int m, FILE *out)
+{
+	int ref = report_reference_row(r, row);
+	const struct report_test *t = ref >= 0 ? report_test_of(r, m, row, ref) : NULL;
+	if (!t || !t->have) {
+		fprintf(out, ",,,,,");
+		return;
+	}
+	double sign = ref > row ? -1 : 1; /* the test is later row minus earlier: make it row - ref */
+	double lo = sign > 0 ? t->boot.lo : -t->boot.hi, hi = sign > 0 ? t->boot.hi : -t->boot.lo;
+	fprintf(out, ",\"%s\",%.6f,%.6f,%.6f,%.6f", r->e->rows[ref].label, sign * t->boot.diff, lo,
+		hi, t->boot.p);
 }
 
 void report_csv(const struct report *r, FILE *out)
@@ -244,33 +574,29 @@ void report_csv(const struct report *r, FILE *out)
 	fprintf(out, "experiment,model,row,strategy,target_bits,achieved_bits,mean_acc,ratio_to_bf16,predicted_loss,published");
 	for (int t = 0; t < e->n_tasks; t++)
 		fprintf(out, ",%s", r->task_names[t]);
-	fprintf(out, ",key\n");
+	fprintf(out, ",key,recipe_sha256,bits_weights,bits_scales,bits_scales_zp,bits_gguf,"
+		     "vs_ours,diff_vs_ours,ci_lo,ci_hi,p_bootstrap\n");
 	for (int m = 0; m < e->n_models; m++)
 		for (int row = 0; row < e->n_rows; row++) {
 			const struct report_cell *c = &r->cells[row][m];
 			double ratio = report_ratio(r, row, m), pub = experiment_published(e, row, m);
-			fprintf(out, "%s,\"%s\",\"%s\",\"%s\",%g,", e->name, e->models[m].name,
+			fprintf(out, "%s,\"%s\",\"%s\",\"%s\",%g", e->name, e->models[m].name,
 				e->rows[row].label, e->rows[row].strategy, e->rows[row].avg_bits);
-			if (c->achieved_avg_bits >= 0)
-				fprintf(out, "%.6f", c->achieved_avg_bits);
-			fputc(',', out);
-			if (c->have)
-				fprintf(out, "%.6f", c->mean_acc);
-			fputc(',', out);
-			if (ratio >= 0)
-				fprintf(out, "%.6f", ratio);
-			fputc(',', out);
-			if (c->predicted_loss >= 0)
-				fprintf(out, "%.6g", c->predicted_loss);
-			fputc(',', out);
-			if (pub >= 0)
-				fprintf(out, "%.4f", pub);
-			for (int t = 0; t < e->n_tasks; t++) {
-				fputc(',', out);
-				if (c->task_have[t])
-					fprintf(out, "%.6f", c->task_value[t]);
-			}
-			fprintf(out, ",%s\n", c->key);
+			csv_number(c->achieved_avg_bits, 6, false, out);
+			csv_number(c->have ? c->mean_acc : NAN, 6, false, out);
+			csv_number(ratio, 6, false, out);
+			csv_number(c->predicted_loss, 6, true, out);
+			csv_number(pub, 4, false, out);
+			for (int t = 0; t < e->n_tasks; t++)
+				csv_number(c->task_have[t] ? c->task_value[t] : NAN, 6, false, out);
+			fprintf(out, ",%s,%s", c->key, strcmp(c->recipe_hash, "bf16") ? c->recipe_hash : "");
+			for (int a = 0; a < ACCOUNT_COUNT; a++)
+				if (c->avg_bits[a] < 0 && c->achieved_avg_bits >= 0)
+					fprintf(out, ",n/a");
+				else
+					csv_number(c->avg_bits[a], 6, false, out);
+			csv_reference(r, row, m, out);
+			fputc('\n', out);
 		}
 }
 
@@ -303,10 +629,17 @@ void report_latex(const struct report *r, FILE *out)
 			cell_text(r, row, m, cell, sizeof cell);
 			fputs(" & ", out);
 			tex_escape(strcmp(cell, "-") == 0 ? "--" : cell, out);
+			if (report_not_significant(r, row, m))
+				fputs("$^\\dagger$", out);
 		}
 		fprintf(out, " \\\\\n");
 	}
-	fprintf(out, "\\bottomrule\n\\end{tabular}\n");
+	fprintf(out, "\\bottomrule\n");
+	if (any_reference(r))
+		fprintf(out, "\\multicolumn{%d}{l}{\\footnotesize $^\\dagger$ not significantly "
+			     "different from Ours (95\\%% paired bootstrap, %d resamples)} \\\\\n",
+			e->n_models + 1, BOOTSTRAP_RESAMPLES);
+	fprintf(out, "\\end{tabular}\n");
 }
 
 // ---- files ----

@@ -2,8 +2,9 @@
  * runner.c: GNU Parallel over job specs, and the execution of one job.
  *
  * The porcelain (`bitbudget run`) writes specs and calls parallel; the plumbing
- * (`bitbudget run-job`) quantizes into the scratch folder and calls `bitbudget eval` or
- * `bitbudget scores` as child processes, then wraps the answer with what produced it.
+ * (`bitbudget run-job`) quantizes into the scratch folder and calls `bitbudget eval` (with
+ * --log-samples) or `bitbudget scores` as child processes, then wraps the answer with what
+ * produced it, the recipe's SHA-256 included.
  */
 #include "harness/runner.h"
 
@@ -161,6 +162,7 @@ static cJSON *spec_of(const struct plan_item *it, const struct experiment *e,
 	cJSON_AddStringToObject(j, "row", e->rows[it->row].label);
 	cJSON_AddStringToObject(j, "strategy", e->rows[it->row].strategy);
 	cJSON_AddStringToObject(j, "recipe", it->recipe);
+	cJSON_AddStringToObject(j, "recipe_sha256", it->recipe_hash); /* "bf16": none */
 	cJSON_AddNumberToObject(j, "achieved_avg_bits", it->achieved_avg_bits);
 	cJSON_AddNumberToObject(j, "predicted_loss", it->predicted_loss);
 	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
@@ -168,6 +170,7 @@ static cJSON *spec_of(const struct plan_item *it, const struct experiment *e,
 		cJSON_AddItemToArray(tasks, cJSON_CreateString(e->tasks[t]));
 	cJSON_AddNumberToObject(j, "limit", s->limit);
 	cJSON_AddBoolToObject(j, "add_bos_token", m->add_bos_token);
+	cJSON_AddBoolToObject(j, "log_samples", true); /* per-document outcomes, for paired tests */
 	cJSON_AddStringToObject(j, "endpoint_version", s->endpoint_version);
 	cJSON_AddStringToObject(j, "scratch", o->scratch);
 	cJSON_AddBoolToObject(j, "keep_checkpoint", o->keep_checkpoints);
@@ -370,6 +373,8 @@ static int evaluate_on(const cJSON *spec, const char *model, const char *endpoin
 	argv[a++] = "--limit", argv[a++] = limit;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "add_bos_token")))
 		argv[a++] = "--add-bos-token";
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "log_samples")))
+		argv[a++] = "--log-samples";
 	argv[a++] = "-o", argv[a++] = (char *)tmp;
 	argv[a] = NULL;
 	int status = spawn_wait(argv);
@@ -379,7 +384,8 @@ static int evaluate_on(const cJSON *spec, const char *model, const char *endpoin
 				     status);
 }
 
-/* The result file: the lm-eval results plus everything that produced them. */
+/* The result file: the lm-eval results (with their per-document "samples") plus everything
+ * that produced them, the recipe's SHA-256 included. */
 static int write_result(const cJSON *spec, const char *endpoint, const char *tmp,
 			struct bb_error *err)
 {

@@ -54,6 +54,9 @@ expect_status() {
 	*) cat "$TMP/body" >&2; fail "$1 $2: status $got, expected $want" ;;
 	esac
 	check_json "$TMP/body" "$got"
+	# BB_CATALOGUE=FILE collects "test<TAB>request<TAB>status: error" (docs/reliability.md)
+	[ -z "${BB_CATALOGUE:-}" ] || [ "$got" -lt 400 ] || printf '%s\t%s %s %s\t%s: %s\n' "$0" "$1" "$2" \
+		"${3:-}" "$got" "$(field 'j["error"]')" >> "$BB_CATALOGUE"
 }
 
 # field EXPR: a Python expression on the last answer's JSON (bound to j).

@@ -25,6 +25,8 @@ expect_error() {
 	grep -q -- "$pattern" "$TMP/err.stderr" || { cat "$TMP/err.stderr" >&2; fail "no '$pattern': $*"; }
 	[ ! -e "$output" ] || fail "left $output behind: $*"
 	ls "$(dirname "$output")" | grep -q '\.tmp\.' && fail "left a temporary file: $*"
+	# BB_CATALOGUE=FILE collects "test<TAB>command<TAB>error line" (docs/reliability.md)
+	[ -z "${BB_CATALOGUE:-}" ] || printf '%s\t%s\t%s\n' "$0" "$*" "$(cat "$TMP/err.stderr")" >> "$BB_CATALOGUE"
 	return 0
 }
 

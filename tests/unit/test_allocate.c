@@ -250,7 +250,7 @@ TEST(head_and_tail_should_raise_whole_blocks_at_5_and_4_5_bits)
 		CHECK_STR(r.layers[223].act.name, "MXFP8"); /* MX quantizes activations too */
 		CHECK_STR(r.layers[0].weight.name, "MXFP4");
 		CHECK_STR(r.layers[0].act.name, "MXFP4");
-		CHECK(!r.count_scale_bits);
+		CHECK(r.accounting == ACCOUNT_WEIGHTS);
 		int back[224];
 		CHECK(alloc_check_recipe(&p, &r, back, &err) == 0);
 		CHECK(memcmp(back, choice, sizeof back) == 0);
@@ -295,7 +295,7 @@ TEST(pure_should_give_lowest_option_and_4_or_4_25_bits)
 	CHECK(run_strategy("pure", &p, choice) == 0);
 	CHECK(alloc_to_recipe(&p, choice, "pure", &r, &err) == 0);
 	CHECK(r.achieved_avg_bits == 4.25);
-	CHECK(r.count_scale_bits);
+	CHECK(r.accounting == ACCOUNT_SCALES);
 	recipe_free(&r);
 	alloc_problem_free(&p);
 	/* under scale accounting 4.0 is out of range [4.25, 8.25] */

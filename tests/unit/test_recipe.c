@@ -52,7 +52,7 @@ static void sample_recipe(struct recipe *r)
 	r->n_options = 4;
 	r->target_avg_bits = 4.5;
 	r->achieved_avg_bits = 4.4375;
-	r->count_scale_bits = true;
+	r->accounting = ACCOUNT_SCALES;
 	static const char *rows[5][3] = {
 		{"model.layers.0.self_attn.q_proj", "MXFP4", "MXFP4"},
 		{"model.layers.0.self_attn.k_proj", "MXFP8", "MXFP8"},
@@ -81,7 +81,7 @@ static int same_recipe(const struct recipe *a, const struct recipe *b)
 	int ok = strcmp(a->model, b->model) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
 		 a->n_options == b->n_options && a->target_avg_bits == b->target_avg_bits &&
 		 a->achieved_avg_bits == b->achieved_avg_bits &&
-		 a->count_scale_bits == b->count_scale_bits && a->n_layers == b->n_layers;
+		 a->accounting == b->accounting && a->n_layers == b->n_layers;
 	for (int i = 0; ok && i < a->n_options; i++)
 		ok = same_format(&a->options[i], &b->options[i]);
 	for (int i = 0; ok && i < a->n_layers; i++)
@@ -124,7 +124,7 @@ TEST(recipe_write_then_read_should_round_trip)
 {
 	struct recipe r, back;
 	sample_recipe(&r);
-	r.count_scale_bits = false;
+	r.accounting = ACCOUNT_WEIGHTS;
 	char path[256];
 	snprintf(path, sizeof path, "%s/recipe.json", tmpdir);
 	struct bb_error err = {0};
@@ -290,7 +290,7 @@ TEST(recipe_from_json_should_accept_minimal_recipe)
 	struct recipe r;
 	struct bb_error err = {0};
 	CHECK(recipe_from_json(&r, j, "t", &err) == 0);
-	CHECK(r.n_layers == 1 && r.n_options == 0 && !r.count_scale_bits);
+	CHECK(r.n_layers == 1 && r.n_options == 0 && r.accounting == ACCOUNT_WEIGHTS);
 	CHECK(r.target_avg_bits == 0 && r.model[0] == 0);
 	CHECK_STR(r.layers[0].weight.name, "MXFP8");
 	CHECK(!r.layers[0].fixed);

@@ -15,6 +15,7 @@
 #include "core/fileio.h"
 #include "harness/plan.h"
 #include "harness/report.h"
+#include "harness/stats.h"
 
 static char results_dir[64];
 
@@ -41,6 +42,24 @@ static const double accs[2][3][3] = {
 	{{0.50, 0.60, 0.40}, {0.45, 0.55, 0.35}, {-1, -1, -1}},
 };
 
+/* lm-eval "samples" of n documents, the first `right` of them right (acc 1). */
+static cJSON *fake_samples(int first_id, int n, int right)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (int i = 0; i < n; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "doc_id", first_id + i);
+		cJSON_AddStringToObject(s, "filter", "none");
+		cJSON_AddNumberToObject(s, "acc", i < right);
+		cJSON_AddItemToArray(list, s);
+	}
+	return list;
+}
+
+/* Results with acc as in accs[][][] and per-document samples behind them: 20 documents a
+ * task, the first 20 acc of them right, so rows are nested (a lower acc gets a subset of
+ * a higher one's documents right) and McNemar's counts are the acc differences times 20.
+ * mmlu is a group of two subtasks of 10 documents, pooled in order. */
 static void write_fake_results(const struct plan *p)
 {
 	static const char *tasks[3] = {"lambada_openai", "piqa", "mmlu"};
@@ -51,10 +70,22 @@ static void write_fake_results(const struct plan *p)
 			continue;
 		cJSON *root = cJSON_CreateObject(), *lm = cJSON_AddObjectToObject(root, "lm_eval");
 		cJSON *res = cJSON_AddObjectToObject(lm, "results");
+		cJSON *samples = cJSON_AddObjectToObject(lm, "samples");
 		cJSON_AddStringToObject(lm, "lm_eval_version", "fake-0");
 		cJSON_AddStringToObject(root, "endpoint", "http://test");
 		for (int t = 0; t < 3; t++)
 			cJSON_AddNumberToObject(cJSON_AddObjectToObject(res, tasks[t]), "acc,none", a[t]);
+		int right[3];
+		for (int t = 0; t < 3; t++)
+			right[t] = (int)(a[t] * 20 + 0.5);
+		cJSON_AddItemToObject(samples, "lambada_openai", fake_samples(0, 20, right[0]));
+		cJSON_AddItemToObject(samples, "piqa", fake_samples(0, 20, right[1]));
+		cJSON_AddItemToObject(samples, "mmlu_a", fake_samples(0, 10, right[2]));
+		cJSON_AddItemToObject(samples, "mmlu_b", fake_samples(0, 10, right[2] - 10));
+		cJSON *groups = cJSON_AddObjectToObject(lm, "group_subtasks");
+		cJSON *mmlu = cJSON_AddArrayToObject(groups, "mmlu");
+		cJSON_AddItemToArray(mmlu, cJSON_CreateString("mmlu_a"));
+		cJSON_AddItemToArray(mmlu, cJSON_CreateString("mmlu_b"));
 		char *text = cJSON_Print(root);
 		struct bb_error err;
 		CHECK(write_file_atomic(it->result, text, strlen(text), &err) == 0);
@@ -160,6 +191,18 @@ TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 	CHECK_NEAR(report_ratio(&r, 2, 0), 0.65 / 0.7, 1e-12);
 	CHECK_NEAR(report_ratio(&r, 1, 1), 0.9, 1e-12);
 	CHECK(!r.cells[2][1].have && report_ratio(&r, 2, 1) < 0);
+	/* Head - BF16 on Llama: every task has exactly 2 documents BF16 gets right and Head
+	 * wrong, none the other way: McNemar b = 0, c = 2, exact p = 2 (1/2)^2 = 0.5; the
+	 * difference is -0.1 exactly, and a resample reaches 0 only by missing all 6 of them,
+	 * with probability (18/20)^60 = 0.0018 < 0.025: significant, p about 2 x 0.0018. */
+	const struct report_test *t = report_test_of(&r, 0, 1, 0);
+	CHECK(t == &r.tests[0][0][1] && t->have && t->n_tasks == 3);
+	CHECK_NEAR(t->boot.diff, -0.1, 1e-12);
+	for (int k = 0; k < 3; k++)
+		CHECK(t->mc[k].b == 0 && t->mc[k].c == 2 && t->mc[k].exact && t->mc[k].p == 0.5);
+	CHECK(stats_significant(&t->boot) && t->boot.hi < 0);
+	CHECK_NEAR(t->boot.p, 2 * pow(0.9, 60), 0.003);
+	CHECK(!r.tests[1][1][2].have); /* Qwen3-8B's tail has no result */
 	char *md = render(report_markdown, &r), *csv = render(report_csv, &r),
 	     *tex = render(report_latex, &r);
 	CHECK(strstr(md, "| Head layers 8-bit | 0.6000 (85.7%) | 0.4500 (90.0%) |") != NULL);
@@ -169,6 +212,56 @@ TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 	check_golden("tests/golden/mini.csv", csv);
 	check_golden("tests/golden/mini.tex", tex);
 	free(md), free(csv), free(tex);
+	experiment_free(&e);
+}
+
+TEST(report_should_dagger_cells_not_significantly_different_from_ours)
+{
+	struct experiment e;
+	static struct plan p;
+	static struct report r;
+	struct bb_error err;
+	if (load(&e)) {
+		CHECK(0);
+		return;
+	}
+	struct plan_settings s = settings(0, "engine 1");
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	write_fake_results(&p);
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	/* Call the tail row "Ours" now that its results exist, and give the Llama recipes
+	 * predicted losses: head 3, tail 1. */
+	snprintf(e.rows[2].strategy, sizeof e.rows[2].strategy, "sensitivity");
+	for (int i = 0; i < p.n; i++)
+		if (p.items[i].model == 0 && p.items[i].row > 0)
+			p.items[i].predicted_loss = p.items[i].row == 1 ? 3 : 1;
+	CHECK(report_collect(&r, &e, &p, 0, &err) == 0);
+	snprintf(r.date, sizeof r.date, "2026-01-01 00:00 UTC");
+	CHECK(report_reference_row(&r, 0) == 2 && report_reference_row(&r, 1) == 2);
+	CHECK(report_reference_row(&r, 2) == -1);
+	/* Tail - Head = +0.05: one document per task that only the tail gets right. A resample
+	 * misses all three with probability (19/20)^60 = 0.0461 > 0.025, so the interval starts
+	 * at 0: not significant, p about 2 x 0.0461. */
+	const struct report_test *t = report_test_of(&r, 0, 2, 1);
+	CHECK(t && t->have);
+	CHECK_NEAR(t->boot.diff, 0.05, 1e-12);
+	CHECK(t->boot.lo == 0 && t->boot.hi > 0);
+	CHECK_NEAR(t->boot.p, 2 * pow(0.95, 60), 0.015);
+	CHECK(report_not_significant(&r, 1, 0) && report_not_significant(&r, 0, 0));
+	CHECK(!report_not_significant(&r, 2, 0)); /* Ours itself */
+	CHECK(!report_not_significant(&r, 1, 1)); /* Qwen3-8B: no Ours result, no test */
+	char *md = render(report_markdown, &r), *tex = render(report_latex, &r),
+	     *csv = render(report_csv, &r);
+	CHECK(strstr(md, "| Head layers 8-bit | 0.6000 (85.7%)\u2020 | 0.4500 (90.0%) |") != NULL);
+	CHECK(strstr(md, "\u2020 not significantly different from Ours") != NULL);
+	CHECK(strstr(tex, "0.6000 (85.7\\%)$^\\dagger$") != NULL);
+	CHECK(strstr(csv, "\"Tail & more_8\",-0.050000,") != NULL); /* Head's row: Head - Ours */
+	/* The proxy: predicted 3 and 1 against measured 0.10 and 0.05: the same order, rho 1. */
+	CHECK(r.proxy_n[0] == 2 && r.proxy_n[1] == 0);
+	CHECK_NEAR(r.proxy_rho[0], 1.0, 1e-12);
+	CHECK(strstr(md, "Spearman \u03c1 = 1.0000 over 2 recipes") != NULL);
+	CHECK(strstr(md, "| Head layers 8-bit | 5.0000 | 3 | +0.1000 |") != NULL);
+	free(md), free(tex), free(csv);
 	experiment_free(&e);
 }
 
@@ -208,6 +301,7 @@ int main(void)
 	RUN(plan_should_give_stable_keys_that_follow_every_setting);
 	RUN(plan_should_mark_cached_results_done);
 	RUN(report_should_compute_means_and_ratios_and_match_golden_files);
+	RUN(report_should_dagger_cells_not_significantly_different_from_ours);
 	RUN(experiment_should_reject_bad_files_with_a_message);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", results_dir);

@@ -1,0 +1,167 @@
+/*
+ * test_stats.c: the report's statistics (harness/stats.c) against small examples worked
+ * out by hand: McNemar's exact and chi-square p, the paired bootstrap's interval and p on
+ * examples whose resampling distribution can be enumerated, its symmetry and fixed-seed
+ * reproducibility, and Spearman's rho with ties.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "harness/stats.h"
+#include "tests/unit/check.h"
+
+// ---- McNemar ----
+
+TEST(mcnemar_should_give_exact_binomial_p_for_small_counts)
+{
+	/* b = 10, c = 2: p = 2 P(X <= 2 | n = 12, 1/2) = 2 (1 + 12 + 66) / 4096 = 0.0386 */
+	struct mcnemar t = stats_mcnemar(10, 2);
+	CHECK(t.exact && t.b == 10 && t.c == 2);
+	CHECK_NEAR(t.p, 158.0 / 4096, 1e-12);
+	CHECK_NEAR(stats_mcnemar(2, 10).p, 158.0 / 4096, 1e-12); /* two-sided: symmetric */
+	/* b = c: the tail is over half, so p = 1; no discordant pairs: p = 1 */
+	CHECK(stats_mcnemar(5, 5).p == 1 && stats_mcnemar(0, 0).p == 1);
+	/* 0 of 5: 2 / 32; 1 of 6: 2 (1 + 6) / 64 */
+	CHECK_NEAR(stats_binomial_two_sided(0, 5), 0.0625, 1e-12);
+	CHECK_NEAR(stats_binomial_two_sided(5, 6), 14.0 / 64, 1e-12);
+	/* 24 discordant pairs is still exact: 4 of 24, 2 (C(24,0) + ... + C(24,4)) / 2^24 */
+	t = stats_mcnemar(4, 20);
+	CHECK(t.exact);
+	CHECK_NEAR(t.p, 2.0 * (1 + 24 + 276 + 2024 + 10626) / 16777216.0, 1e-12);
+}
+
+TEST(mcnemar_should_use_chi_square_with_continuity_correction_from_25_pairs)
+{
+	/* b = 30, c = 10: chi2 = (|30 - 10| - 1)^2 / 40 = 9.025; P(chi2_1 > 9.025) = 0.0026631 */
+	struct mcnemar t = stats_mcnemar(30, 10);
+	CHECK(!t.exact);
+	CHECK_NEAR(t.p, 0.0026631192591386, 1e-12);
+	CHECK(!stats_mcnemar(13, 12).exact);                 /* 25 pairs */
+	CHECK_NEAR(stats_mcnemar(13, 12).p, 1.0, 1e-12);     /* |13 - 12| - 1 = 0 */
+}
+
+// ---- the paired bootstrap ----
+
+static int boot(const double *a, const double *b, int n, uint64_t seed, struct bootstrap *out)
+{
+	struct paired_task t = {n, a, b};
+	return stats_paired_bootstrap(&t, 1, BOOTSTRAP_RESAMPLES, seed, out);
+}
+
+TEST(bootstrap_should_match_the_enumerated_distribution_of_a_three_document_task)
+{
+	/* Differences (1, 1, 0): a resample's mean is k/3 with k ~ Binomial(3, 2/3), so
+	 * P(0) = 1/27 = 0.037, P(1/3) = 6/27, P(2/3) = 12/27, P(1) = 8/27. The 2.5% point falls
+	 * in P(0) (3.7% > 2.5%) and the 97.5% point in P(1): the interval is exactly [0, 1].
+	 * p = 2 #{mean <= 0} / B, about 2/27 = 0.074 (sd 0.004 at 10,000 resamples). */
+	const double a[3] = {1, 1, 0}, b[3] = {0, 0, 0};
+	struct bootstrap r;
+	CHECK(boot(a, b, 3, BOOTSTRAP_SEED, &r) == 0);
+	CHECK_NEAR(r.diff, 2.0 / 3, 1e-15);
+	CHECK(r.lo == 0 && r.hi == 1);
+	CHECK_NEAR(r.p, 2.0 / 27, 0.015);
+	CHECK(!stats_significant(&r) && r.resamples == BOOTSTRAP_RESAMPLES);
+}
+
+TEST(bootstrap_should_give_a_point_interval_when_every_document_differs_alike)
+{
+	/* Every difference +1 in one task and 0 in another of another size: every resample has
+	 * mean (1 + 0) / 2 = 0.5 (tasks weigh alike, documents are not pooled: pooled would be
+	 * 4/11); no resample is <= 0, so p = 0 (reported as < 1/B). */
+	const double one[4] = {1, 1, 1, 1}, zero[7] = {0};
+	struct paired_task tasks[2] = {{4, one, zero}, {7, zero, zero}};
+	struct bootstrap r;
+	CHECK(stats_paired_bootstrap(tasks, 2, BOOTSTRAP_RESAMPLES, 1, &r) == 0);
+	CHECK(r.diff == 0.5 && r.lo == 0.5 && r.hi == 0.5 && r.p == 0);
+	CHECK(stats_significant(&r));
+	/* identical outcomes: difference 0, interval [0, 0], p = 1 */
+	const double same[5] = {1, 0, 1, 1, 0};
+	CHECK(boot(same, same, 5, 7, &r) == 0);
+	CHECK(r.diff == 0 && r.lo == 0 && r.hi == 0 && r.p == 1 && !stats_significant(&r));
+}
+
+static void random_outcomes(double *a, double *b, int n, uint64_t seed)
+{
+	for (int i = 0; i < n; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		a[i] = (seed >> 40) % 10 < 6;  /* about 60% right */
+		b[i] = (seed >> 50) % 10 < 5;  /* about 50% right */
+	}
+}
+
+TEST(bootstrap_should_be_reproducible_with_a_fixed_seed_and_antisymmetric)
+{
+	static double a[300], b[300];
+	random_outcomes(a, b, 300, 99);
+	struct bootstrap r1, r2, r3, swapped;
+	CHECK(boot(a, b, 300, BOOTSTRAP_SEED, &r1) == 0);
+	CHECK(boot(a, b, 300, BOOTSTRAP_SEED, &r2) == 0);
+	CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
+	CHECK(boot(a, b, 300, BOOTSTRAP_SEED + 1, &r3) == 0);
+	CHECK(r3.diff == r1.diff && (r3.lo != r1.lo || r3.hi != r1.hi || r3.p != r1.p));
+	/* b - a with the same seed draws the same documents: every resample negates */
+	CHECK(boot(b, a, 300, BOOTSTRAP_SEED, &swapped) == 0);
+	CHECK(swapped.diff == -r1.diff && swapped.lo == -r1.hi && swapped.hi == -r1.lo);
+	CHECK(swapped.p == r1.p);
+	/* the interval holds the observed difference; its width is near 2 x 1.96 x the
+	 * standard error of a mean of 300 paired differences */
+	CHECK(r1.lo <= r1.diff && r1.diff <= r1.hi);
+	double mean = 0, var = 0;
+	for (int i = 0; i < 300; i++)
+		mean += (a[i] - b[i]) / 300;
+	for (int i = 0; i < 300; i++)
+		var += (a[i] - b[i] - mean) * (a[i] - b[i] - mean) / 300;
+	CHECK_NEAR(r1.hi - r1.lo, 2 * 1.96 * sqrt(var / 300), 0.15 * 2 * 1.96 * sqrt(var / 300));
+}
+
+TEST(bootstrap_should_refuse_empty_input)
+{
+	struct bootstrap r;
+	const double x[1] = {1};
+	struct paired_task empty = {0, x, x};
+	CHECK(stats_paired_bootstrap(&empty, 1, 100, 1, &r) == -1);
+	CHECK(stats_paired_bootstrap(&empty, 0, 100, 1, &r) == -1);
+}
+
+// ---- Spearman ----
+
+TEST(ranks_should_average_ties)
+{
+	const double x[4] = {3, 1, 2, 2};
+	double r[4];
+	stats_ranks(x, 4, r);
+	CHECK(r[0] == 4 && r[1] == 1 && r[2] == 2.5 && r[3] == 2.5);
+}
+
+TEST(spearman_should_match_hand_examples_with_ties)
+{
+	/* x = (1, 2, 2, 3) ranks (1, 2.5, 2.5, 4); y = (1, 3, 2, 4) ranks (1, 3, 2, 4). Centred
+	 * at 2.5: dx = (-1.5, 0, 0, 1.5), dy = (-1.5, 0.5, -0.5, 1.5); Sxy = 4.5, Sxx = 4.5,
+	 * Syy = 5; rho = 4.5 / sqrt(22.5) = sqrt(0.9) = 0.948683. */
+	const double x[4] = {1, 2, 2, 3}, y[4] = {1, 3, 2, 4};
+	CHECK_NEAR(stats_spearman(x, y, 4), sqrt(0.9), 1e-12);
+	/* ties on both sides cancelling: x ranks (1.5, 1.5, 3.5, 3.5), y (1.5, 3.5, 1.5, 3.5) */
+	const double u[4] = {1, 1, 2, 2}, v[4] = {1, 2, 1, 2};
+	CHECK_NEAR(stats_spearman(u, v, 4), 0, 1e-12);
+	/* monotone either way, whatever the spacing */
+	const double p[5] = {10, 20, 30, 40, 50}, q[5] = {5, 4, 3, 2, 1}, s[5] = {1, 2, 4, 8, 100};
+	CHECK_NEAR(stats_spearman(p, q, 5), -1, 1e-12);
+	CHECK_NEAR(stats_spearman(p, s, 5), 1, 1e-12);
+	/* undefined: one point, or a constant variable */
+	const double c[3] = {2, 2, 2};
+	CHECK(isnan(stats_spearman(p, q, 1)) && isnan(stats_spearman(p, c, 3)));
+}
+
+int main(void)
+{
+	RUN(mcnemar_should_give_exact_binomial_p_for_small_counts);
+	RUN(mcnemar_should_use_chi_square_with_continuity_correction_from_25_pairs);
+	RUN(bootstrap_should_match_the_enumerated_distribution_of_a_three_document_task);
+	RUN(bootstrap_should_give_a_point_interval_when_every_document_differs_alike);
+	RUN(bootstrap_should_be_reproducible_with_a_fixed_seed_and_antisymmetric);
+	RUN(bootstrap_should_refuse_empty_input);
+	RUN(ranks_should_average_ties);
+	RUN(spearman_should_match_hand_examples_with_ties);
+	END_TESTS();
+}
