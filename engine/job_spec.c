@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "core/fileio.h"
+#include "engine/calib.h"
 #include "engine/evaluate.h"
 #include "engine/tokenizer.h"
 
@@ -374,65 +375,7 @@ static int run_evaluate(const struct job_spec *s, const struct server_settings *
 
 // ---- running a scores job ----
 
-/* Pick n of the chunk indices 0..have-1 with the seeded shuffle `bitbudget scores` uses
- * (splitmix64 driving a partial Fisher-Yates), so both give the same sequences. */
-static int pick_chunks(int *pick, int have, int n, unsigned long long seed)
-{
-	int *all = malloc((size_t)have * sizeof(int));
-	if (!all)
-		return -1;
-	for (int i = 0; i < have; i++)
-		all[i] = i;
-	for (int i = 0; i < n; i++) {
-		unsigned long long z = (seed += 0x9E3779B97F4A7C15ULL);
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-		int j = i + (int)((z ^ (z >> 31)) % (unsigned long long)(have - i)), t = all[i];
-		all[i] = all[j];
-		all[j] = t;
-	}
-	for (int i = 1; i < n; i++) /* increasing order (insertion sort; n is small) */
-		for (int j = i; j > 0 && all[j - 1] > all[j]; j--) {
-			int t = all[j];
-			all[j] = all[j - 1];
-			all[j - 1] = t;
-		}
-	memcpy(pick, all, (size_t)n * sizeof(int));
-	free(all);
-	return 0;
-}
-
-struct calib {
-	int *tokens;  /* (nseq, seqlen) */
-	int nseq;
-};
-
-/* The text cut into BOS + (seqlen - 1)-token chunks, as `bitbudget scores` does. */
-static int calib_cut(struct calib *c, const struct job_spec *s, const int *ids, int n, int bos,
-		     struct bb_error *err)
-{
-	int body = s->seqlen - (bos >= 0), have = n / body;
-	if (have == 0)
-		return bb_fail(err, BB_EINVAL, "calibration text: %d tokens, too few for one "
-			       "sequence of %d", n, s->seqlen);
-	c->nseq = have < s->nsamples ? have : s->nsamples;
-	int *pick = malloc((size_t)c->nseq * sizeof(int));
-	c->tokens = malloc((size_t)c->nseq * (size_t)s->seqlen * sizeof(int));
-	if (!pick || !c->tokens || pick_chunks(pick, have, c->nseq, s->seed)) {
-		free(pick);
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	}
-	for (int q = 0; q < c->nseq; q++) {
-		int *dst = c->tokens + (size_t)q * s->seqlen;
-		if (bos >= 0)
-			*dst++ = bos;
-		memcpy(dst, ids + (size_t)pick[q] * body, (size_t)body * sizeof(int));
-	}
-	free(pick);
-	return 0;
-}
-
-static int load_calib(struct calib *c, const struct job_spec *s, const struct server_settings *set,
+static int load_calib(struct calib_set *c, const struct job_spec *s, const struct server_settings *set,
 		      const struct tokenizer *tok, struct bb_error *err)
 {
 	char *file = NULL;
@@ -443,7 +386,8 @@ static int load_calib(struct calib *c, const struct job_spec *s, const struct se
 	if (!rc)
 		rc = tokenizer_encode(tok, text, strlen(text), 0, &ids, &n, err);
 	if (!rc)
-		rc = calib_cut(c, s, ids, n, tokenizer_adds_bos(tok) ? tokenizer_bos(tok) : -1, err);
+		rc = calib_cut(c, ids, n, tokenizer_adds_bos(tok) ? tokenizer_bos(tok) : -1,
+			       s->nsamples, s->seqlen, s->seed, err);
 	free(ids);
 	free(file);
 	return rc;
@@ -516,7 +460,7 @@ static int run_scores(const struct job_spec *s, const struct server_settings *se
 {
 	struct model *m = NULL;
 	struct tokenizer *tok = NULL;
-	struct calib c = {0};
+	struct calib_set c = {0};
 	struct score_result res = {0};
 	struct scores_progress p = {progress, ctx, s->n_options};
 	struct score_config cfg = {.method = s->method, .n_options = s->n_options,
@@ -532,7 +476,7 @@ static int run_scores(const struct job_spec *s, const struct server_settings *se
 	if (!rc)
 		rc = scores_finish(s, &res, c.nseq, result, err);
 	score_result_free(&res);
-	free(c.tokens);
+	calib_free(&c);
 	tokenizer_free(tok);
 	model_free(m);
 	return rc;

@@ -23,6 +23,7 @@
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/version.h"
+#include "engine/calib.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
 #include "harness/cli.h"
@@ -159,63 +160,24 @@ static int jsonl_text(char **text, const char *path, struct bb_error *err)
 	return 0;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* Pick n of the chunk indices 0..have-1 with a seeded shuffle, in increasing order. */
-static void pick_chunks(int *pick, int have, int n, unsigned long long seed)
-{
-	int *all = malloc((size_t)have * sizeof(int));
-	for (int i = 0; i < have; i++)
-		all[i] = i;
-	for (int i = 0; i < n; i++) { /* splitmix64 drives a partial Fisher-Yates shuffle */
-		unsigned long long z = (seed += 0x9E3779B97F4A7C15ULL);
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-		int j = i + (int)((z ^ (z >> 31)) % (unsigned long long)(have - i)), t = all[i];
-		all[i] = all[j];
-		all[j] = t;
-	}
-	memcpy(pick, all, (size_t)n * sizeof(int));
-	free(all);
-	qsort(pick, (size_t)n, sizeof(int), by_value);
-}
-
 struct calib {
-	int *tokens;       /* (nseq, seqlen) */
-	int nseq;
+	struct calib_set set;
 	char path[1024];   /* the calibration file, as read */
 	char sha256[65];   /* of its bytes, for provenance */
 };
 
-/* Cut the token stream into BOS + (seqlen - 1)-token chunks and keep the picked ones. */
+/* The sequences scored (engine/calib.c), with a warning when the text is short. */
 static int calib_sequences(struct calib *c, const struct scores_opts *o, const int *ids,
 			   int n, int bos, const char *path, struct bb_error *err)
 {
-	int body = (int)o->seqlen - (bos >= 0), have = n / body;
-	if (have == 0)
-		return bb_fail(err, BB_EINVAL, "'%s': %d tokens, too few for one sequence of %ld",
-			       path, n, o->seqlen);
-	c->nseq = have < o->nsamples ? have : (int)o->nsamples;
-	if (have < o->nsamples)
+	struct bb_error inner;
+	int rc = calib_cut(&c->set, ids, n, bos, (int)o->nsamples, (int)o->seqlen,
+			   (uint64_t)o->seed, &inner);
+	if (rc)
+		return bb_fail(err, rc, "'%s': %s", path, inner.msg);
+	if (c->set.available < o->nsamples)
 		fprintf(stderr, "warning: '%s' gives only %d sequences of %ld tokens (asked for %ld); "
-			"using %d\n", path, have, o->seqlen, o->nsamples, have);
-	int *pick = malloc((size_t)c->nseq * sizeof(int));
-	c->tokens = malloc((size_t)c->nseq * o->seqlen * sizeof(int));
-	if (!pick || !c->tokens) {
-		free(pick);
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	}
-	pick_chunks(pick, have, c->nseq, (unsigned long long)o->seed);
-	for (int s = 0; s < c->nseq; s++) {
-		int *dst = c->tokens + (size_t)s * o->seqlen;
-		if (bos >= 0)
-			*dst++ = bos;
-		memcpy(dst, ids + (size_t)pick[s] * body, (size_t)body * sizeof(int));
-	}
-	free(pick);
+			"using %d\n", path, c->set.available, o->seqlen, o->nsamples, c->set.nseq);
 	return 0;
 }
 
@@ -241,7 +203,7 @@ static int load_calib(struct calib *c, const struct scores_opts *o, const struct
 	if (!rc)
 		rc = calib_sequences(c, o, ids, n, bos, path, err);
 	if (!rc)
-		fprintf(stderr, "scores: %d sequences of %ld tokens from '%s'\n", c->nseq, o->seqlen,
+		fprintf(stderr, "scores: %d sequences of %ld tokens from '%s'\n", c->set.nseq, o->seqlen,
 			path);
 	free(ids);
 	free(text);
@@ -261,7 +223,7 @@ static void progress(void *ctx, int option, int batch, int n_batches, double los
 static cJSON *result_json(const struct scores_opts *o, const struct score_config *cfg,
 			  const struct score_result *res, const struct calib *c)
 {
-	int nseq = c->nseq;
+	int nseq = c->set.nseq;
 	cJSON *root = cJSON_CreateObject(), *opts = cJSON_AddArrayToObject(root, "options");
 	for (int k = 0; k < cfg->n_options; k++)
 		cJSON_AddItemToArray(opts, cJSON_CreateString(cfg->options[k].name));
@@ -329,13 +291,13 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 	if (!rc && dl)
 		rc = load_calib(&c, o, tok, err);
 	if (!rc)
-		rc = model_scores(m, cfg, c.tokens, c.nseq, (int)o->seqlen, &res, err);
+		rc = model_scores(m, cfg, c.set.tokens, c.set.nseq, (int)o->seqlen, &res, err);
 	if (!rc)
 		rc = write_result(o, cfg, &res, &c, err);
 	if (!rc)
 		fprintf(stderr, "scores: wrote '%s'\n", o->out);
 	score_result_free(&res);
-	free(c.tokens);
+	calib_free(&c.set);
 	tokenizer_free(tok);
 	model_free(m);
 	return rc;
