@@ -28,6 +28,7 @@
 #include "core/fileio.h"
 #include "core/quantize.h"
 #include "core/version.h"
+#include "harness/client.h"
 
 extern char **environ;
 
@@ -409,9 +410,19 @@ static int write_result(const cJSON *spec, const char *endpoint, const char *tmp
 	return rc;
 }
 
+/* A remote endpoint confines models to its models root and refuses "..": send it the
+ * absolute path (the paths must be the same on both machines, e.g. a shared file system). */
+static const char *path_for(const char *endpoint, const char *path, char *buf, size_t n)
+{
+	if (strcmp(endpoint, "local") == 0 || n < PATH_MAX || !realpath(path, buf))
+		return path;
+	return buf;
+}
+
 static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
 {
 	const char *recipe = get_str(spec, "recipe"), *model = get_str(spec, "model");
+	char real[PATH_MAX];
 	char checkpoint[1200] = "", tmp[1300];
 	int rc = 0;
 	if (*recipe) {
@@ -425,7 +436,8 @@ static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error
 	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
 		 (int)getpid());
 	if (!rc)
-		rc = evaluate_on(spec, model, endpoint, tmp, err);
+		rc = evaluate_on(spec, path_for(endpoint, model, real, sizeof real), endpoint, tmp,
+				 err);
 	if (!rc)
 		rc = write_result(spec, endpoint, tmp, err);
 	unlink(tmp);
@@ -434,11 +446,49 @@ static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error
 	return rc;
 }
 
+/* A scores job on a remote endpoint (a GPU machine computes DeltaLoss for a large model):
+ * the calibration text travels in the request; the answer is the scores file. */
+static int remote_scores(const cJSON *spec, const char *endpoint, struct bb_error *err)
+{
+	char *calib = NULL;
+	int rc = read_file(get_str(spec, "calib"), &calib, NULL, err);
+	if (rc)
+		return rc;
+	cJSON *job = cJSON_CreateObject();
+	cJSON_AddStringToObject(job, "kind", "scores");
+	char real[PATH_MAX];
+	cJSON_AddStringToObject(job, "model",
+				path_for(endpoint, get_str(spec, "model"), real, sizeof real));
+	cJSON_AddItemToObject(job, "options",
+			      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "options"), 1));
+	cJSON_AddStringToObject(job, "method", get_str(spec, "method"));
+	cJSON_AddNumberToObject(job, "nsamples",
+				cJSON_GetObjectItemCaseSensitive(spec, "nsamples")->valuedouble);
+	cJSON_AddNumberToObject(job, "seqlen",
+				cJSON_GetObjectItemCaseSensitive(spec, "seqlen")->valuedouble);
+	cJSON_AddStringToObject(job, "calib_text", calib);
+	free(calib);
+	struct client_config cfg = {.base_url = endpoint};
+	struct client cl;
+	cJSON *result = NULL;
+	rc = client_init(&cl, &cfg, err);
+	if (!rc)
+		rc = client_run_job(&cl, job, NULL, NULL, &result, err);
+	if (!rc && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(result, "scores")))
+		rc = bb_fail(err, BB_EFORMAT, "endpoint %s: the scores job's result has no 'scores'",
+			     endpoint);
+	if (!rc)
+		rc = write_json(get_str(spec, "result"), result, err);
+	client_free(&cl);
+	cJSON_Delete(result);
+	cJSON_Delete(job);
+	return rc;
+}
+
 static int run_scores_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
 {
 	if (strcmp(endpoint, "local") != 0)
-		return bb_fail(err, BB_EUNSUPPORTED,
-			       "scores on a remote endpoint: run `bitbudget scores` there, or use a local endpoint");
+		return remote_scores(spec, endpoint, err);
 	char self[PATH_MAX], nsamples[32], seqlen[32], options[256] = "";
 	if (self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
