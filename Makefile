@@ -64,8 +64,9 @@ $(BUILD)/%.o: %.c
 # The quantize-dequantize and dtype-conversion loops are written branch-free so that the
 # vectorizer can take them: -O3 lets it, and -fno-trapping-math lets it compute both sides
 # of a select (nothing here reads floating-point exception flags). Results are unchanged:
-# every operation is still a correctly rounded IEEE operation.
-$(BUILD)/core/formats.o $(BUILD)/core/safetensors.o: OPT = -O3 -fno-trapping-math
+# every operation is still a correctly rounded IEEE operation, and -ffp-contract=off keeps
+# the AVX2 clones from fusing a multiply and an add into one differently rounded FMA.
+$(BUILD)/core/formats.o $(BUILD)/core/safetensors.o: OPT = -O3 -fno-trapping-math -ffp-contract=off
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^

@@ -126,6 +126,7 @@ static inline void store16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
+__attribute__((target_clones("avx2", "default"))) /* 8 lanes where the CPU has them */
 int st_to_f32(enum st_dtype dt, const void *src, float *dst, size_t n)
 {
 	const uint8_t *h = src;
@@ -146,6 +147,7 @@ int st_to_f32(enum st_dtype dt, const void *src, float *dst, size_t n)
 	}
 }
 
+__attribute__((target_clones("avx2", "default")))
 int st_from_f32(enum st_dtype dt, const float *src, void *dst, size_t n)
 {
 	uint8_t *h = dst;
