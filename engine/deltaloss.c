@@ -255,3 +255,20 @@ int model_scores(struct model *m, const struct score_config *cfg, const int *tok
 		score_result_free(res);
 	return rc;
 }
+
+void score_result_add_json(cJSON *root, const struct score_result *res,
+			   const struct format *options, int n_options)
+{
+	cJSON *fixed = cJSON_AddArrayToObject(root, "fixed");
+	cJSON *map = cJSON_AddObjectToObject(root, "scores");
+	for (int i = 0; i < res->n_layers; i++) {
+		const struct layer_score *ls = &res->layers[i];
+		if (ls->fixed) {
+			cJSON_AddItemToArray(fixed, cJSON_CreateString(ls->name));
+			continue;
+		}
+		cJSON *e = cJSON_AddObjectToObject(map, ls->name);
+		for (int k = 0; k < n_options; k++)
+			cJSON_AddNumberToObject(e, options[k].name, ls->score[k]);
+	}
+}

@@ -425,18 +425,7 @@ static cJSON *scores_json(const struct job_spec *s, const struct score_result *r
 			if (s->options[k].kind != FMT_KEEP)
 				cJSON_AddNumberToObject(loss, s->options[k].name, res->loss[k]);
 	}
-	cJSON *fixed = cJSON_AddArrayToObject(root, "fixed");
-	cJSON *map = cJSON_AddObjectToObject(root, "scores");
-	for (int i = 0; i < res->n_layers; i++) {
-		const struct layer_score *ls = &res->layers[i];
-		if (ls->fixed) {
-			cJSON_AddItemToArray(fixed, cJSON_CreateString(ls->name));
-			continue;
-		}
-		cJSON *e = cJSON_AddObjectToObject(map, ls->name);
-		for (int k = 0; k < s->n_options; k++)
-			cJSON_AddNumberToObject(e, s->options[k].name, ls->score[k]);
-	}
+	score_result_add_json(root, res, s->options, s->n_options);
 	return root;
 }
 

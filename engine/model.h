@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 
+#include <cJSON.h>
+
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/formats.h"
@@ -152,5 +154,10 @@ struct score_result {
 int model_scores(struct model *m, const struct score_config *cfg, const int *tokens,
 		 int nseq, int seqlen, struct score_result *res, struct bb_error *err);
 void score_result_free(struct score_result *res);
+
+/* Add the scores file's body to root: "fixed" (layers no option fits) and "scores"
+ * ({layer: {option: score}}), as core/scores.h reads it. */
+void score_result_add_json(cJSON *root, const struct score_result *res,
+			   const struct format *options, int n_options);
 
 #endif

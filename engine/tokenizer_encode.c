@@ -64,26 +64,10 @@ static int oom(struct scratch *sc)
 	return bb_fail(sc->err, BB_ENOMEM, "tokenizer: out of memory while encoding");
 }
 
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * elem);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static int push_split(struct splits *v, size_t off, size_t len, int id)
 {
 	struct split s = {off, len, id};
-	if (reserve((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p))
+	if (tk_grow((void **)&v->p, &v->cap, v->n + 1, sizeof *v->p))
 		return -1;
 	v->p[v->n++] = s;
 	return 0;
@@ -92,7 +76,7 @@ static int push_split(struct splits *v, size_t off, size_t len, int id)
 static int push_seg(struct seg **v, size_t *n, size_t *cap, size_t s, size_t e, int m)
 {
 	struct seg g = {s, e, m};
-	if (reserve((void **)v, cap, *n + 1, sizeof **v))
+	if (tk_grow((void **)v, cap, *n + 1, sizeof **v))
 		return -1;
 	(*v)[(*n)++] = g;
 	return 0;
@@ -523,7 +507,7 @@ static int heap_push(struct scratch *sc, int rank, int pos, int id)
 {
 	struct merge m = {merge_key(rank, pos), id};
 	size_t i;
-	if (reserve((void **)&sc->heap, &sc->heapcap, sc->nheap + 1, sizeof *sc->heap))
+	if (tk_grow((void **)&sc->heap, &sc->heapcap, sc->nheap + 1, sizeof *sc->heap))
 		return -1;
 	for (i = sc->nheap++; i > 0 && m.key < sc->heap[(i - 1) / 2].key; i = (i - 1) / 2)
 		sc->heap[i] = sc->heap[(i - 1) / 2];
@@ -543,7 +527,7 @@ static struct merge heap_pop(struct scratch *sc)
 static int add_sym(struct scratch *sc, int *nsym, int id)
 {
 	struct sym s = {id, *nsym - 1, *nsym + 1, 1};
-	if (reserve((void **)&sc->sym, &sc->symcap, (size_t)*nsym + 1, sizeof *sc->sym))
+	if (tk_grow((void **)&sc->sym, &sc->symcap, (size_t)*nsym + 1, sizeof *sc->sym))
 		return -1;
 	sc->sym[(*nsym)++] = s;
 	return 0;
@@ -640,7 +624,7 @@ static int merge_all(struct scratch *sc, int nsym)
 	int i;
 	/* all the initial pairs at once, then heapify: O(n) instead of n pushes */
 	sc->nheap = 0;
-	if (nsym > 1 && reserve((void **)&sc->heap, &sc->heapcap, (size_t)nsym, sizeof *sc->heap))
+	if (nsym > 1 && tk_grow((void **)&sc->heap, &sc->heapcap, (size_t)nsym, sizeof *sc->heap))
 		return oom(sc);
 	for (i = 0; i + 1 < nsym; i++)
 		if ((m = tk_pairmap_get(&t->merges, s[i].id, s[i + 1].id))) {

@@ -244,4 +244,8 @@ struct tokenizer {
 int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
 		 struct tk_buf *tmp);
 
+/* Grow *p (holding *cap elements of elem bytes) to at least need, doubling; -1 when out of
+ * memory (then *p is unchanged). */
+int tk_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 #endif

@@ -12,7 +12,7 @@
 
 /* ---- buffers ---- */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+int tk_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 16;
 	void *q;
@@ -31,7 +31,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 int tk_buf_put(struct tk_buf *b, const void *s, size_t n)
 {
 	/* +1 keeps room for a terminating NUL that callers may add */
-	if (grow((void **)&b->p, &b->cap, b->len + n + 1, 1))
+	if (tk_grow((void **)&b->p, &b->cap, b->len + n + 1, 1))
 		return -1;
 	if (n)
 		memcpy(b->p + b->len, s, n);
@@ -77,7 +77,7 @@ int tk_ivec_push(struct tk_ivec *v, int x)
 
 int tk_ivec_append(struct tk_ivec *v, const int *x, size_t n)
 {
-	if (grow((void **)&v->p, &v->cap, v->len + n, sizeof *v->p))
+	if (tk_grow((void **)&v->p, &v->cap, v->len + n, sizeof *v->p))
 		return -1;
 	if (n)
 		memcpy(v->p + v->len, x, n * sizeof *x);
@@ -88,7 +88,7 @@ int tk_ivec_append(struct tk_ivec *v, const int *x, size_t n)
 int tk_pieces_add(struct tk_pieces *p, const char *s, size_t n, int origin)
 {
 	struct tk_span sp = {p->buf.len, n, origin};
-	if (grow((void **)&p->sp, &p->cap, p->n + 1, sizeof *p->sp))
+	if (tk_grow((void **)&p->sp, &p->cap, p->n + 1, sizeof *p->sp))
 		return -1;
 	if (tk_buf_put(&p->buf, s, n))
 		return -1;
@@ -99,7 +99,7 @@ int tk_pieces_add(struct tk_pieces *p, const char *s, size_t n, int origin)
 int tk_pieces_close(struct tk_pieces *p, size_t start, int origin)
 {
 	struct tk_span sp = {start, p->buf.len - start, origin};
-	if (grow((void **)&p->sp, &p->cap, p->n + 1, sizeof *p->sp))
+	if (tk_grow((void **)&p->sp, &p->cap, p->n + 1, sizeof *p->sp))
 		return -1;
 	p->sp[p->n++] = sp;
 	return 0;

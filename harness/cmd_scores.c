@@ -243,17 +243,7 @@ static cJSON *result_json(const struct scores_opts *o, const struct score_config
 			if (cfg->options[k].kind != FMT_KEEP)
 				cJSON_AddNumberToObject(loss, cfg->options[k].name, res->loss[k]);
 	}
-	cJSON *fixed = cJSON_AddArrayToObject(root, "fixed"), *map = cJSON_AddObjectToObject(root, "scores");
-	for (int i = 0; i < res->n_layers; i++) {
-		const struct layer_score *ls = &res->layers[i];
-		if (ls->fixed) {
-			cJSON_AddItemToArray(fixed, cJSON_CreateString(ls->name));
-			continue;
-		}
-		cJSON *e = cJSON_AddObjectToObject(map, ls->name);
-		for (int k = 0; k < cfg->n_options; k++)
-			cJSON_AddNumberToObject(e, cfg->options[k].name, ls->score[k]);
-	}
+	score_result_add_json(root, res, cfg->options, cfg->n_options);
 	return root;
 }
 
