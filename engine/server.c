@@ -26,7 +26,7 @@
 #include "engine/evaluate.h"
 #include "engine/server_internal.h"
 
-/* Connections served at once (one thread each); more are refused at accept. */
+/* Connections served at once (one thread each); more wait in the listen queue. */
 #define MAX_CONNECTIONS 64
 #define IDLE_TIMEOUT_S 300
 

@@ -246,7 +246,11 @@ static int fetch(struct client *c, const char *id, cJSON **result, struct bb_err
 	long status;
 	snprintf(path, sizeof path, "/v1/jobs/%s/result", id);
 	int rc = client_call(c, "GET", path, NULL, &status, result, err);
-	if (!rc && status != 200) {
+	if (!rc && status == 404) { /* lost between the poll and now (a restart): resubmit */
+		cJSON_Delete(*result);
+		*result = NULL;
+		rc = POLL_LOST;
+	} else if (!rc && status != 200) {
 		rc = refused("fetching the result", status, *result, err);
 		cJSON_Delete(*result);
 		*result = NULL;
@@ -277,8 +281,10 @@ int client_run_job(struct client *c, const cJSON *job, client_progress_fn progre
 		pause_for(wait);
 		wait = fmin(wait * 1.5, c->cfg.poll_max_s);
 		rc = poll_once(c, id, progress, ctx, err);
+		if (rc == POLL_DONE && (rc = fetch(c, id, result, err)) == 0)
+			return 0;
 	}
-	return rc == POLL_DONE ? fetch(c, id, result, err) : rc;
+	return rc;
 }
 
 // ---- the result ----

@@ -50,8 +50,8 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 typedef void (*client_progress_fn)(void *ctx, const char *status, long done, long total);
 
 /* Submit job (a POST /v1/jobs body), poll it until it ends, and fetch its result into
- * *result (caller deletes). A job the server lost (404 while polling) is resubmitted up
- * to twice. Errors: the server refused the job (its message), the job failed or was
+ * *result (caller deletes). A job the server lost (404 while polling it or fetching its
+ * result) is resubmitted up to twice. Errors: the server refused the job (its message), the job failed or was
  * cancelled (the job's error), the result is not JSON, retries exhausted. */
 int client_run_job(struct client *c, const cJSON *job, client_progress_fn progress, void *ctx,
 		   cJSON **result, struct bb_error *err);

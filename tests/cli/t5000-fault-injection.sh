@@ -8,6 +8,7 @@
 # duplicated or half-written, no temporary files, and a resumed run must never redo a
 # job that had finished (its result file keeps its inode and mtime).
 # 23 evaluation jobs: two fixture experiments on the demo model (12 MX rows, 11 INT rows).
+# First, each fault alone on every result request, and the one error `eval` ends with.
 . tests/cli/lib.sh
 command -v python3 > /dev/null || fail "python3 is required"
 EXPS="fault-a fault-b"
@@ -81,6 +82,36 @@ assert not os.path.isdir(scratch) or not os.listdir(scratch), ("scratch", os.lis
 EOF
 }
 
+# ---- 0. one fault at a time, on every result request: what `eval` makes of each ----
+# one_fault KIND PATTERN [WARNINGS]: eval against an endpoint injecting KIND into every
+# result fetch fails with PATTERN as its last line (after WARNINGS retry warnings).
+one_fault() {
+	: > "$TMP/one.out"
+	python3 tests/fault/fault_endpoint.py --port 0 --fault-rate 0 --result-fault "$1" \
+		--job-seconds 0 --stall-seconds 2 > "$TMP/one.out" 2> /dev/null &
+	one=$!
+	i=0
+	until u=$(sed -n 's/^listening on //p' "$TMP/one.out") && [ -n "$u" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "$1: the fault endpoint did not start"; sleep 0.1
+	done
+	BB_EVAL_TIMEOUT=1 BB_EVAL_TRIES=3 $BB eval --endpoint "$u" --model m --tasks piqa -q \
+		-o "$TMP/one.json" > /dev/null 2> "$TMP/one.err" && fail "$1: eval succeeded"
+	kill $one
+	tail -1 "$TMP/one.err" | grep -q "^error: .*$2" || { cat "$TMP/one.err" >&2; fail "$1: no '$2'"; }
+	[ "$(grep -c '^warning:' "$TMP/one.err")" -eq "${3:-2}" ] || { cat "$TMP/one.err" >&2; fail "$1: warnings"; }
+	[ ! -e "$TMP/one.json" ] || fail "$1: wrote a result"
+	echo "$1: $(tail -1 "$TMP/one.err")" >&2
+}
+one_fault refuse "GET /v1/jobs/[0-9a-f]*/result: Server returned nothing (no headers, no data) (gave up after 3 tries"
+one_fault stall "GET /v1/jobs/[0-9a-f]*/result: Timeout was reached (gave up after 3 tries"
+one_fault http500 "HTTP 500: injected internal error (gave up after 3 tries"
+one_fault http503 "HTTP 503: injected: queue full (gave up after 3 tries"
+one_fault cut "Transferred a partial file (gave up after 3 tries"
+one_fault truncated "HTTP 200: the answer is not a JSON object ([0-9]* bytes) (gave up after 3 tries"
+one_fault schema "the result has no 'results' object (not lm-eval's results schema)" 0
+one_fault lose "the server lost job [0-9a-f]* 3 times"
+one_fault restart "the server lost job [0-9a-f]* 3 times"
+
 # ---- 1. faults only: both experiments, 23 jobs ----
 mkdir "$TMP/a"
 for e in $EXPS; do run_until_done "$TMP/a" "$e"; done
@@ -95,21 +126,30 @@ assert sum(f.values()) >= 20 and sum(1 for v in f.values() if v) >= 6, f
 EOF
 cp "$TMP/stats.json" "$TMP/stats-phase1.json"
 
-# ---- 2. faults and SIGKILL: fault-a killed at random points, then resumed ----
+# ---- 2. faults and SIGKILL: fault-a killed at 3 random points and once right after a
+# result is written, then resumed ----
 mkdir "$TMP/b"
 stamp() { # inode, mtime and content hash of every result
 	for f in "$TMP/b/results/cache"/*.json; do
 		[ -f "$f" ] && echo "$(stat -c '%i %Y.%y' "$f") $(md5sum < "$f") $(basename "$f")"
 	done | sort
 }
+results() { ls "$TMP/b/results/cache" 2> /dev/null | grep -c '\.json$'; }
 kills=0
 for seed in 1 2 3 4; do
+	have=$(results)
 	setsid $BB run tests/fixtures/experiments/fault-a.json --demo --endpoints "$URL" --jobs 2 \
 		--retries 5 --results "$TMP/b/results" --reports "$TMP/b/reports" \
 		--plots "$TMP/b/plots" --scratch "$TMP/b/scratch" > /dev/null 2> "$TMP/b/killed.$seed" &
 	pid=$!
-	# a random point between 0.5 and 3.5 s into the run
-	sleep "$(python3 -c "import random; random.seed($seed); print(round(random.uniform(0.5, 3.5), 2))")"
+	if [ $seed -lt 4 ]; then # a random point between 0.5 and 3.5 s into the run
+		sleep "$(python3 -c "import random; random.seed($seed); print(round(random.uniform(0.5, 3.5), 2))")"
+	else # the last one right after this run writes a result, so that one exists to check
+		i=0
+		while [ "$(results)" -le "$have" ] && [ $i -lt 600 ] && kill -0 $pid 2> /dev/null; do
+			i=$((i + 1)); sleep 0.1
+		done
+	fi
 	env kill -9 -- -$pid 2> /dev/null && kills=$((kills + 1))
 	wait $pid 2> /dev/null
 	# every result written so far must survive the rest untouched
