@@ -128,7 +128,7 @@ try:
 except socket.timeout:
     sys.exit("the connection was still open after 10 s")
 waited = time.time() - t0
-assert 1.5 <= waited <= 8, waited
+assert 1 <= waited <= 15, waited
 print("request timeout: closed after %.1f s (%r)" % (waited, data[:40]), file=sys.stderr)
 EOF
 # 70 idle connections (more than the 64 served at once) hold nothing for longer than
