@@ -226,7 +226,11 @@ static inline uint32_t mx_round_magnitude(const struct mx_grid *g, uint32_t a)
 	return q < g->max_norm_bits ? q : g->max_norm_bits;
 }
 
-void mx_qdq_block(const struct format *f, float *x, size_t n)
+/* Inlined (always) into format_qdq's AVX2 clone: called across the function boundary, the
+ * block loop would run in the baseline SSE2 code, without unsigned vector compares. */
+#define KERNEL static inline __attribute__((always_inline))
+
+KERNEL void mx_qdq(const struct format *f, float *x, size_t n)
 {
 	/* amax on the bits of |x|: non-negative floats order like integers, NaN above Inf. */
 	uint32_t amax_bits = 0;
@@ -258,6 +262,8 @@ void mx_qdq_block(const struct format *f, float *x, size_t n)
 	}
 }
 
+void mx_qdq_block(const struct format *f, float *x, size_t n) { mx_qdq(f, x, n); }
+
 // ---- INT group-wise (spec 3) ----
 
 /* Round half to even for |v| < 2^22 without a libm call: adding 1.5 * 2^23 leaves no
@@ -276,7 +282,7 @@ static inline float clampf(float v, float lo, float hi)
 
 static float to_f16_value(float v) { return f16_to_f32(f32_to_f16(v)); }
 
-static void int_qdq_asym(const struct format *f, float *x, size_t n, float wmin, float wmax)
+KERNEL void int_qdq_asym(const struct format *f, float *x, size_t n, float wmin, float wmax)
 {
 	const float maxq = (float)((1 << f->bits) - 1);
 	float scale = fmaxf(to_f16_value((wmax - wmin) / maxq), to_f16_value(1e-5f));
@@ -287,7 +293,7 @@ static void int_qdq_asym(const struct format *f, float *x, size_t n, float wmin,
 	}
 }
 
-static void int_qdq_sym(const struct format *f, float *x, size_t n, float wmin, float wmax)
+KERNEL void int_qdq_sym(const struct format *f, float *x, size_t n, float wmin, float wmax)
 {
 	const float maxq = (float)(1 << (f->bits - 1));
 	/* Full range: the larger extreme maps to -maxq, so the grid is [-maxq, maxq - 1]. */
@@ -302,7 +308,7 @@ static void int_qdq_sym(const struct format *f, float *x, size_t n, float wmin, 
 	}
 }
 
-void int_qdq_group(const struct format *f, float *x, size_t n)
+KERNEL void int_qdq(const struct format *f, float *x, size_t n)
 {
 	/* The range always contains 0, so a short last group equals a zero-padded one. */
 	float wmin = 0.0f, wmax = 0.0f;
@@ -315,6 +321,8 @@ void int_qdq_group(const struct format *f, float *x, size_t n)
 	else
 		int_qdq_asym(f, x, n, wmin, wmax);
 }
+
+void int_qdq_group(const struct format *f, float *x, size_t n) { int_qdq(f, x, n); }
 
 // ---- whole tensors ----
 
@@ -331,9 +339,9 @@ void format_qdq(const struct format *f, float *x, size_t rows, size_t cols)
 		for (size_t c = 0; c < cols; c += block) {
 			size_t n = cols - c < block ? cols - c : block;
 			if (f->kind == FMT_MX)
-				mx_qdq_block(f, row + c, n);
+				mx_qdq(f, row + c, n);
 			else
-				int_qdq_group(f, row + c, n);
+				int_qdq(f, row + c, n);
 		}
 	}
 }

@@ -641,6 +641,46 @@ TEST(int_should_match_spec_transcription_on_random_groups)
 	CHECK(bad == 0);
 }
 
+// ---- the whole-tensor path ----
+
+/* format_qdq is compiled for AVX2 and for any x86-64, with the block kernels inlined into
+ * each; mx_qdq_block and int_qdq_group are compiled once, for any x86-64. The same IEEE
+ * operations must give the same bits in both, on ordinary values and on the edge cases
+ * (zeros of both signs, subnormals, values at the saturation bound, Inf, NaN). */
+TEST(whole_tensor_qdq_should_equal_block_qdq_bit_for_bit)
+{
+	const char *names[4] = {"MXFP4", "MXFP8", "W4G128", "W2G128-asym"};
+	const float edge[8] = {0.0f, -0.0f, 0x1.0p-140f, -0x1.8p-130f, 448.0f, -6.0f, FLT_MAX, INFINITY};
+	enum { R = 64, C = 384 };
+	static float x[R * C], y[R * C];
+	for (int k = 0; k < 4; k++) {
+		struct format f = fmt(names[k]);
+		for (int r = 0; r < R; r++) {
+			double s = ldexp(1.0, (int)(rng_next() % 60) - 30);
+			for (int c = 0; c < C; c++)
+				x[r * C + c] = (float)(rng_gauss() * s);
+			if (r % 2 == 1 && f.kind == FMT_MX) /* INT groups must be finite */
+				x[r * C + (int)(rng_next() % C)] = edge[rng_next() % 8];
+		}
+		x[5 * C + 7] = NAN;
+		if (f.kind != FMT_MX)
+			x[5 * C + 7] = 0.0f;
+		memcpy(y, x, sizeof x);
+		format_qdq(&f, x, R, C);
+		for (int i = 0; i < R * C; i += f.block)
+			if (f.kind == FMT_MX)
+				mx_qdq_block(&f, y + i, (size_t)f.block);
+			else
+				int_qdq_group(&f, y + i, (size_t)f.block);
+		int bad = 0;
+		for (int i = 0; i < R * C; i++)
+			bad += !same_bits(x[i], y[i]) && !(isnan(x[i]) && isnan(y[i]));
+		if (bad)
+			fprintf(stderr, "  %s: %d values differ\n", names[k], bad);
+		CHECK(bad == 0);
+	}
+}
+
 // ---- idempotence ----
 
 TEST(qdq_should_be_idempotent_bit_for_bit)
@@ -871,6 +911,7 @@ int main(void)
 	RUN(int_asym_should_round_scale_to_fp16);
 	RUN(int_should_floor_scale_at_fp16_1e5_and_zero_groups_stay_zero);
 	RUN(int_should_match_spec_transcription_on_random_groups);
+	RUN(whole_tensor_qdq_should_equal_block_qdq_bit_for_bit);
 	RUN(qdq_should_be_idempotent_bit_for_bit);
 	RUN(int_asym_qdq_should_be_idempotent_when_first_pass_spans_grid);
 	RUN(int_asym_should_follow_spec_even_where_it_is_not_idempotent);
