@@ -38,9 +38,11 @@ struct mcnemar stats_mcnemar(int b, int c)
 
 // ---- the paired bootstrap ----
 
+#define SPLITMIX64_STEP 0x9E3779B97F4A7C15ULL
+
 static uint64_t splitmix64(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+	uint64_t z = (*state += SPLITMIX64_STEP);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
@@ -91,9 +93,16 @@ int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int res
 		free(draws);
 		return -1;
 	}
-	uint64_t state = seed;
+	/* splitmix64's state is a counter, so resample r starts where r * total draws of one
+	 * sequential stream would have left it: the resamples run in parallel and every
+	 * thread count gives the same draws, the same interval and the same p. */
+	uint64_t total = 0;
+	for (int t = 0; t < n_tasks; t++)
+		total += (uint64_t)tasks[t].n;
 	int at_most_zero = 0, at_least_zero = 0;
+#pragma omp parallel for schedule(static) reduction(+ : at_most_zero, at_least_zero)
 	for (int r = 0; r < resamples; r++) {
+		uint64_t state = seed + (uint64_t)r * total * SPLITMIX64_STEP;
 		double mean = 0;
 		const double *task_d = d;
 		for (int t = 0; t < n_tasks; t++) {

@@ -5,7 +5,9 @@
  * reproducibility, and Spearman's rho with ties.
  */
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/stats.h"
@@ -115,6 +117,73 @@ TEST(bootstrap_should_be_reproducible_with_a_fixed_seed_and_antisymmetric)
 	CHECK_NEAR(r1.hi - r1.lo, 2 * 1.96 * sqrt(var / 300), 0.15 * 2 * 1.96 * sqrt(var / 300));
 }
 
+/* The method as docs/statistics.md states it, one sequential stream of draws: splitmix64
+ * from the seed, an index by multiply-shift, task after task, resample after resample. */
+static uint64_t ref_splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+static void ref_bootstrap(const struct paired_task *tasks, int n_tasks, int B, uint64_t seed,
+			  double *lo, double *hi, double *p)
+{
+	static double draws[2000];
+	uint64_t s = seed;
+	int le = 0, ge = 0;
+	for (int r = 0; r < B; r++) {
+		double mean = 0;
+		for (int t = 0; t < n_tasks; t++) {
+			double sum = 0;
+			for (int i = 0; i < tasks[t].n; i++) {
+				int k = (int)(((unsigned __int128)ref_splitmix64(&s) * (unsigned)tasks[t].n) >> 64);
+				sum += tasks[t].a[k] - tasks[t].b[k];
+			}
+			mean += sum / tasks[t].n / n_tasks;
+		}
+		draws[r] = mean;
+		le += mean <= 0, ge += mean >= 0;
+	}
+	qsort(draws, (size_t)B, sizeof *draws, cmp_double);
+	*lo = draws[(int)floor(0.025 * B)];
+	*hi = draws[(int)ceil(0.975 * B) - 1];
+	*p = fmin(1.0, 2.0 * (le < ge ? le : ge) / B);
+}
+
+/* The resamples run in parallel, each starting its draws where the sequential stream
+ * would be; any thread count must give the sequential answer exactly. */
+TEST(bootstrap_should_equal_one_sequential_stream_whatever_the_thread_count)
+{
+	static double a[3][97], b[3][97];
+	static const int n[3] = {97, 41, 13};
+	struct paired_task tasks[3];
+	uint64_t s = 7;
+	for (int t = 0; t < 3; t++) {
+		for (int i = 0; i < n[t]; i++) {
+			a[t][i] = ref_splitmix64(&s) % 10 < 6;
+			b[t][i] = ref_splitmix64(&s) % 10 < 5;
+		}
+		tasks[t] = (struct paired_task){n[t], a[t], b[t]};
+	}
+	double lo, hi, p;
+	ref_bootstrap(tasks, 3, 2000, 12345, &lo, &hi, &p);
+	CHECK(lo < hi);
+	for (int threads = 1; threads <= 4; threads += 3) {
+		omp_set_num_threads(threads);
+		struct bootstrap out;
+		CHECK(stats_paired_bootstrap(tasks, 3, 2000, 12345, &out) == 0);
+		CHECK(out.lo == lo && out.hi == hi && out.p == p);
+	}
+}
+
 TEST(bootstrap_should_refuse_empty_input)
 {
 	struct bootstrap r;
@@ -160,6 +229,7 @@ int main(void)
 	RUN(bootstrap_should_match_the_enumerated_distribution_of_a_three_document_task);
 	RUN(bootstrap_should_give_a_point_interval_when_every_document_differs_alike);
 	RUN(bootstrap_should_be_reproducible_with_a_fixed_seed_and_antisymmetric);
+	RUN(bootstrap_should_equal_one_sequential_stream_whatever_the_thread_count);
 	RUN(bootstrap_should_refuse_empty_input);
 	RUN(ranks_should_average_ties);
 	RUN(spearman_should_match_hand_examples_with_ties);
