@@ -39,6 +39,7 @@ struct report_cell {
 struct report_test {
 	bool have;                     /* both rows have per-document outcomes for every task */
 	struct bootstrap boot;         /* of the mean accuracy over the acc tasks */
+	double p_holm;                 /* boot.p adjusted over the model's tests (Holm) */
 	int n_tasks;
 	int task[EXP_MAX];             /* the acc tasks tested (indices into task_names) */
 	struct mcnemar mc[EXP_MAX];    /* per task; b: row hi right and row lo wrong */

@@ -130,6 +130,41 @@ int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int res
 
 bool stats_significant(const struct bootstrap *b) { return b->lo > 0 || b->hi < 0; }
 
+// ---- Holm ----
+
+struct indexed_p {
+	double p;
+	int i;
+};
+
+static int by_p_then_index(const void *x, const void *y)
+{
+	const struct indexed_p *a = x, *b = y;
+	if (a->p != b->p)
+		return a->p < b->p ? -1 : 1;
+	return a->i - b->i;
+}
+
+int stats_holm(const double *p, int n, double *adjusted)
+{
+	if (n <= 0)
+		return 0;
+	struct indexed_p *sorted = malloc(sizeof *sorted * (size_t)n);
+	if (!sorted)
+		return -1;
+	for (int k = 0; k < n; k++)
+		sorted[k] = (struct indexed_p){p[k], k};
+	qsort(sorted, (size_t)n, sizeof *sorted, by_p_then_index);
+	double running = 0;
+	for (int j = 0; j < n; j++) {
+		double v = fmin(1.0, (double)(n - j) * sorted[j].p);
+		running = fmax(running, v);
+		adjusted[sorted[j].i] = running;
+	}
+	free(sorted);
+	return 0;
+}
+
 // ---- Spearman ----
 
 struct ranked {

@@ -56,6 +56,12 @@ int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int res
 /* Whether the 95% interval excludes zero. */
 bool stats_significant(const struct bootstrap *b);
 
+/* Holm's step-down adjustment of n p-values for multiple comparisons: with the p sorted
+ * ascending, the j-th (0-based) becomes min(1, max over i <= j of (n - i) p_(i)). Rejecting
+ * where the adjusted p < alpha keeps the family-wise error rate at alpha. adjusted[k]
+ * belongs to p[k]. Returns 0, or -1 when memory runs out. */
+int stats_holm(const double *p, int n, double *adjusted);
+
 /* Average ranks (1-based; ties share the mean of their positions) of x[n] into rank[n]. */
 void stats_ranks(const double *x, int n, double *rank);
 

@@ -195,6 +195,25 @@ TEST(bootstrap_should_refuse_empty_input)
 
 // ---- Spearman ----
 
+TEST(holm_should_match_a_hand_worked_family)
+{
+	/* sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> kept
+	 * at the running maximum 0.06 (adjusted p never decrease along the sorted order) */
+	const double p[4] = {0.01, 0.04, 0.03, 0.005};
+	double adj[4];
+	CHECK(stats_holm(p, 4, adj) == 0);
+	CHECK_NEAR(adj[0], 0.03, 1e-15);
+	CHECK_NEAR(adj[1], 0.06, 1e-15);
+	CHECK_NEAR(adj[2], 0.06, 1e-15);
+	CHECK_NEAR(adj[3], 0.02, 1e-15);
+	/* capped at 1; ties keep their order; one test is not adjusted */
+	const double q[3] = {0.5, 0.5, 0.2};
+	CHECK(stats_holm(q, 3, adj) == 0);
+	CHECK_NEAR(adj[2], 0.6, 1e-15);
+	CHECK(adj[0] == 1 && adj[1] == 1);
+	CHECK(stats_holm(p + 1, 1, adj) == 0 && adj[0] == 0.04);
+}
+
 TEST(ranks_should_average_ties)
 {
 	const double x[4] = {3, 1, 2, 2};
@@ -231,6 +250,7 @@ int main(void)
 	RUN(bootstrap_should_be_reproducible_with_a_fixed_seed_and_antisymmetric);
 	RUN(bootstrap_should_equal_one_sequential_stream_whatever_the_thread_count);
 	RUN(bootstrap_should_refuse_empty_input);
+	RUN(holm_should_match_a_hand_worked_family);
 	RUN(ranks_should_average_ties);
 	RUN(spearman_should_match_hand_examples_with_ties);
 	END_TESTS();
