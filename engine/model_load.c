@@ -8,6 +8,7 @@
  */
 #include "engine/model_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,8 +207,8 @@ static int sliding_window(const struct checkpoint *ck)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(ck->config_json, "sliding_window");
 	const cJSON *use = cJSON_GetObjectItemCaseSensitive(ck->config_json, "use_sliding_window");
-	if (!cJSON_IsNumber(w) || w->valuedouble < 1)
-		return 0;
+	if (!cJSON_IsNumber(w) || w->valuedouble < 1 || w->valuedouble >= INT_MAX)
+		return 0; /* none, or wider than any length: no cap */
 	if (ck->cfg.family == FAMILY_MISTRAL || cJSON_IsTrue(use))
 		return (int)w->valuedouble;
 	return 0;

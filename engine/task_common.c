@@ -8,6 +8,7 @@
  */
 #include "engine/tasks.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,7 @@ int row_int(const cJSON *row, const char *field, int lo, int hi, bool digits_ok,
 	else
 		return bb_fail(err, BB_EFORMAT, "field '%s' is missing or not %s", field,
 			       digits_ok ? "an integer or a string of digits" : "an integer");
-	if (x != (int)x || x < lo || x > hi)
+	if (!(x >= lo && x <= hi) || x != floor(x)) /* range first: (int)1e98 is undefined */
 		return bb_fail(err, BB_EFORMAT, "field '%s' is %g, not an integer in [%d, %d]",
 			       field, x, lo, hi);
 	*out = (int)x;

@@ -202,7 +202,8 @@ enum poll_state { POLL_WAIT, POLL_DONE, POLL_LOST };
 static long number(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	/* a count from the endpoint; out of range would make the conversion undefined */
+	return cJSON_IsNumber(v) && fabs(v->valuedouble) < 1e15 ? (long)v->valuedouble : 0;
 }
 
 /* One poll: POLL_WAIT (still running), POLL_DONE, POLL_LOST (404), or an error. */

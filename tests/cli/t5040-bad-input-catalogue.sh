@@ -38,6 +38,12 @@ expect_error "piqa.validation.jsonl' line 3: field 'sol2' is missing or not a st
 expect_error "piqa.validation.jsonl' line 2: malformed JSON" "$O" \
 	$BB eval --endpoint local --model "$TINY" --tasks piqa --data-dir tests/fixtures/tasks/bad_json -q -o "$O"
 
+# A label far outside int (fuzz/regressions/fuzz_task_rows/): converting it was undefined.
+mkdir "$TMP/huge_label"
+tail -c +2 fuzz/regressions/fuzz_task_rows/label-1e98-overflows-int.jsonl > "$TMP/huge_label/piqa.validation.jsonl"
+expect_error "piqa.validation.jsonl' line 1: field 'label' is 1e+98, not an integer in \[0, 1\]" "$O" \
+	$BB eval --endpoint local --model "$TINY" --tasks piqa --data-dir "$TMP/huge_label" -q -o "$O"
+
 # ---- a result that breaks lm-eval's schema (the fault endpoint, faulting results only) ----
 : > "$TMP/ep.out"
 python3 tests/fault/fault_endpoint.py --port 0 --fault-rate 0 --result-fault schema \

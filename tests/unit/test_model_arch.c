@@ -496,6 +496,15 @@ TEST(model_should_cap_mistral_context_at_its_sliding_window)
 	CHECK(model_load(&q, qdir, NULL, &err) == 0); /* no use_sliding_window: full context */
 	CHECK(q && model_max_length(q) == 128);
 	model_free(m), model_free(q);
+	synth_remove(dir);
+	/* a window wider than int (converting it was undefined): no cap */
+	p.model_type = "mistral";
+	synth_build(s, &p);
+	CHECK(write_tmp(s, dir, NULL, "{\"sliding_window\": 1e30}") == 0);
+	m = NULL;
+	CHECK(model_load(&m, dir, NULL, &err) == 0);
+	CHECK(m && model_max_length(m) == 128);
+	model_free(m);
 	synth_free(s);
 	free(s);
 	synth_remove(dir), synth_remove(qdir);
