@@ -68,38 +68,39 @@ int atomic_open(struct atomic_file *af, const char *path, struct bb_error *err)
 	return 0;
 }
 
-int atomic_write(struct atomic_file *af, const void *buf, size_t len, struct bb_error *err)
+int write_fully(int fd, const void *buf, size_t len, int64_t offset)
 {
 	const char *p = buf;
 	while (len) {
-		ssize_t w = write(af->fd, p, len);
+		ssize_t w = offset < 0 ? write(fd, p, len) : pwrite(fd, p, len, (off_t)offset);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return bb_fail(err, BB_EIO, "'%s': write failed: %s", af->path,
-				       w < 0 ? strerror(errno) : "no progress");
+			return w < 0 ? errno : EIO;
 		p += w;
 		len -= (size_t)w;
+		if (offset >= 0)
+			offset += w;
 	}
 	return 0;
+}
+
+static int atomic_write_at(struct atomic_file *af, const void *buf, size_t len, int64_t offset,
+			   struct bb_error *err)
+{
+	int e = write_fully(af->fd, buf, len, offset);
+	return e ? bb_fail(err, BB_EIO, "'%s': write failed: %s", af->path, strerror(e)) : 0;
+}
+
+int atomic_write(struct atomic_file *af, const void *buf, size_t len, struct bb_error *err)
+{
+	return atomic_write_at(af, buf, len, -1, err);
 }
 
 int atomic_pwrite(struct atomic_file *af, const void *buf, size_t len, size_t offset,
 		  struct bb_error *err)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t w = pwrite(af->fd, p, len, (off_t)offset);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return bb_fail(err, BB_EIO, "'%s': write failed: %s", af->path,
-				       w < 0 ? strerror(errno) : "no progress");
-		p += w;
-		len -= (size_t)w;
-		offset += (size_t)w;
-	}
-	return 0;
+	return atomic_write_at(af, buf, len, (int64_t)offset, err);
 }
 
 int atomic_commit(struct atomic_file *af, struct bb_error *err)

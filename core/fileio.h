@@ -10,6 +10,7 @@
 #define BB_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -19,6 +20,11 @@ struct atomic_file {
 	char *tmp_path; /* temporary name beside it */
 	int fd;
 };
+
+/* Write all of buf to fd at offset, or at the file position when offset < 0, continuing
+ * after short writes and EINTR. Returns 0 or an errno (EIO when a write makes no progress);
+ * sets no bb_error, so worker threads can call it. */
+int write_fully(int fd, const void *buf, size_t len, int64_t offset);
 
 int atomic_open(struct atomic_file *af, const char *path, struct bb_error *err);
 int atomic_write(struct atomic_file *af, const void *buf, size_t len, struct bb_error *err);

@@ -126,20 +126,6 @@ struct unit_buffer {
 };
 
 /* Write all of buf at off: 0, or the errno of the failure (ENOSPC, EFBIG, EIO, ...). */
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t w = pwrite(fd, p, len, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : EIO;
-		p += w, len -= (size_t)w, off += (uint64_t)w;
-	}
-	return 0;
-}
-
 /* One work unit: 0, or an errno (ENOMEM, or the write's) saying why it failed. */
 static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit_buffer *b)
 {
@@ -148,7 +134,7 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 		size_t len = (size_t)(u->end - u->begin);
 		const uint8_t *src = (const uint8_t *)t->data + u->begin;
 		populate(src, len);
-		return pwrite_all(fd, src, len, data_off + t->begin + u->begin);
+		return write_fully(fd, src, len, (int64_t)(data_off + t->begin + u->begin));
 	}
 	size_t cols = (size_t)t->shape[1], rows = (size_t)(u->end - u->begin);
 	size_t esize = st_dtype_size(t->dtype), row_bytes = cols * esize;
@@ -169,7 +155,8 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 		format_qdq(u->fmt, b->row, 1, cols);
 		st_from_f32(t->dtype, b->row, b->out + r * row_bytes, cols);
 	}
-	return pwrite_all(fd, b->out, rows * row_bytes, data_off + t->begin + u->begin * row_bytes);
+	return write_fully(fd, b->out, rows * row_bytes,
+			   (int64_t)(data_off + t->begin + u->begin * row_bytes));
 }
 
 struct shard_job {
