@@ -19,17 +19,10 @@
 
 #include "baselines/strategies.h"
 
-static cJSON *layer_json(const struct alloc_problem *p, int i)
+static cJSON *problem_layer_json(const struct alloc_problem *p, int i)
 {
-	const struct layer *l = &p->inv->layers[i];
 	int K = p->n_options;
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "name", l->name);
-	cJSON_AddNumberToObject(e, "block", l->block);
-	cJSON_AddStringToObject(e, "kind", layer_kind_name(l->kind));
-	cJSON_AddNumberToObject(e, "out", (double)l->out);
-	cJSON_AddNumberToObject(e, "in", (double)l->in);
-	cJSON_AddNumberToObject(e, "params", (double)l->params);
+	cJSON *e = layer_json(&p->inv->layers[i]);
 	cJSON_AddBoolToObject(e, "fixed", p->fixed[i]);
 	if (p->fixed[i])
 		cJSON_AddStringToObject(e, "format", p->fixed_format[i].name);
@@ -67,7 +60,7 @@ static char *problem_json(const struct alloc_problem *p)
 		cJSON_AddItemToArray(groups, cJSON_CreateString(p->req->groups[g].text));
 	cJSON *layers = cJSON_AddArrayToObject(root, "layers");
 	for (int i = 0; i < p->inv->n; i++)
-		cJSON_AddItemToArray(layers, layer_json(p, i));
+		cJSON_AddItemToArray(layers, problem_layer_json(p, i));
 	char *text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;

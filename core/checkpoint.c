@@ -351,6 +351,18 @@ static const char *const kind_names[LK_COUNT] = {"q_proj",    "k_proj",  "v_proj
 
 const char *layer_kind_name(enum layer_kind k) { return kind_names[k]; }
 
+cJSON *layer_json(const struct layer *l)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "name", l->name);
+	cJSON_AddNumberToObject(e, "block", l->block);
+	cJSON_AddStringToObject(e, "kind", layer_kind_name(l->kind));
+	cJSON_AddNumberToObject(e, "out", (double)l->out);
+	cJSON_AddNumberToObject(e, "in", (double)l->in);
+	cJSON_AddNumberToObject(e, "params", (double)l->params);
+	return e;
+}
+
 static void layer_shape(const struct model_config *c, enum layer_kind k, int64_t *out,
 			int64_t *in)
 {

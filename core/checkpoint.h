@@ -56,6 +56,9 @@ struct layer {
 	int64_t params;    /* out * in */
 };
 
+/* A layer as JSON: name, block, kind, out, in, params (inspect's and external:CMD's form). */
+cJSON *layer_json(const struct layer *l);
+
 struct inventory {
 	int n;
 	struct layer *layers; /* execution order */

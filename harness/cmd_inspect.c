@@ -74,17 +74,8 @@ static void print_json(const struct checkpoint *ck, const struct inventory *inv)
 	cJSON_AddNumberToObject(root, "n_layers", inv->n);
 	cJSON_AddNumberToObject(root, "total_params", (double)inv->total_params);
 	cJSON *layers = cJSON_AddArrayToObject(root, "layers");
-	for (int i = 0; i < inv->n; i++) {
-		const struct layer *l = &inv->layers[i];
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "name", l->name);
-		cJSON_AddNumberToObject(e, "block", l->block);
-		cJSON_AddStringToObject(e, "kind", layer_kind_name(l->kind));
-		cJSON_AddNumberToObject(e, "out", (double)l->out);
-		cJSON_AddNumberToObject(e, "in", (double)l->in);
-		cJSON_AddNumberToObject(e, "params", (double)l->params);
-		cJSON_AddItemToArray(layers, e);
-	}
+	for (int i = 0; i < inv->n; i++)
+		cJSON_AddItemToArray(layers, layer_json(&inv->layers[i]));
 	char *text = cJSON_Print(root);
 	puts(text);
 	free(text);
