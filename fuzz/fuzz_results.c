@@ -4,13 +4,23 @@
  * the tasks asked (client_check_results), and each task's metrics looked up as the
  * scores printed on stdout are (client_task_metric). The tasks: built-in ones, mmlu's
  * group, and a custom task given by descriptor path (its results key is the name inside
- * the descriptor).
+ * the descriptor). The same JSON also goes through the readers of the other answers the
+ * client takes: a job submission (with 202 and 400) and a poll (with 200, 404 and 503).
  */
 #include "fuzz/fuzz.h"
+
+#include <string.h>
 
 #include <cJSON.h>
 
 #include "harness/client.h"
+
+/* Use the counts as a progress display would. */
+static void progress(void *ctx, const char *status, long done, long total)
+{
+	long *sum = ctx;
+	*sum += (long)strlen(status) + done % 1000 + total % 1000;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		client_task_metric(r, tasks[i], "acc,none");
 		client_task_metric(r, tasks[i], "word_perplexity,none");
 	}
+	char id[64];
+	long sum = 0;
+	client_read_submission(r, 202, id, sizeof id, &err);
+	client_read_submission(r, 400, id, sizeof id, &err);
+	client_read_poll(r, 200, "0123456789abcdef", progress, &sum, &err);
+	client_read_poll(r, 404, "0123456789abcdef", progress, &sum, &err);
+	client_read_poll(r, 503, "0123456789abcdef", progress, &sum, &err);
 	cJSON_Delete(r);
 	return 0;
 }

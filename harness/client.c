@@ -181,23 +181,29 @@ static int refused(const char *what, long status, const cJSON *reply, struct bb_
 
 // ---- a whole job ----
 
+int client_read_submission(const cJSON *reply, long status, char *id, size_t n,
+			   struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "id");
+	if (status != 202 && status != 200)
+		return refused("submitting the job", status, reply, err);
+	if (!cJSON_IsString(v))
+		return bb_fail(err, BB_EFORMAT, "endpoint: the job submission answer has no \"id\"");
+	snprintf(id, n, "%s", v->valuestring);
+	return 0;
+}
+
 static int submit(struct client *c, const cJSON *job, char *id, size_t n, struct bb_error *err)
 {
 	long status;
 	cJSON *reply;
 	int rc = client_call(c, "POST", "/v1/jobs", job, &status, &reply, err);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "id");
-	if (!rc && status != 202 && status != 200)
-		rc = refused("submitting the job", status, reply, err);
-	else if (!rc && !cJSON_IsString(v))
-		rc = bb_fail(err, BB_EFORMAT, "endpoint: the job submission answer has no \"id\"");
 	if (!rc)
-		snprintf(id, n, "%s", v->valuestring);
+		rc = client_read_submission(reply, status, id, n, err);
 	cJSON_Delete(reply);
 	return rc;
 }
 
-enum poll_state { POLL_WAIT, POLL_DONE, POLL_LOST };
 
 static long number(const cJSON *o, const char *key)
 {
@@ -206,22 +212,15 @@ static long number(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) && fabs(v->valuedouble) < 1e15 ? (long)v->valuedouble : 0;
 }
 
-/* One poll: POLL_WAIT (still running), POLL_DONE, POLL_LOST (404), or an error. */
-static int poll_once(struct client *c, const char *id, client_progress_fn progress, void *ctx,
-		     struct bb_error *err)
+int client_read_poll(const cJSON *reply, long status, const char *id,
+		     client_progress_fn progress, void *ctx, struct bb_error *err)
 {
-	char path[128];
-	long status;
-	cJSON *reply;
-	snprintf(path, sizeof path, "/v1/jobs/%s", id);
-	int rc = client_call(c, "GET", path, NULL, &status, &reply, err);
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(reply, "status");
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(reply, "progress");
 	const char *s = cJSON_IsString(st) ? st->valuestring : "";
-	if (rc) {
-		/* retries exhausted: err says why */
-	} else if (status == 404)
+	int rc = POLL_WAIT;
+	if (status == 404)
 		rc = POLL_LOST;
 	else if (status != 200)
 		rc = refused("polling the job", status, reply, err);
@@ -237,6 +236,19 @@ static int poll_once(struct client *c, const char *id, client_progress_fn progre
 		rc = bb_fail(err, BB_EFORMAT, "endpoint: job %s has an unknown status '%.40s'", id, s);
 	else if (progress)
 		progress(ctx, s, number(p, "done"), number(p, "total"));
+	return rc;
+}
+
+static int poll_once(struct client *c, const char *id, client_progress_fn progress, void *ctx,
+		     struct bb_error *err)
+{
+	char path[128];
+	long status;
+	cJSON *reply;
+	snprintf(path, sizeof path, "/v1/jobs/%s", id);
+	int rc = client_call(c, "GET", path, NULL, &status, &reply, err);
+	if (!rc)
+		rc = client_read_poll(reply, status, id, progress, ctx, err);
 	cJSON_Delete(reply);
 	return rc;
 }

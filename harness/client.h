@@ -56,6 +56,18 @@ typedef void (*client_progress_fn)(void *ctx, const char *status, long done, lon
 int client_run_job(struct client *c, const cJSON *job, client_progress_fn progress, void *ctx,
 		   cJSON **result, struct bb_error *err);
 
+/* The answer to POST /v1/jobs: the job's id into id[n], or the server's refusal (its
+ * message) or BB_EFORMAT when there is no id. Exposed for the fuzzers, as the next. */
+int client_read_submission(const cJSON *reply, long status, char *id, size_t n,
+			   struct bb_error *err);
+
+/* The answer to GET /v1/jobs/{id}: POLL_WAIT (queued or running), POLL_DONE, POLL_LOST
+ * (404: the server forgot the job), or an error (the job failed or was cancelled, another
+ * refusal, an unknown status). progress, when given, gets the status and progress counts. */
+enum poll_state { POLL_WAIT, POLL_DONE, POLL_LOST };
+int client_read_poll(const cJSON *reply, long status, const char *id,
+		     client_progress_fn progress, void *ctx, struct bb_error *err);
+
 /* The number metric key (e.g. "acc,none") of task in an lm-eval results object, or NULL;
  * a custom task given by descriptor path is looked up under the descriptor's name. */
 const cJSON *client_task_metric(const cJSON *r, const char *task, const char *key);
