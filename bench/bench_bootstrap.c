@@ -12,22 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench/bench.h"
 #include "harness/stats.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -53,12 +40,12 @@ int main(int argc, char **argv)
 	double times[100];
 	struct bootstrap out;
 	for (int r = 0; r < repeats; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		if (stats_paired_bootstrap(tasks, 5, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, &out) != 0)
 			return fputs("bench_bootstrap: bootstrap failed\n", stderr), 1;
-		times[r] = now() - t0;
+		times[r] = bench_now() - t0;
 	}
-	qsort(times, (size_t)repeats, sizeof *times, cmp_double);
+	bench_sort(times, repeats);
 	printf("bootstrap: 5 tasks, %d documents, %d resamples: median %.3f s (min %.3f, max %.3f, "
 	       "%d runs); diff %+.6f [%+.6f, %+.6f], p %.4f\n",
 	       total, BOOTSTRAP_RESAMPLES, times[repeats / 2], times[0], times[repeats - 1], repeats,

@@ -16,26 +16,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "engine/model.h"
 #include "engine/model_internal.h"
 #include "tests/unit/model_fixture.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof *v, by_value);
+	bench_sort(v, n);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -44,9 +32,9 @@ static double median(double *v, int n)
 /* GFLOP/s of one C = A B^T, n x n x n, on buffers a, b, c of n*n floats. */
 static double sgemm_once(int n, const float *a, const float *b, float *c)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-	return 2.0 * n * n * (double)n / (now() - t0) / 1e9;
+	return 2.0 * n * n * (double)n / (bench_now() - t0) / 1e9;
 }
 
 struct peak {
@@ -113,18 +101,18 @@ static void bench_model(const char *label, const struct model *m, int T, int nse
 		ids[i] = (int)((synth_uniform(&seed) + 1) / 2 * (m->V - 1));
 	model_logits(m, ids, T, logits, &err); /* warm-up: page in the weights */
 	for (int r = 0; r < runs; r++) {
-		double peak = peak_now(pk), t0 = now();
+		double peak = peak_now(pk), t0 = bench_now();
 		if (model_logits(m, ids, T, logits, &err))
 			fprintf(stderr, "error: %s\n", err.msg);
-		tp[r] = now() - t0;
+		tp[r] = bench_now() - t0;
 		frac[r] = prefill_flops(m, T) / tp[r] / 1e9 / peak;
 	}
 	model_train_step(m, ids, nseq, Tb, NULL, true, &loss, &err); /* warm-up */
 	for (int r = 0; r < runs; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		if (model_train_step(m, ids, nseq, Tb, NULL, true, &loss, &err))
 			fprintf(stderr, "error: %s\n", err.msg);
-		tb[r] = now() - t0;
+		tb[r] = bench_now() - t0;
 	}
 	double p = median(tp, runs), f = median(frac, runs), b = median(tb, runs);
 	printf("%s\n  prefill 1 x %d: %.0f tokens/s, %.1f GFLOP/s, %.0f%% of the sgemm peak measured "
@@ -159,7 +147,7 @@ static void bench_synthetic(const struct peak *pk)
 	char dir[] = "/tmp/bb-bench-XXXXXX";
 	struct model *m = NULL;
 	struct bb_error err = {0};
-	double t0 = now();
+	double t0 = bench_now();
 	synth_build(s, &spec);
 	int rc = mkdtemp(dir) ? synth_write(s, dir, NULL, NULL, &err) : -1;
 	synth_free(s);
@@ -171,7 +159,7 @@ static void bench_synthetic(const struct peak *pk)
 		fprintf(stderr, "error: %s\n", err.msg);
 		return;
 	}
-	printf("(synthetic checkpoint written and loaded in %.1f s)\n", now() - t0);
+	printf("(synthetic checkpoint written and loaded in %.1f s)\n", bench_now() - t0);
 	bench_model("synthetic Llama (hidden 768, 12 blocks, ffn 2048, vocab 32000, 110M params, "
 		    "bf16)", m, 1024, 8, 256, 5, pk);
 	model_free(m);

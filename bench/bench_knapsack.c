@@ -9,22 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench/bench.h"
 #include "core/allocate.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -55,14 +42,14 @@ int main(int argc, char **argv)
 	double times[64];
 	struct bb_error err;
 	for (int r = 0; r < repeats && r < 64; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		if (mckp_solve(n, K, cost, loss, capacity, choice, &err)) {
 			fprintf(stderr, "bench_knapsack: %s\n", err.msg);
 			return 1;
 		}
-		times[r] = now() - t0;
+		times[r] = bench_now() - t0;
 	}
-	qsort(times, (size_t)repeats, sizeof *times, cmp_double);
+	bench_sort(times, repeats);
 	int64_t used = 0;
 	double total = 0;
 	for (int i = 0; i < n; i++) {
