@@ -130,42 +130,7 @@ int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int res
 
 bool stats_significant(const struct bootstrap *b) { return b->lo > 0 || b->hi < 0; }
 
-// ---- Holm ----
-
-struct indexed_p {
-	double p;
-	int i;
-};
-
-static int by_p_then_index(const void *x, const void *y)
-{
-	const struct indexed_p *a = x, *b = y;
-	if (a->p != b->p)
-		return a->p < b->p ? -1 : 1;
-	return a->i - b->i;
-}
-
-int stats_holm(const double *p, int n, double *adjusted)
-{
-	if (n <= 0)
-		return 0;
-	struct indexed_p *sorted = malloc(sizeof *sorted * (size_t)n);
-	if (!sorted)
-		return -1;
-	for (int k = 0; k < n; k++)
-		sorted[k] = (struct indexed_p){p[k], k};
-	qsort(sorted, (size_t)n, sizeof *sorted, by_p_then_index);
-	double running = 0;
-	for (int j = 0; j < n; j++) {
-		double v = fmin(1.0, (double)(n - j) * sorted[j].p);
-		running = fmax(running, v);
-		adjusted[sorted[j].i] = running;
-	}
-	free(sorted);
-	return 0;
-}
-
-// ---- Spearman ----
+// ---- values sorted with their positions (Holm, ranks) ----
 
 struct ranked {
 	double v;
@@ -180,14 +145,45 @@ static int by_v_then_index(const void *x, const void *y)
 	return a->i - b->i;
 }
 
-void stats_ranks(const double *x, int n, double *rank)
+/* x[n] with each value's position, sorted ascending (ties by position); NULL when memory
+ * runs out. The caller frees. */
+static struct ranked *sorted_with_positions(const double *x, int n)
 {
 	struct ranked *r = malloc(sizeof *r * ((size_t)n + 1));
 	if (!r)
-		return;
+		return NULL;
 	for (int i = 0; i < n; i++)
 		r[i] = (struct ranked){x[i], i};
 	qsort(r, (size_t)n, sizeof *r, by_v_then_index);
+	return r;
+}
+
+// ---- Holm ----
+
+int stats_holm(const double *p, int n, double *adjusted)
+{
+	if (n <= 0)
+		return 0;
+	struct ranked *sorted = sorted_with_positions(p, n);
+	if (!sorted)
+		return -1;
+	double running = 0;
+	for (int j = 0; j < n; j++) {
+		double v = fmin(1.0, (double)(n - j) * sorted[j].v);
+		running = fmax(running, v);
+		adjusted[sorted[j].i] = running;
+	}
+	free(sorted);
+	return 0;
+}
+
+// ---- Spearman ----
+
+void stats_ranks(const double *x, int n, double *rank)
+{
+	struct ranked *r = sorted_with_positions(x, n);
+	if (!r)
+		return;
 	for (int i = 0; i < n;) {
 		int j = i;
 		while (j + 1 < n && r[j + 1].v == r[i].v)
