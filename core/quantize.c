@@ -125,7 +125,6 @@ struct unit_buffer {
 	size_t cap;  /* bytes */
 };
 
-/* Write all of buf at off: 0, or the errno of the failure (ENOSPC, EFBIG, EIO, ...). */
 /* One work unit: 0, or an errno (ENOMEM, or the write's) saying why it failed. */
 static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit_buffer *b)
 {

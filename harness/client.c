@@ -204,7 +204,6 @@ static int submit(struct client *c, const cJSON *job, char *id, size_t n, struct
 	return rc;
 }
 
-
 static long number(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
