@@ -195,6 +195,10 @@ static int dl_option(struct dl_state *st, const struct score_config *cfg, const 
 	for (int b = 0; !rc && b < n_batches; b++) {
 		int nb = nseq - b * B < B ? nseq - b * B : B;
 		double loss;
+		if (cfg->cancel && *cfg->cancel) {
+			rc = bb_fail(err, BB_EINVAL, "cancelled");
+			break;
+		}
 		rc = model_train_step(st->m, tokens + (size_t)b * B * seqlen, nb, seqlen, &hooks,
 				      true, &loss, err);
 		loss_sum += rc ? 0 : loss;

@@ -445,7 +445,8 @@ static int scores_finish(const struct job_spec *s, const struct score_result *re
 }
 
 static int run_scores(const struct job_spec *s, const struct server_settings *set,
-		      job_progress_fn progress, void *ctx, char **result, struct bb_error *err)
+		      volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
+		      char **result, struct bb_error *err)
 {
 	struct model *m = NULL;
 	struct tokenizer *tok = NULL;
@@ -454,7 +455,7 @@ static int run_scores(const struct job_spec *s, const struct server_settings *se
 	struct scores_progress p = {progress, ctx, s->n_options};
 	struct score_config cfg = {.method = s->method, .n_options = s->n_options,
 				   .batch = s->batch, .progress = on_scores_progress,
-				   .progress_ctx = &p};
+				   .progress_ctx = &p, .cancel = cancel};
 	bool dl = s->method == SCORE_DELTALOSS;
 	memcpy(cfg.options, s->options, sizeof cfg.options);
 	int rc = model_open(&m, dl ? &tok : NULL, s->model_dir, NULL, err);
@@ -477,6 +478,6 @@ int job_spec_run(const struct job_spec *s, const struct server_settings *set,
 {
 	*result = NULL;
 	if (s->kind == JOB_SCORES)
-		return run_scores(s, set, progress, ctx, result, err);
+		return run_scores(s, set, cancel, progress, ctx, result, err);
 	return run_evaluate(s, set, cancel, progress, ctx, result, err);
 }

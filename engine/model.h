@@ -13,6 +13,7 @@
 #ifndef BB_MODEL_H
 #define BB_MODEL_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include <cJSON.h>
@@ -124,6 +125,8 @@ struct score_config {
 	int batch;                   /* sequences per forward+backward (AutoRound: 8) */
 	score_progress_fn progress;  /* may be NULL */
 	void *progress_ctx;
+	volatile sig_atomic_t *cancel; /* may be NULL; when it becomes non-zero, the scoring stops
+				      * after the batch in progress with "cancelled" */
 };
 
 struct layer_score {

@@ -68,7 +68,8 @@ static int encode_context(const struct tokenizer *tok, const char *text, size_t 
 		encode_memo_free(memo);
 		return 0; /* the memo is only a shortcut */
 	}
-	memcpy(memo->ids, *ids, (size_t)*n * sizeof(int));
+	if (*n) /* an empty text may come back with no array at all */
+		memcpy(memo->ids, *ids, (size_t)*n * sizeof(int));
 	memo->n = *n;
 	return 0;
 }

@@ -140,9 +140,25 @@ for i in 1 2 3 4; do
 	code=$(req POST /v1/jobs "$SLOW")
 	check_json "$TMP/body" "$code"
 	codes="$codes $code"
+	[ $i = 1 ] && SLOW_ID=$(field 'j["id"]')
+	[ $i = 2 ] && [ "$code" = 202 ] && NEXT_ID=$(field 'j["id"]')
 done
 case "$codes" in *503*) ;; *) fail "queue full: no 503 in$codes" ;; esac
 case "$codes" in " 202"*) ;; *) fail "queue full: the first job was refused:$codes" ;; esac
+
+# ---- cancelling a running scores job: it stops after the calibration batch in progress ----
+state=$(wait_status "$SLOW_ID" "running|done|failed" 60) || exit 1
+if [ "$state" = running ] && [ -n "${NEXT_ID:-}" ]; then
+	expect_status '200|202' DELETE "/v1/jobs/$SLOW_ID"
+	# the worker lets go of it: the waiting job starts
+	wait_status "$NEXT_ID" "running|done|failed" 60 > /dev/null || fail "a cancelled scores job kept its worker"
+	expect_status 200 GET "/v1/jobs/$SLOW_ID"
+	[ "$(field 'j["status"]')" = cancelled ] || fail "scores cancel: status"
+	[ "$(field 'j["progress"]["done"] < j["progress"]["total"]')" = True ] ||
+		fail "a cancelled scores job ran to its end: $(cat "$TMP/body")"
+else
+	echo "note: the scores job ended before it could be cancelled ($state)" >&2
+fi
 
 # ---- concurrent clients: 8 pollers, every answer JSON with the expected status ----
 mkdir "$TMP/answers"
