@@ -498,6 +498,7 @@ TEST(model_should_cap_mistral_context_at_its_sliding_window)
 	model_free(m), model_free(q);
 	synth_remove(dir);
 	/* a window wider than int (converting it was undefined): no cap */
+	synth_free(s);
 	p.model_type = "mistral";
 	synth_build(s, &p);
 	CHECK(write_tmp(s, dir, NULL, "{\"sliding_window\": 1e30}") == 0);
