@@ -15,6 +15,7 @@
 
 #include "core/formats.h"
 #include "tests/unit/check.h"
+#include "tests/unit/core_fixture.h"
 
 // ---- helpers written independently of the library ----
 
@@ -160,16 +161,6 @@ static void ref_int_group(int bits, int sym, const float *x, float *out, int n)
 			out[i] = scale * (q - zp);
 		}
 	}
-}
-
-static struct format fmt(const char *name)
-{
-	struct format f;
-	struct bb_error err = {0};
-	memset(&f, 0, sizeof f);
-	if (format_parse(&f, name, &err) != 0)
-		fprintf(stderr, "  cannot parse %s: %s\n", name, err.msg);
-	return f;
 }
 
 /* Quantize one value inside a 32-element MX block whose other elements are anchor and

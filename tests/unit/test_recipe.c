@@ -16,6 +16,7 @@
 #include "core/recipe.h"
 #include "core/scores.h"
 #include "tests/unit/check.h"
+#include "tests/unit/core_fixture.h"
 
 static char tmpdir[64];
 
@@ -29,15 +30,6 @@ static const char *write_file(const char *name, const char *text)
 	fputs(text, f);
 	fclose(f);
 	return path;
-}
-
-static struct format fmt(const char *name)
-{
-	struct format f;
-	struct bb_error err = {0};
-	memset(&f, 0, sizeof f);
-	format_parse(&f, name, &err);
-	return f;
 }
 
 /* A recipe with one layer of each kind of format. */

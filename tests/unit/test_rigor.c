@@ -18,41 +18,9 @@
 #include "core/hash.h"
 #include "core/version.h"
 #include "tests/unit/check.h"
+#include "tests/unit/core_fixture.h"
 
 static char tmpdir[64];
-
-static struct format fmt(const char *name)
-{
-	struct format f;
-	struct bb_error err = {0};
-	memset(&f, 0, sizeof f);
-	format_parse(&f, name, &err);
-	return f;
-}
-
-struct model {
-	struct checkpoint ck;
-	struct inventory inv;
-	int ok;
-};
-
-static int model_open(struct model *m, const char *dir)
-{
-	struct bb_error err = {0};
-	m->ok = checkpoint_open(&m->ck, dir, &err) == 0 &&
-		inventory_build(&m->inv, &m->ck, false, &err) == 0;
-	if (!m->ok)
-		fprintf(stderr, "  cannot open %s: %s\n", dir, err.msg);
-	return m->ok;
-}
-
-static void model_close(struct model *m)
-{
-	if (m->ok) {
-		inventory_free(&m->inv);
-		checkpoint_close(&m->ck);
-	}
-}
 
 static const char *llama_dir = "experiments/models/Llama-3.1-8B-Instruct";
 

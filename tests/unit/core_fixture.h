@@ -1,0 +1,50 @@
+/*
+ * core_fixture.h: what the core's tests share: a format by name, and a checkpoint opened
+ * with its budget inventory (a full checkpoint or a config-only folder).
+ */
+#ifndef CORE_FIXTURE_H
+#define CORE_FIXTURE_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/checkpoint.h"
+#include "core/formats.h"
+
+static inline struct format fmt(const char *name)
+{
+	struct format f;
+	struct bb_error err = {0};
+	memset(&f, 0, sizeof f);
+	if (format_parse(&f, name, &err) != 0)
+		fprintf(stderr, "  cannot parse %s: %s\n", name, err.msg);
+	return f;
+}
+
+struct model {
+	struct checkpoint ck;
+	struct inventory inv;
+	int ok;
+};
+
+/* Open dir and build its inventory (lm_head outside the budget); m->ok says whether both
+ * worked, and is returned. */
+static inline int model_open(struct model *m, const char *dir)
+{
+	struct bb_error err = {0};
+	m->ok = checkpoint_open(&m->ck, dir, &err) == 0 &&
+		inventory_build(&m->inv, &m->ck, false, &err) == 0;
+	if (!m->ok)
+		fprintf(stderr, "  cannot open %s: %s\n", dir, err.msg);
+	return m->ok;
+}
+
+static inline void model_close(struct model *m)
+{
+	if (m->ok) {
+		inventory_free(&m->inv);
+		checkpoint_close(&m->ck);
+	}
+}
+
+#endif
