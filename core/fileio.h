@@ -5,6 +5,16 @@
  * the destination's directory, fsync'd and renamed into place only when complete, so an
  * interrupted or failed run never leaves a half-written output under its final name.
  * Never prints, never exits.
+ *
+ * What an output path names decides how it is written (output_resolve, the one rule):
+ * "-" is stdout; a character device, FIFO or socket is written through (no temporary, no
+ * rename: it cannot be replaced); a symbolic link is followed and its final target is
+ * replaced atomically, the temporary beside the target; a folder, a block device or
+ * anything else that is not a regular file is never replaced (an error naming it).
+ *
+ * Temporaries are named "<target>.tmp.<pid>.XXXXXX" so that one left by a killed process
+ * can be told from one a live process is writing: remove_stale_temporaries removes those
+ * whose process is gone, and atomic_open calls it for its target.
  */
 #ifndef BB_FILEIO_H
 #define BB_FILEIO_H
@@ -16,10 +26,41 @@
 #include "core/error.h"
 
 struct atomic_file {
-	char *path;     /* final name */
-	char *tmp_path; /* temporary name beside it */
+	char *path;     /* final name (a symbolic link's target), or "-" for stdout */
+	char *tmp_path; /* temporary name beside it; NULL when written through */
 	int fd;
+	int through;    /* 1: a stream (stdout, device, FIFO, socket) written in place */
 };
+
+enum output_kind {
+	OUTPUT_NEW,     /* nothing there yet: created atomically */
+	OUTPUT_REGULAR, /* a regular file: replaced atomically */
+	OUTPUT_STREAM,  /* stdout, a character device, a FIFO or a socket: written through */
+	OUTPUT_FOLDER,  /* a folder */
+	OUTPUT_OTHER    /* a block device or other special file: never written */
+};
+
+struct output_target {
+	enum output_kind kind;
+	char *path;       /* malloc'd: where to write, symbolic links followed; "-" for stdout */
+	const char *what; /* "a folder", "a FIFO", ...: for messages */
+};
+
+/* Classify an output path by the rule above. Fails only when the path cannot be looked
+ * at (permission, a loop of links); the caller decides which kinds it accepts. */
+int output_resolve(const char *path, struct output_target *t, struct bb_error *err);
+void output_target_free(struct output_target *t);
+/* Is path acceptable as a file output (not a folder or a block device)? For commands to
+ * check -o before their work rather than after it. */
+int output_check_file(const char *path, struct bb_error *err);
+
+/* "<path>.tmp.<pid>.XXXXXX", malloc'd: a template for mkstemp or mkdtemp. */
+char *temporary_template(const char *path);
+/* Remove "<path>.tmp.<pid>.*" files and folders whose process no longer exists. A pid is
+ * only meaningful on this machine: see docs/reliability.md on shared file systems. */
+void remove_stale_temporaries(const char *path);
+/* rm -r of a folder (does not follow symbolic links). */
+void remove_tree(const char *path);
 
 /* Write all of buf to fd at offset, or at the file position when offset < 0, continuing
  * after short writes and EINTR. Returns 0 or an errno (EIO when a write makes no progress);
@@ -42,7 +83,8 @@ int write_file_atomic(const char *path, const void *buf, size_t len, struct bb_e
 /* Read a whole (small) file into a NUL-terminated malloc'd buffer. */
 int read_file(const char *path, char **buf, size_t *len, struct bb_error *err);
 
-/* mkdir -p: create path and its missing parents (0755). 0 on success. */
+/* mkdir -p: create path and its missing parents (0755). 0 on success; -1 (errno
+ * ENOTDIR) when path exists and is not a folder. */
 int make_dirs(const char *path);
 
 /* path joined with name, malloc'd. */

@@ -2,6 +2,9 @@
  * quantize.c: the fake quantizer: stream every shard through quantize-dequantize into a
  * temporary folder, then rename it into place.
  *
+ * The temporary folder is "<out>.tmp.<pid>.XXXXXX": one left by a quantize killed with
+ * SIGKILL is removed by the next quantize to the same --out once that pid is gone.
+ *
  * Each shard is cut into work units of about 4 MB (a range of rows of one tensor, or a
  * byte range of a tensor to copy). OpenMP threads take units dynamically, convert rows to
  * float32, apply the layer's format and write the result at the same offset with pwrite,
@@ -287,37 +290,45 @@ static int copy_side_files(const struct checkpoint *ck, const char *dir, struct 
 	return rc;
 }
 
-static void remove_tree(const char *dir)
+/* "out/" and "out" name the same folder; the temporary is "out.tmp.<pid>.XXXXXX". */
+static char *without_trailing_slashes(const char *path)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char *p = path_join(dir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	char *p = strdup(path);
+	for (size_t n = p ? strlen(p) : 0; n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = 0;
+	return p;
 }
 
-static int prepare_destination(const char *out_dir, char **tmp_dir, struct bb_error *err)
+/* Where the checkpoint goes (*final: --out, or the folder a symbolic link names) and the
+ * temporary folder beside it. --out may name nothing yet or an empty folder; anything
+ * else is refused. Temporaries of quantize runs killed before (their pid is gone) are
+ * removed first. */
+static int prepare_destination(const char *out_dir, char **final, char **tmp_dir,
+			       struct bb_error *err)
 {
-	struct stat st;
-	if (stat(out_dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode) || rmdir(out_dir) < 0)
-			return bb_fail(err, BB_EINVAL, "'%s' already exists and is not an empty folder",
-				       out_dir);
+	struct output_target t;
+	char *out = without_trailing_slashes(out_dir);
+	int rc = out ? output_resolve(out, &t, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	free(out);
+	if (rc)
+		return rc;
+	if (strcmp(t.path, "-") == 0)
+		rc = bb_fail(err, BB_EINVAL, "--out: a checkpoint is a folder, not stdout");
+	else if (t.kind == OUTPUT_FOLDER && rmdir(t.path) < 0)
+		rc = bb_fail(err, BB_EINVAL, "'%s' already exists and is not an empty folder",
+			     out_dir);
+	else if (t.kind != OUTPUT_FOLDER && t.kind != OUTPUT_NEW)
+		rc = bb_fail(err, BB_EINVAL, "'%s' is %s, not a folder: not replaced", out_dir,
+			     t.what);
+	if (rc) {
+		output_target_free(&t);
+		return rc;
 	}
-	size_t n = strlen(out_dir);
-	*tmp_dir = malloc(n + 16);
-	snprintf(*tmp_dir, n + 16, "%s.tmp.XXXXXX", out_dir);
-	while (n > 1 && (*tmp_dir)[n - 1] == '/') /* "out/" -> "out.tmp..." */
-		memmove(*tmp_dir + n - 1, *tmp_dir + n, strlen(*tmp_dir + n) + 1), n--;
-	if (!mkdtemp(*tmp_dir)) {
-		int e = errno;
+	remove_stale_temporaries(t.path);
+	*final = t.path;
+	*tmp_dir = temporary_template(t.path);
+	if (!*tmp_dir || !mkdtemp(*tmp_dir)) {
+		int e = *tmp_dir ? errno : ENOMEM;
 		free(*tmp_dir);
 		*tmp_dir = NULL;
 		return bb_fail(err, BB_EIO, "'%s': cannot create a folder beside it: %s", out_dir,
@@ -333,9 +344,9 @@ int quantize_checkpoint(const struct checkpoint *ck, const struct inventory *inv
 	if (!ck->has_weights)
 		return bb_fail(err, BB_EINVAL, "'%s' has no weights (config.json only)", ck->dir);
 	int rc = recipe_check_layers(r, inv, err);
-	char *tmp = NULL;
+	char *tmp = NULL, *final = NULL;
 	if (!rc)
-		rc = prepare_destination(out_dir, &tmp, err);
+		rc = prepare_destination(out_dir, &final, &tmp, err);
 	uint64_t done = 0, total = 0;
 	for (int i = 0; i < ck->n_files; i++)
 		total += ck->files[i].data_len;
@@ -349,11 +360,12 @@ int quantize_checkpoint(const struct checkpoint *ck, const struct inventory *inv
 		rc = copy_side_files(ck, tmp, err);
 	if (!rc)
 		rc = write_config(ck, r, tmp, err);
-	if (!rc && rename(tmp, out_dir) < 0)
+	if (!rc && rename(tmp, final) < 0)
 		rc = bb_fail(err, BB_EIO, "'%s': cannot rename into place: %s", out_dir,
 			     strerror(errno));
 	if (rc && tmp)
 		remove_tree(tmp);
 	free(tmp);
+	free(final);
 	return rc;
 }

@@ -257,23 +257,25 @@ static int write_results(const cJSON *r, const char *path, struct bb_error *err)
 }
 
 /* Each task's acc (perplexity for perplexity-only tasks) and the tables' score: the
- * plain mean of acc over the tasks that have one. */
+ * plain mean of acc over the tasks that have one. On stderr when the results go to
+ * stdout (-o -), so that stdout is the JSON alone. */
 static void print_scores(const cJSON *r, const struct eval_opts *o)
 {
+	FILE *out = strcmp(o->out, "-") == 0 ? stderr : stdout;
 	double sum = 0;
 	int n = 0;
 	for (int i = 0; i < o->n_tasks; i++) {
 		const cJSON *acc = client_task_metric(r, o->task[i], "acc,none");
 		const cJSON *ppl = client_task_metric(r, o->task[i], "word_perplexity,none");
 		if (acc) {
-			printf("%s acc %.4f\n", o->task[i], acc->valuedouble);
+			fprintf(out, "%s acc %.4f\n", o->task[i], acc->valuedouble);
 			sum += acc->valuedouble, n++;
 		} else if (ppl) {
-			printf("%s word_perplexity %.4f\n", o->task[i], ppl->valuedouble);
+			fprintf(out, "%s word_perplexity %.4f\n", o->task[i], ppl->valuedouble);
 		}
 	}
 	if (n)
-		printf("mean acc %.4f\n", sum / n);
+		fprintf(out, "mean acc %.4f\n", sum / n);
 }
 
 // ---- the command ----
@@ -315,7 +317,9 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries};
 	bool local = !strcmp(o->endpoint, "local");
 	snprintf(url, sizeof url, "%s", o->endpoint);
-	int rc = local ? start_local(&srv, url, sizeof url, &model, o, err) : 0;
+	int rc = output_check_file(o->out, err); /* before the work, not after it */
+	if (!rc && local)
+		rc = start_local(&srv, url, sizeof url, &model, o, err);
 	if (!rc && !local && !(model = strdup(o->model)))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc && !(rc = job_json(&job, o, model, err)) && !(rc = client_init(&cl, &cc, err)))

@@ -365,7 +365,8 @@ static int make_recipes(const struct recipe_opts *o, const struct checkpoint *ck
 	return rc;
 }
 
-/* A sweep writes several files: -o must say where each goes. */
+/* A sweep writes several files: -o must say where each goes. Each file it names must be
+ * one that may be written (not a folder or a block device), checked before any work. */
 static int check_output(const struct recipe_opts *o, const struct recipe_inputs *in,
 			struct bb_error *err)
 {
@@ -373,7 +374,13 @@ static int check_output(const struct recipe_opts *o, const struct recipe_inputs 
 		return bb_fail(err, BB_EINVAL,
 			       "a sweep writes one recipe per budget: give -o a pattern with {bits} "
 			       "or a folder");
-	return 0;
+	int rc = 0;
+	for (int b = 0; !rc && o->output && b < in->n_budgets; b++) {
+		char *path = output_path(o, in->budgets[b]);
+		rc = path ? output_check_file(path, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+		free(path);
+	}
+	return rc;
 }
 
 int cmd_recipe(int argc, char **argv)

@@ -277,7 +277,9 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 	struct calib c = {0};
 	struct score_result res = {0};
 	bool dl = cfg->method == SCORE_DELTALOSS;
-	int rc = model_open(&m, dl ? &tok : NULL, o->model, NULL, err);
+	int rc = output_check_file(o->out, err); /* before the work, not after it */
+	if (!rc)
+		rc = model_open(&m, dl ? &tok : NULL, o->model, NULL, err);
 	if (!rc && dl)
 		rc = load_calib(&c, o, tok, err);
 	if (!rc)
