@@ -111,9 +111,9 @@ int output_resolve(const char *path, struct output_target *t, struct bb_error *e
 				  ? OUTPUT_STREAM
 				  : OUTPUT_OTHER;
 		bool link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
-		/* A link to a regular file: replace the file, beside it, and keep the link. A
+		/* A link to a file or folder: replace that, beside it, and keep the link. A
 		 * stream is opened through the link (the kernel follows /proc/self/fd/N too). */
-		t->path = link && t->kind == OUTPUT_REGULAR ? realpath(path, NULL) : strdup(path);
+		t->path = link && t->kind != OUTPUT_STREAM ? realpath(path, NULL) : strdup(path);
 	} else if (errno == ENOENT) {
 		t->kind = OUTPUT_NEW, t->what = "a new file";
 		t->path = lstat(path, &lst) == 0 ? follow_dangling(path) : strdup(path);

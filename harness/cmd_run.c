@@ -157,8 +157,11 @@ static int report(const struct run_cli *o, const struct experiment *e, const str
 	struct report *r = calloc(1, sizeof *r);
 	int rc = r ? report_collect(r, e, p, (int)o->limit, err) : BB_ENOMEM;
 	if (!rc) {
-		rc = make_dirs(o->reports) == 0 ? report_write(r, o->reports, err)
-						  : bb_fail(err, BB_EIO, "'%s': cannot create", o->reports);
+		rc = make_dirs(o->reports) == 0
+			     ? report_write(r, o->reports, err)
+			     : bb_fail(err, errno == ENOTDIR ? BB_EINVAL : BB_EIO,
+				       "--reports '%s': cannot create the folder: %s", o->reports,
+				       strerror(errno));
 	}
 	if (!rc)
 		rc = plots_write(r, p, o->plots, err);

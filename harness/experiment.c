@@ -4,6 +4,7 @@
 #include "harness/experiment.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,25 @@ static int copy_str(char *dst, size_t n, const cJSON *obj, const char *key, cons
 		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a non-empty string", what, key);
 	snprintf(dst, n, "%s", v->valuestring);
 	return 0;
+}
+
+/* The experiment's name becomes a file name under results/, reports/ and plots/ (and the
+ * lock's folder): one path component of a portable character set, so that no name ("..",
+ * "a/b", "../../x") can write outside those folders. */
+static int check_name(const char *name, const char *path, struct bb_error *err)
+{
+	size_t i = 0;
+	if (name[0] != '.')
+		while (name[i] && (isalnum((unsigned char)name[i]) || strchr("._-", name[i])))
+			i++;
+	if (!name[i])
+		return 0;
+	char shown[8]; /* the culprit, printable: a newline must not split the error line */
+	snprintf(shown, sizeof shown, isprint((unsigned char)name[i]) ? "%c" : "\\x%02x",
+		 (unsigned char)name[i]);
+	return bb_fail(err, BB_EINVAL, "'%s': 'name' must be one file name of letters, digits, "
+		       "'.', '_' and '-', not starting with '.' (character %zu is '%s')", path,
+		       i + 1, shown);
 }
 
 static int read_options(struct experiment *e, const cJSON *opts, struct bb_error *err)
@@ -178,6 +198,8 @@ int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		rc = bb_fail(err, BB_EFORMAT, "'%s': not a JSON object", path);
 	if (!rc)
 		rc = copy_str(e->name, sizeof e->name, e->json, "name", path, err);
+	if (!rc)
+		rc = check_name(e->name, path, err);
 	if (!rc)
 		rc = copy_str(e->title, sizeof e->title, e->json, "title", path, err);
 	if (!rc)

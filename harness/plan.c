@@ -3,6 +3,7 @@
  */
 #include "harness/plan.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,26 @@ struct model_ctx {
 	bool have_scores;
 };
 
+/* Write a recipe under a name that carries its content: "<row slug>-<first 16 hex digits
+ * of its SHA-256>.json". Two rows whose labels slugify alike ("Head 5", "head-5") then
+ * never share a file, and a job's recipe file cannot change under its key. */
+static int write_recipe_by_content(const struct recipe *r, const char *dir, const char *slug,
+				   struct plan_item *it, struct bb_error *err)
+{
+	cJSON *json = recipe_to_json(r);
+	char *text = cJSON_Print(json);
+	cJSON_Delete(json);
+	if (!text)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	size_t n = strlen(text);
+	text[n] = '\n'; /* the NUL becomes the final newline, as recipe_write does */
+	sha256_hex(text, n + 1, it->recipe_hash);
+	snprintf(it->recipe, sizeof it->recipe, "%s/%s-%.16s.json", dir, slug, it->recipe_hash);
+	int rc = write_file_atomic(it->recipe, text, n + 1, err);
+	free(text);
+	return rc;
+}
+
 /* Compute and write the recipe of (model, row); fills recipe path, bits, loss and hash. */
 static int make_recipe(struct plan_item *it, const struct experiment *e, struct model_ctx *mc,
 		       const struct plan_settings *s, struct bb_error *err)
@@ -137,7 +158,6 @@ static int make_recipe(struct plan_item *it, const struct experiment *e, struct 
 	snprintf(dir, sizeof dir, "%.700s/recipes/%s/%s", s->results_dir, e->name, model_slug);
 	if (make_dirs(dir) < 0)
 		return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dir);
-	snprintf(it->recipe, sizeof it->recipe, "%s/%s.json", dir, row_slug);
 	struct alloc_request req = {
 		.inv = &mc->inv, .ck = &mc->ck, .model = e->models[it->model].name,
 		.options = e->options, .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
@@ -154,10 +174,8 @@ static int make_recipe(struct plan_item *it, const struct experiment *e, struct 
 	it->achieved_avg_bits = r.achieved_avg_bits;
 	memcpy(it->avg_bits, r.avg_bits, sizeof it->avg_bits);
 	it->predicted_loss = predicted_loss(&r, mc->have_scores ? &mc->sc : NULL);
-	rc = recipe_write(&r, it->recipe, err);
+	rc = write_recipe_by_content(&r, dir, row_slug, it, err);
 	recipe_free(&r);
-	if (!rc)
-		file_hash(it->recipe, it->recipe_hash);
 	return rc;
 }
 
@@ -265,7 +283,8 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 	snprintf(dirs[2], sizeof dirs[2], "%s/%s", s->results_dir, e->name);
 	for (int i = 0; i < 3; i++)
 		if (make_dirs(dirs[i]) < 0)
-			return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dirs[i]);
+			return bb_fail(err, errno == ENOTDIR ? BB_EINVAL : BB_EIO,
+				       "'%s': cannot create the folder: %s", dirs[i], strerror(errno));
 	for (int m = 0; m < e->n_models; m++) {
 		int rc = plan_model(p, e, m, s, err);
 		if (rc)

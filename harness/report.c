@@ -694,12 +694,14 @@ int report_write(const struct report *r, const char *dir, struct bb_error *err)
 		const char *ext;
 		void (*render)(const struct report *, FILE *);
 	} forms[] = {{"md", report_markdown}, {"csv", report_csv}, {"tex", report_latex}};
-	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-		char path[1200];
-		snprintf(path, sizeof path, "%s/%s.%s", dir, r->e->name, forms[i].ext);
-		int rc = render_to(path, forms[i].render, r, err);
-		if (rc)
-			return rc;
+	size_t n = sizeof forms / sizeof forms[0];
+	char path[3][1200];
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) { /* all three may be written, or none is */
+		snprintf(path[i], sizeof path[i], "%s/%s.%s", dir, r->e->name, forms[i].ext);
+		rc = output_check_file(path[i], err);
 	}
-	return 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = render_to(path[i], forms[i].render, r, err);
+	return rc;
 }

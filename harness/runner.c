@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "core/fileio.h"
+#include "core/hash.h"
 #include "core/quantize.h"
 #include "core/version.h"
 #include "harness/client.h"
@@ -313,8 +314,33 @@ static const char *get_str(const cJSON *j, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static int quantize_into(const char *model, const char *recipe_path, const char *out,
-			 struct bb_error *err)
+/* The recipe a job's key was built from: the file's bytes must still hash to the planned
+ * SHA-256, and the recipe quantized is parsed from those very bytes, so a result never
+ * records one recipe's hash for another recipe's evaluation. */
+static int read_planned_recipe(struct recipe *r, const char *path, const char *sha256,
+			       struct bb_error *err)
+{
+	char *text, hex[SHA256_HEX_LEN];
+	size_t len;
+	int rc = read_file(path, &text, &len, err);
+	if (rc)
+		return rc;
+	sha256_hex(text, len, hex);
+	cJSON *json = strcmp(hex, sha256) == 0 ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (strcmp(hex, sha256) != 0)
+		rc = bb_fail(err, BB_EINVAL, "recipe '%s' has SHA-256 %.16s..., not the %.16s... its "
+			     "job was planned with: not evaluated (rerun to plan again)", path, hex,
+			     sha256);
+	else
+		rc = json ? recipe_from_json(r, json, path, err)
+			  : bb_fail(err, BB_EFORMAT, "'%s': not valid JSON", path);
+	cJSON_Delete(json);
+	return rc;
+}
+
+static int quantize_into(const char *model, const char *recipe_path, const char *sha256,
+			 const char *out, struct bb_error *err)
 {
 	struct checkpoint ck;
 	struct inventory inv = {0};
@@ -324,7 +350,7 @@ static int quantize_into(const char *model, const char *recipe_path, const char 
 		return rc;
 	rc = inventory_build(&inv, &ck, false, err);
 	if (!rc)
-		rc = recipe_read(&r, recipe_path, err);
+		rc = read_planned_recipe(&r, recipe_path, sha256, err);
 	struct quantize_opts qo = {0};
 	if (!rc)
 		rc = quantize_checkpoint(&ck, &inv, &r, out, &qo, err);
@@ -430,7 +456,8 @@ static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error
 			 get_str(spec, "key"));
 		mkdir(get_str(spec, "scratch"), 0755);
 		if (!file_exists(checkpoint))
-			rc = quantize_into(model, recipe, checkpoint, err);
+			rc = quantize_into(model, recipe, get_str(spec, "recipe_sha256"), checkpoint,
+					   err);
 		model = checkpoint;
 	}
 	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
