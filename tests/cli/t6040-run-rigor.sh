@@ -8,7 +8,7 @@ $BB run tests/fixtures/experiments/rigor-mini.json --demo --limit 12 --score-met
 	--nsamples 2 --seqlen 32 --results "$TMP/results" --reports "$TMP/reports" \
 	--plots "$TMP/plots" --scratch "$TMP/scratch" > "$TMP/out" 2> "$TMP/err" || { cat "$TMP/err"; fail "run"; }
 MD="$TMP/reports/rigor-mini.md"
-RECIPE="$TMP/results/recipes/rigor-mini/tinystories-656k/ours.json"
+RECIPE=$(ls "$TMP/results/recipes/rigor-mini/tinystories-656k/"ours-*.json) # named by content
 python3 - "$TMP/results" "$TMP/reports/rigor-mini.csv" "$RECIPE" <<'PY' || fail "results, recipes and CSV"
 import csv, hashlib, json, os, sys
 results, rows, recipe = sys.argv[1], list(csv.DictReader(open(sys.argv[2]))), sys.argv[3]
