@@ -1,8 +1,9 @@
 #!/bin/sh
 # t7100: what an output path may name (core/fileio.c, output_resolve), for every command
 # that writes files. "-" is stdout; a character device or a FIFO is written through and
-# stays what it was; a symbolic link is followed, its target replaced and the link kept
-# (a link to /proc/self/fd/1 reaches stdout); a folder or a block device is refused with
+# stays what it was (a socket gets a connection); a symbolic link is followed, its target
+# replaced and the link kept (a link to /proc/self/fd/1 reaches stdout); a folder or a
+# block device is refused with
 # exit 2, one error line, and left as it was. quantize writes a folder: it takes a new
 # path, an empty folder or a link to one, and refuses everything else. `report` (and
 # `run`) apply the rule to reports/<name>.{md,csv,tex}: all three are written, or none.
@@ -75,6 +76,33 @@ file_targets() {
 
 file_targets recipe layers
 file_targets scores scores
+
+# A socket: the output goes through a connection to it.
+python3 - "$TMP/recipe/sock" "$TMP/recipe/from-sock" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(120)
+c, _ = s.accept()
+c.settimeout(120)
+data = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+listener=$!
+i=0
+until [ -S "$TMP/recipe/sock" ]; do
+	i=$((i + 1)); [ $i -lt 1200 ] || fail "the socket's listener did not start"; sleep 0.1
+done
+out_recipe "$TMP/recipe/sock" 2> /dev/null || { kill $listener; fail "recipe: -o a socket"; }
+wait $listener || fail "recipe: the socket's listener failed"
+[ -S "$TMP/recipe/sock" ] || fail "recipe: the socket was replaced"
+has_key "$TMP/recipe/from-sock" layers || fail "recipe: the socket's listener did not get the recipe"
 file_targets eval results
 
 # A folder: refused by scores and eval (before any work), left empty.
