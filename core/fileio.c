@@ -153,6 +153,13 @@ int output_check_file(const char *path, struct bb_error *err)
 	return rc;
 }
 
+bool output_is_stdout(const char *path)
+{
+	struct stat out, st;
+	return strcmp(path, "-") == 0 || (fstat(STDOUT_FILENO, &out) == 0 && stat(path, &st) == 0 &&
+					   out.st_dev == st.st_dev && out.st_ino == st.st_ino);
+}
+
 // ---- temporaries and their cleanup ----
 
 char *temporary_template(const char *path)

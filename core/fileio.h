@@ -19,6 +19,7 @@
 #ifndef BB_FILEIO_H
 #define BB_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,10 @@ void output_target_free(struct output_target *t);
 /* Is path acceptable as a file output (not a folder or a block device)? For commands to
  * check -o before their work rather than after it. */
 int output_check_file(const char *path, struct bb_error *err);
+
+/* Does path name this process's stdout ("-", /dev/stdout, /proc/self/fd/1, or the very
+ * file or pipe stdout is)? A command then prints its other output on stderr. */
+bool output_is_stdout(const char *path);
 
 /* "<path>.tmp.<pid>.XXXXXX", malloc'd: a template for mkstemp or mkdtemp. */
 char *temporary_template(const char *path);

@@ -258,10 +258,9 @@ static int write_results(const cJSON *r, const char *path, struct bb_error *err)
 
 /* Each task's acc (perplexity for perplexity-only tasks) and the tables' score: the
  * plain mean of acc over the tasks that have one. On stderr when the results go to
- * stdout (-o -), so that stdout is the JSON alone. */
-static void print_scores(const cJSON *r, const struct eval_opts *o)
+ * stdout (-o -, /dev/stdout), so that stdout is the JSON alone. */
+static void print_scores(const cJSON *r, const struct eval_opts *o, FILE *out)
 {
-	FILE *out = strcmp(o->out, "-") == 0 ? stderr : stdout;
 	double sum = 0;
 	int n = 0;
 	for (int i = 0; i < o->n_tasks; i++) {
@@ -317,6 +316,7 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries};
 	bool local = !strcmp(o->endpoint, "local");
 	snprintf(url, sizeof url, "%s", o->endpoint);
+	FILE *scores_to = output_is_stdout(o->out) ? stderr : stdout; /* before -o replaces it */
 	int rc = output_check_file(o->out, err); /* before the work, not after it */
 	if (!rc && local)
 		rc = start_local(&srv, url, sizeof url, &model, o, err);
@@ -328,7 +328,7 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 		fputc('\n', stderr);
 	if (!rc && !(rc = client_check_results(result, (const char *const *)o->task, o->n_tasks, err)) &&
 	    !(rc = write_results(result, o->out, err)))
-		print_scores(result, o);
+		print_scores(result, o, scores_to);
 	cJSON_Delete(result);
 	cJSON_Delete(job);
 	client_free(&cl);

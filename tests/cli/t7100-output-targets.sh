@@ -62,8 +62,9 @@ file_targets() {
 	out_$name - > "$d/dash" 2> "$d/err" || { cat "$d/err" >&2; fail "$name: -o -"; }
 	has_key "$d/dash" "$key" || fail "$name: -o - did not write stdout"
 	[ ! -e ./- ] || fail "$name: -o - wrote a file named '-'"
-	ln -s /proc/self/fd/1 "$d/stdout"
-	out_$name "$d/stdout" > "$d/via-link" 2> "$d/err" || { cat "$d/err" >&2; fail "$name: -o /proc/self/fd/1"; }
+	ln -s /proc/self/fd/1 "$d/stdout" # stdout a pipe: the stream, not a file to replace
+	{ out_$name "$d/stdout" 2> "$d/err"; echo $? > "$d/status"; } | cat > "$d/via-link"
+	[ "$(cat "$d/status")" = 0 ] || { cat "$d/err" >&2; fail "$name: -o /proc/self/fd/1"; }
 	[ -L "$d/stdout" ] || fail "$name: the link to /proc/self/fd/1 was replaced"
 	has_key "$d/via-link" "$key" || fail "$name: a link to /proc/self/fd/1 did not reach stdout"
 	# A block device is never written or replaced (mknod b 7 0: loop0; nothing opens it).
