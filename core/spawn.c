@@ -323,8 +323,7 @@ static int next_word(const char **at, char **word, struct bb_error *err)
 	if (rc)
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	else if (quote)
-		rc = bb_fail(err, BB_EINVAL, "unterminated %c quote in the command '%.200s'", quote,
-			     *at);
+		rc = bb_fail(err, BB_EINVAL, "unterminated %c quote in: %.200s", quote, *at);
 	*at = s;
 	if (rc) {
 		free(*word);

@@ -22,29 +22,28 @@ static const char *const kinds[7] = {"q", "k", "v", "o", "gate", "up", "down"};
 
 // ---- text as gnuplot strings ----
 
-/* A printable run goes in single quotes, where gnuplot substitutes nothing (no backslash
- * escapes, no `command`, no @macro) and '' is a quote; a control character, which no
- * quoted string may hold literally, becomes a double-quoted octal escape "\ooo"; the
- * pieces are joined by gnuplot's string concatenation operator '.'. */
+/* A run of printable characters goes in single quotes, where gnuplot substitutes nothing
+ * (no backslash escapes, no `command`, no @macro); a quote or a control character, which
+ * no single-quoted string can hold (gnuplot 5.4 misreads '' escapes next to each other),
+ * becomes a double-quoted octal escape "\ooo"; the pieces are joined by gnuplot's string
+ * concatenation operator '.'. */
 void gnuplot_write_string(FILE *f, const char *s)
 {
 	bool in_quotes = false, first = true;
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		bool control = *c < 0x20 || *c == 0x7f;
-		if (control || !in_quotes) {
+		bool escaped = *c < 0x20 || *c == 0x7f || *c == '\'';
+		if (escaped || !in_quotes) {
 			if (in_quotes)
 				fputc('\'', f);
 			if (!first)
 				fputc('.', f);
-			in_quotes = !control;
-			if (control)
+			in_quotes = !escaped;
+			if (escaped)
 				fprintf(f, "\"\\%03o\"", *c);
 			else
 				fputc('\'', f);
 		}
-		if (*c == '\'')
-			fputs("''", f);
-		else if (!control)
+		if (!escaped)
 			fputc(*c, f);
 		first = false;
 	}
@@ -71,16 +70,9 @@ static const char *read_piece(const char *at, FILE *out)
 	}
 	if (at[0] != '\'')
 		return NULL;
-	for (at++; *at; at++) {
-		if (at[0] == '\'' && at[1] == '\'')
-			at++;
-		else if (at[0] == '\'')
-			return at + 1;
-		if (*at == '\n' || *at == '\r')
-			return NULL; /* a quoted string ends at the line's end */
+	for (at++; *at && *at != '\'' && *at != '\n' && *at != '\r'; at++)
 		fputc(*at, out);
-	}
-	return NULL;
+	return *at == '\'' ? at + 1 : NULL; /* a quoted string ends on its line */
 }
 
 char *gnuplot_read_string(const char *expr, const char **end)
@@ -492,7 +484,7 @@ static void frontier_plot(FILE *f, const struct report *r, int m, const char *da
 	gnuplot_write_string(f, e->models[m].name);
 	fputs(".', '.", f);
 	gnuplot_write_string(f, e->name);
-	fputs(".': the sensitivity strategy''s frontier and the measured accuracy' noenhanced\n"
+	fputs(".': the frontier of the sensitivity strategy and the measured accuracy' noenhanced\n"
 	      "set xlabel 'average bits per weight (weights only)'\n"
 	      "set ylabel 'predicted loss increase (summed scores, left)'\n"
 	      "set y2label 'measured mean accuracy (right)'\nset ytics nomirror\nset y2tics\n"

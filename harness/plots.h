@@ -27,9 +27,9 @@
 
 #include <stdio.h>
 
-/* s as a gnuplot string expression whose value is exactly s: printable runs in single
- * quotes ('' for a quote; gnuplot substitutes nothing there: no backslash escapes, no
- * `command`, no @macro), control characters as "\ooo", joined by '.'. "" gives ''. */
+/* s as a gnuplot string expression whose value is exactly s: runs of printable characters
+ * in single quotes (gnuplot substitutes nothing there: no backslash escapes, no `command`,
+ * no @macro), each quote and control character as "\ooo", joined by '.'. "" gives ''. */
 void gnuplot_write_string(FILE *f, const char *s);
 
 /* The inverse, for the tests and the fuzzer: the value of the string expression at expr
