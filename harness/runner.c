@@ -323,7 +323,7 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	struct spawn_opts so = {.own_group = true};
 	struct spawn_child child;
 	struct bb_error ignored;
-	int status = spawn_start(&child, argv, &so, &ignored) == 0
+	int status = !stop_signal && spawn_start(&child, argv, &so, &ignored) == 0
 			     ? wait_with_progress(&child, joblog, count)
 			     : -1;
 	if (stop_signal)
