@@ -1,8 +1,10 @@
 /*
  * external.c: "external:CMD": a strategy written in any language.
  *
- * CMD runs under /bin/sh with the problem as JSON on stdin (model, options, target and
- * budget, and per layer its name, block, kind, shape, parameters, fixed flag, bit cost
+ * CMD is split into words by spawn_split_command (core/spawn.h: blanks separate words,
+ * '...' and "..." quote, no shell) and run from that argv, within a deadline and an
+ * output cap, with the problem as JSON on stdin (model, options, target and budget, and
+ * per layer its name, block, kind, shape, parameters, fixed flag, bit cost
  * per option and scores when given, its item: layers of one item must share a format) and
  * must print a recipe on stdout: bitbudget's recipe form, or just {"layers": {"name":
  * "MXFP8", ...}}. Whatever it returns is checked like any untrusted input: every layer
@@ -12,12 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cJSON.h>
 
 #include "baselines/strategies.h"
+#include "core/spawn.h"
+
+/* A strategy answers in seconds (the exact knapsack itself takes milliseconds); one that
+ * has not answered in a minute is stuck. --deadline SECONDS on `recipe` changes it. */
+#define EXTERNAL_DEADLINE_S 60.0
+/* A recipe of the largest model is tens of KiB; anything past this is not one. */
+#define EXTERNAL_MAX_OUTPUT (16 << 20)
 
 static cJSON *problem_layer_json(const struct alloc_problem *p, int i)
 {
@@ -66,43 +73,57 @@ static char *problem_json(const struct alloc_problem *p)
 	return text;
 }
 
-/* Run cmd with input on stdin; return its stdout (malloc'd) or NULL with err set. */
-static char *run_command(const char *cmd, const char *input, struct bb_error *err)
+/* CMD's exit, its time and its output, each with one line saying which went wrong. */
+static int check_outcome(const char *cmd, const struct spawn_result *r, double deadline,
+			 struct bb_error *err)
 {
-	char in_path[] = "/tmp/bitbudget-external-XXXXXX";
-	int fd = mkstemp(in_path);
-	if (fd < 0) {
-		bb_fail(err, BB_EIO, "external strategy: cannot create a temporary file");
+	if (r->timed_out)
+		return bb_fail(err, BB_EINVAL,
+			       "external strategy '%.200s' ran past its deadline of %g s and was killed "
+			       "(--deadline SECONDS)", cmd, deadline);
+	if (r->output_too_big)
+		return bb_fail(err, BB_EINVAL,
+			       "external strategy '%.200s' printed more than %d MiB and was killed",
+			       cmd, EXTERNAL_MAX_OUTPUT >> 20);
+	if (r->status != 0)
+		return bb_fail(err, BB_EINVAL, "external strategy '%.200s' failed (exit status %d)",
+			       cmd, r->status);
+	return 0;
+}
+
+/* Run cmd (split into argv, no shell) with input on stdin, in a process group of its own
+ * so that the deadline or the cap kills whatever it started too; return its stdout
+ * (malloc'd) or NULL with err set. */
+static char *run_command(const char *cmd, const char *input, double deadline,
+			 struct bb_error *err)
+{
+	char **argv;
+	if (spawn_split_command(cmd, &argv, err)) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		bb_fail(err, BB_EINVAL, "external strategy: %s", why);
 		return NULL;
 	}
-	size_t len = strlen(input);
-	int ok = write(fd, input, len) == (ssize_t)len;
-	close(fd);
-	char *line = malloc(strlen(cmd) + sizeof in_path + 16);
-	sprintf(line, "(%s) < '%s'", cmd, in_path);
-	FILE *f = ok ? popen(line, "r") : NULL;
-	free(line);
-	size_t cap = 1 << 16, n = 0;
-	char *out = f ? malloc(cap) : NULL;
-	while (out) {
-		n += fread(out + n, 1, cap - n - 1, f);
-		if (n < cap - 1)
-			break;
-		char *bigger = realloc(out, cap *= 2);
-		if (!bigger)
-			free(out);
-		out = bigger;
+	struct spawn_opts o = {.stdin_data = input, .stdin_len = strlen(input),
+			       .capture_stdout = true, .max_output = EXTERNAL_MAX_OUTPUT,
+			       .deadline_s = deadline, .own_group = true};
+	struct spawn_result r;
+	int rc = spawn_run(argv, &o, &r, err);
+	if (rc) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		bb_fail(err, BB_EINVAL, "external strategy: %s", why);
 	}
-	int status = f ? pclose(f) : -1;
-	unlink(in_path);
-	if (!out || status != 0) {
-		bb_fail(err, BB_EINVAL, "external strategy '%s' failed (exit status %d)", cmd,
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		free(out);
+	spawn_free_argv(argv);
+	if (!rc)
+		rc = check_outcome(cmd, &r, deadline, err);
+	if (!rc && !r.out)
+		r.out = strdup(""); /* it printed nothing: not valid JSON, said below */
+	if (rc) {
+		free(r.out);
 		return NULL;
 	}
-	out[n] = 0;
-	return out;
+	return r.out;
 }
 
 /* Accept {"layers": {"name": "MXFP8"}} as shorthand for {"weight": "MXFP8", "act": ...}. */
@@ -129,7 +150,9 @@ static void expand_shorthand(cJSON *root)
 static int allocate_external(const struct alloc_problem *p, int *choice, struct bb_error *err)
 {
 	char *input = problem_json(p);
-	char *output = input ? run_command(p->arg, input, err) : NULL;
+	double deadline = p->req && p->req->strategy_deadline_s > 0 ? p->req->strategy_deadline_s
+								     : EXTERNAL_DEADLINE_S;
+	char *output = input ? run_command(p->arg, input, deadline, err) : NULL;
 	free(input);
 	if (!output)
 		return err->code ? err->code : bb_fail(err, BB_ENOMEM, "out of memory");

@@ -68,6 +68,7 @@ struct alloc_request {
 					     * (to learn the range, p->min_bits .. p->max_bits) */
 	const struct scores *scores;
 	const char *strategy;               /* "head", ..., "external:CMD" */
+	double strategy_deadline_s;         /* external:CMD may run this long; 0: its default */
 	const struct alloc_pin *pins;
 	int n_pins;
 	const struct alloc_group *groups;

@@ -202,6 +202,22 @@ def seeds_results(tmp):
     put("fuzz_results", "poll-failed.json", json.dumps({"status": "failed", "error": "out of memory"}))
 
 
+def seeds_plots():
+    """NUL-separated texts: name, title, set label, two models, three row labels, a task;
+    then bytes for the numbers (fuzz/fuzz_plots.c)."""
+    def texts(*fields, numbers=b"\x01\x02\x03\x04\x05\x06"):
+        return b"\x00".join(f.encode() for f in fields) + b"\x00" + numbers
+    put("fuzz_plots", "demo-mini", texts(
+        "demo-mini", "Demo mini: BF16, pure and head at 5 bits on the demo model",
+        "DEMO set: TinyStories-656K on the project's demo tasks", "TinyStories-656K", "Llama3.1-8B-I",
+        "BF16", "Pure 4-bit", "Head 8-bit", "story_cloze"))
+    put("fuzz_plots", "hostile", texts(
+        "n'$(touch x)'", "Title `touch x` \\n {/Symbol a} @m", "set ' \" ' \"",
+        "M`touch x`", "it's '' \"q\"", 'H5" noenhanced; system("touch x"); #',
+        "' . system('touch x') . '", "a\nb\tc\x01\x7f", "task|&<>%$_{}~^\\"))
+    put("fuzz_plots", "empty", b"\x00" * 9)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         seeds_safetensors(tmp)
@@ -212,6 +228,7 @@ def main():
         seeds_task_rows()
         seeds_server_body()
         seeds_results(tmp)
+        seeds_plots()
     return 0
 
 

@@ -30,6 +30,7 @@
 
 struct recipe_opts {
 	const char *model, *strategy, *options, *scores, *output, *export_form, *avg_bits;
+	double deadline;        /* seconds an external:CMD strategy may run; 0: its default */
 	int accounting;         /* -1 until given */
 	bool include_lm_head;
 	int n_pins, n_pin_files, n_groups;
@@ -67,9 +68,10 @@ static const char usage[] =
 	"                        they still count in the budget\n"
 	"  --pin-file FILE       one REGEX=FORMAT a line; blank lines and lines starting with # skipped\n"
 	"  --group K1,K2,...     within each block these layer kinds share a format, e.g.\n"
-	"                        q_proj,k_proj,v_proj or gate_proj,up_proj\n";
+	"                        q_proj,k_proj,v_proj or gate_proj,up_proj\n"
+	"  --deadline SECONDS    an external:CMD strategy is killed after this long (default 60)\n";
 
-enum { OPT_ACCOUNTING = 256, OPT_PIN, OPT_PIN_FILE, OPT_GROUP };
+enum { OPT_ACCOUNTING = 256, OPT_PIN, OPT_PIN_FILE, OPT_GROUP, OPT_DEADLINE };
 
 /* Append value to a bounded list of option values. */
 static bool push(const char **list, int *n, int max, const char *value, const char *option)
@@ -104,6 +106,7 @@ static bool take_option(struct recipe_opts *o, int c)
 	case OPT_PIN: return push(o->pin, &o->n_pins, MAX_PINS, optarg, "--pin");
 	case OPT_PIN_FILE: return push(o->pin_file, &o->n_pin_files, MAX_PIN_FILES, optarg, "--pin-file");
 	case OPT_GROUP: return push(o->group, &o->n_groups, MAX_GROUPS, optarg, "--group");
+	case OPT_DEADLINE: return cli_parse_double("--deadline", optarg, 0.001, 1e6, &o->deadline);
 	default: cli_usage_error("recipe: bad option (see --help)"); return false;
 	}
 }
@@ -119,7 +122,8 @@ static int parse_args(struct recipe_opts *o, int argc, char **argv)
 		{"accounting", required_argument, NULL, OPT_ACCOUNTING},
 		{"pin", required_argument, NULL, OPT_PIN},
 		{"pin-file", required_argument, NULL, OPT_PIN_FILE},
-		{"group", required_argument, NULL, OPT_GROUP}, {NULL, 0, NULL, 0}};
+		{"group", required_argument, NULL, OPT_GROUP},
+		{"deadline", required_argument, NULL, OPT_DEADLINE}, {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -339,7 +343,7 @@ static int make_recipes(const struct recipe_opts *o, const struct checkpoint *ck
 		.inv = inv, .ck = ck, .model = o->model, .options = in->options,
 		.n_options = in->n_options, .accounting = (enum bit_accounting)o->accounting,
 		.scores = sc, .strategy = o->strategy, .pins = in->pins, .n_pins = in->n_pins,
-		.groups = in->groups, .n_groups = in->n_groups};
+		.groups = in->groups, .n_groups = in->n_groups, .strategy_deadline_s = o->deadline};
 	struct recipe *r = calloc((size_t)in->n_budgets, sizeof *r);
 	int rc = r ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int b = 0; !rc && b < in->n_budgets; b++) {

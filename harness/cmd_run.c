@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,7 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 	if (o->report_only)
 		return report(o, e, p, err);
 	plan_print(p, e, stderr);
+	runner_catch_signals(); /* Ctrl-C: stop the jobs, release the lock, exit 130 */
 	int lock = -1;
 	rc = take_lock(o->results, e->name, &lock, err);
 	if (!rc)
@@ -201,6 +203,9 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 	if (!rc && plan_pending(p, PLAN_EVAL))
 		rc = bb_fail(err, BB_EIO, "%d evaluations have no result; rerun to resume",
 			     plan_pending(p, PLAN_EVAL));
+	if (!rc && runner_stop_signal())
+		rc = bb_fail(err, BB_EIO, "stopped by %s; finished jobs are cached, rerun to resume",
+			     runner_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM");
 	if (!rc)
 		rc = report(o, e, p, err);
 	if (lock >= 0)
@@ -239,6 +244,10 @@ int run_or_report(int argc, char **argv, bool report_only)
 	if (!rc)
 		rc = execute(&o, &e, &s, &p, &err);
 	experiment_free(&e);
+	if (rc && runner_stop_signal()) { /* as a shell reports a command killed by it */
+		cli_report(&err);
+		return 128 + runner_stop_signal();
+	}
 	return rc ? cli_report(&err) : 0;
 }
 

@@ -9,82 +9,224 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/fileio.h"
 #include "core/recipe.h"
+#include "core/spawn.h"
 
 static const char *const kinds[7] = {"q", "k", "v", "o", "gate", "up", "down"};
 
+/* Seconds gnuplot may take for one script (a few pictures; under a second unloaded). */
+#define GNUPLOT_DEADLINE_S 300
+/* What gnuplot may print before it is stopped: its messages, never data. */
+#define GNUPLOT_MAX_OUTPUT (1 << 20)
+
+// ---- text as gnuplot strings ----
+
+/* A run of printable characters goes in single quotes, where gnuplot substitutes nothing
+ * (no backslash escapes, no `command`, no @macro); a quote or a control character, which
+ * no single-quoted string can hold (gnuplot 5.4 misreads '' escapes next to each other),
+ * becomes a double-quoted octal escape "\ooo"; the pieces are joined by gnuplot's string
+ * concatenation operator '.'. */
+void gnuplot_write_string(FILE *f, const char *s)
+{
+	bool in_quotes = false, first = true;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		bool escaped = *c < 0x20 || *c == 0x7f || *c == '\'';
+		if (escaped || !in_quotes) {
+			if (in_quotes)
+				fputc('\'', f);
+			if (!first)
+				fputc('.', f);
+			in_quotes = !escaped;
+			if (escaped)
+				fprintf(f, "\"\\%03o\"", *c);
+			else
+				fputc('\'', f);
+		}
+		if (!escaped)
+			fputc(*c, f);
+		first = false;
+	}
+	if (first)
+		fputs("''", f);
+	else if (in_quotes)
+		fputc('\'', f);
+}
+
+/* One piece: '...' or "\ooo"; appends its text to out. NULL when malformed. */
+static const char *read_piece(const char *at, FILE *out)
+{
+	if (at[0] == '"') {
+		int v = 0;
+		for (int i = 2; i < 5; i++) {
+			if (at[i] < '0' || at[i] > '7')
+				return NULL;
+			v = v * 8 + (at[i] - '0');
+		}
+		if (at[1] != '\\' || at[5] != '"' || v == 0 || v > 255)
+			return NULL;
+		fputc(v, out);
+		return at + 6;
+	}
+	if (at[0] != '\'')
+		return NULL;
+	for (at++; *at && *at != '\'' && *at != '\n' && *at != '\r'; at++)
+		fputc(*at, out);
+	return *at == '\'' ? at + 1 : NULL; /* a quoted string ends on its line */
+}
+
+char *gnuplot_read_string(const char *expr, const char **end)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	const char *at = read_piece(expr, out);
+	while (at && *at == '.')
+		at = read_piece(at + 1, out);
+	fclose(out);
+	if (!at) {
+		free(text);
+		return NULL;
+	}
+	if (end)
+		*end = at;
+	return text;
+}
+
+// ---- scripts ----
+
+/* A script's body being written: its text grows in memory (no length limit to get
+ * wrong), then goes to disk atomically, once per terminal. */
+struct script {
+	char *body;
+	size_t len;
+	FILE *f;
+};
+
+static int script_begin(struct script *s, struct bb_error *err)
+{
+	*s = (struct script){0};
+	s->f = open_memstream(&s->body, &s->len);
+	return s->f ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
+}
+
+/* Every picture twice: a PNG for reading, an SVG for papers. Writes data/<name>.gp and
+ * adds it to out. */
+static int script_end(struct script *s, const char *dir, const char *name, const char *size,
+		      struct plot_scripts *out, struct bb_error *err)
+{
+	static const char *const terminals[2][2] = {{"pngcairo", "png"}, {"svg", "svg"}};
+	char *text = NULL, output[1400];
+	size_t len = 0;
+	int failed = fclose(s->f) != 0;
+	FILE *f = failed ? NULL : open_memstream(&text, &len);
+	for (int t = 0; f && t < 2; t++) {
+		snprintf(output, sizeof output, "%s/%s.%s", dir, name, terminals[t][1]);
+		fprintf(f, "set terminal %s size %s font 'Sans,10'\nset output ", terminals[t][0], size);
+		gnuplot_write_string(f, output);
+		fprintf(f, "\n%s\n", s->body);
+	}
+	failed = !f || fclose(f) != 0;
+	int rc = 0;
+	if (failed)
+		rc = bb_fail(err, BB_ENOMEM, "out of memory writing the script of %s", name);
+	else if (out->n >= PLOTS_MAX)
+		rc = bb_fail(err, BB_EINVAL, "more than %d plots", PLOTS_MAX);
+	if (!rc) {
+		snprintf(out->path[out->n], sizeof out->path[0], "%s/data/%s.gp", dir, name);
+		rc = write_file_atomic(out->path[out->n], text, len, err);
+		out->n += !rc;
+	}
+	free(text);
+	free(s->body);
+	return rc;
+}
+
+/* gnuplot SCRIPT, no shell: the script's path is one argument. On failure, the first
+ * line gnuplot printed. */
 static int run_gnuplot(const char *script_path, struct bb_error *err)
 {
-	char cmd[1300];
-	snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", script_path);
-	FILE *p = popen(cmd, "r");
-	if (!p)
+	char *argv[] = {"gnuplot", (char *)script_path, NULL};
+	struct spawn_opts o = {.capture_stdout = true, .stderr_to_stdout = true,
+			       .max_output = GNUPLOT_MAX_OUTPUT, .deadline_s = GNUPLOT_DEADLINE_S,
+			       .own_group = true};
+	struct spawn_result r;
+	int rc = spawn_run(argv, &o, &r, err);
+	if (rc) {
+		free(r.out);
 		return bb_fail(err, BB_EIO, "cannot run gnuplot (make deps installs gnuplot-nox)");
-	char line[512], first[512] = "";
-	while (fgets(line, sizeof line, p))
-		if (!first[0])
-			snprintf(first, sizeof first, "%s", line);
-	int status = pclose(p);
-	if (status != 0) {
-		first[strcspn(first, "\n")] = 0;
-		return bb_fail(err, BB_EIO, "gnuplot failed on '%s': %s", script_path,
-			       first[0] ? first : "is it installed? (make deps)");
 	}
-	return 0;
-}
-
-/* Every picture twice: a PNG for reading, an SVG for papers. */
-static void terminals(FILE *gp, const char *dir, const char *name, const char *size_png,
-		      const char *size_svg, const char *body)
-{
-	fprintf(gp, "set terminal pngcairo size %s font 'Sans,10'\nset output '%s/%s.png'\n%s\n",
-		size_png, dir, name, body);
-	fprintf(gp, "set terminal svg size %s font 'Sans,10'\nset output '%s/%s.svg'\n%s\n",
-		size_svg, dir, name, body);
-}
-
-static FILE *open_script(const char *dir, const char *name, char *path, size_t n)
-{
-	snprintf(path, n, "%s/data/%s.gp", dir, name);
-	return fopen(path, "w");
+	const char *said = r.out ? r.out + strspn(r.out, "\n") : "";
+	int said_len = (int)strcspn(said, "\n");
+	if (r.timed_out)
+		rc = bb_fail(err, BB_EIO, "gnuplot on '%s' ran past %d seconds and was stopped",
+			     script_path, GNUPLOT_DEADLINE_S);
+	else if (r.output_too_big)
+		rc = bb_fail(err, BB_EIO, "gnuplot on '%s' printed more than %d bytes and was stopped",
+			     script_path, GNUPLOT_MAX_OUTPUT);
+	else if (r.status != 0)
+		rc = bb_fail(err, BB_EIO, "gnuplot failed on '%s': %.*s", script_path,
+			     said_len > 300 ? 300 : said_len, said_len ? said : "is it installed? (make deps)");
+	free(r.out);
+	return rc;
 }
 
 // ---- bars ----
 
-static int bars(const struct report *r, const char *dir, struct bb_error *err)
+static void bars_body(FILE *f, const struct experiment *e, const char *data)
+{
+	fputs("set title ", f);
+	gnuplot_write_string(f, e->title);
+	fputs(".\"\\n\".", f);
+	gnuplot_write_string(f, e->set_label);
+	fputs(" noenhanced\n"
+	      "set style data histograms\nset style histogram clustered gap 1\n"
+	      "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+	      "set ylabel 'mean accuracy over the tasks'\nset xlabel 'model'\n"
+	      "set yrange [0:*]\nset grid ytics\nset key outside right top noenhanced\n"
+	      "set xtics noenhanced (",
+	      f);
+	for (int m = 0; m < e->n_models; m++) {
+		fputs(m ? ", " : "", f);
+		gnuplot_write_string(f, e->models[m].name);
+		fprintf(f, " %d", m);
+	}
+	fputs(")\nplot ", f);
+	for (int row = 0; row < e->n_rows; row++) {
+		fputs(row ? ", " : "", f);
+		gnuplot_write_string(f, row ? "" : data);
+		fprintf(f, " using %d title ", row + 2);
+		gnuplot_write_string(f, e->rows[row].label);
+	}
+}
+
+/* Numbers only: the model's index, then each row's mean accuracy (NaN: no result). The
+ * names and labels are in the script, as gnuplot strings. */
+static int bars(const struct report *r, const char *dir, struct plot_scripts *out,
+		struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char data[1200], script[1200], name[128], body[4096];
+	char data[1200], name[128];
 	snprintf(data, sizeof data, "%s/data/%s-means.dat", dir, e->name);
 	FILE *f = fopen(data, "w");
 	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	fprintf(f, "model");
-	for (int row = 0; row < e->n_rows; row++)
-		fprintf(f, "\t\"%s\"", e->rows[row].label);
-	fputc('\n', f);
+	fprintf(f, "# model index, then the mean accuracy of each row\n");
 	for (int m = 0; m < e->n_models; m++) {
-		fprintf(f, "\"%s\"", e->models[m].name);
+		fprintf(f, "%d", m);
 		for (int row = 0; row < e->n_rows; row++)
 			fprintf(f, r->cells[row][m].have ? "\t%.6f" : "\tNaN", r->cells[row][m].mean_acc);
 		fputc('\n', f);
 	}
 	fclose(f);
 	snprintf(name, sizeof name, "%s-bars", e->name);
-	snprintf(body, sizeof body,
-		 "set title \"%s\\n{/*0.8 %s}\" noenhanced\n"
-		 "set style data histograms\nset style histogram clustered gap 1\n"
-		 "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
-		 "set ylabel 'mean accuracy over the tasks'\nset xlabel 'model'\n"
-		 "set yrange [0:*]\nset grid ytics\nset key outside right top noenhanced\n"
-		 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n",
-		 e->title, e->set_label, e->n_rows + 1, data);
-	FILE *gp = open_script(dir, name, script, sizeof script);
-	if (!gp)
-		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
-	terminals(gp, dir, name, "900,500", "900,500", body);
-	fclose(gp);
-	return run_gnuplot(script, err);
+	struct script s;
+	int rc = script_begin(&s, err);
+	if (!rc)
+		bars_body(s.f, e, data);
+	return rc ? rc : script_end(&s, dir, name, "900,500", out, err);
 }
 
 // ---- accuracy against bits ----
@@ -165,42 +307,44 @@ static const char *series_title(const char *strategy)
 }
 
 static int accuracy_vs_bits(const struct report *r, int m, const char *dir,
-			    struct bb_error *err)
+			    struct plot_scripts *out, struct bb_error *err)
 {
 	const char *model = r->e->models[m].name;
 	struct series *sv = calloc(EXP_MAX, sizeof *sv);
 	int n = sv ? gather_points(dir, model, sv, EXP_MAX) : 0;
-	char slug[96], name[160], data[1300], script[1200], body[8192];
+	char slug[96], name[160], data[1300];
 	slugify(model, slug, sizeof slug);
 	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
 	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
 	FILE *f = n ? fopen(data, "w") : NULL;
 	for (int i = 0; f && i < n; i++) { /* one gnuplot data block per strategy */
-		fprintf(f, "# %s\n", sv[i].strategy);
+		fprintf(f, "# series %d\n", i);
 		for (int k = 0; k < sv[i].n; k++)
 			fprintf(f, "%.6f %.6f\n", sv[i].bits[k], sv[i].acc[k]);
 		fprintf(f, "\n\n");
 	}
 	if (f)
 		fclose(f);
-	size_t at = (size_t)snprintf(body, sizeof body,
-				     "set title \"%s: mean accuracy against average bits (tables 1-3)\" noenhanced\n"
-				     "set xlabel 'achieved average bits per weight'\nset ylabel 'mean accuracy'\n"
-				     "set grid\nset key bottom right noenhanced\nset offsets 0.2, 0.2, 0.01, 0.01\nplot ",
-				     model);
-	for (int i = 0; i < n && at < sizeof body; i++)
-		at += (size_t)snprintf(body + at, sizeof body - at,
-				       "%s'%s' index %d with linespoints pt 7 ps 1.3 lw 2 title '%s'",
-				       i ? ", " : "", data, i, series_title(sv[i].strategy));
+	struct script s;
+	int rc = n ? script_begin(&s, err) : 0;
+	if (rc || n == 0) {
+		free(sv);
+		return rc; /* n == 0: no points from tables 1-3 for this model (yet) */
+	}
+	fputs("set title ", s.f);
+	gnuplot_write_string(s.f, model);
+	fputs(".': mean accuracy against average bits (tables 1-3)' noenhanced\n"
+	      "set xlabel 'achieved average bits per weight'\nset ylabel 'mean accuracy'\n"
+	      "set grid\nset key bottom right noenhanced\nset offsets 0.2, 0.2, 0.01, 0.01\nplot ",
+	      s.f);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? ", " : "", s.f);
+		gnuplot_write_string(s.f, data);
+		fprintf(s.f, " index %d with linespoints pt 7 ps 1.3 lw 2 title ", i);
+		gnuplot_write_string(s.f, series_title(sv[i].strategy));
+	}
 	free(sv);
-	if (n == 0)
-		return 0; /* no points from tables 1-3 for this model (yet) */
-	FILE *gp = open_script(dir, name, script, sizeof script);
-	if (!gp)
-		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
-	terminals(gp, dir, name, "800,500", "800,500", body);
-	fclose(gp);
-	return run_gnuplot(script, err);
+	return script_end(&s, dir, name, "800,500", out, err);
 }
 
 // ---- recipe maps ----
@@ -231,60 +375,67 @@ static int map_data(const struct plan_item *it, const char *path, int n_blocks,
 	return 0;
 }
 
+static void recipe_maps_head(FILE *f, const struct experiment *e, int m, int panels)
+{
+	fprintf(f, "set multiplot layout %d,1 title ", panels);
+	gnuplot_write_string(f, e->name);
+	fputs(".': '.", f);
+	gnuplot_write_string(f, e->models[m].name);
+	fputs(".', where each strategy spends its bits' noenhanced\n"
+	      /* four bands on a log2 scale centred on 2, 4, 8 and 16 bits */
+	      "set logscale cb 2\nset cbrange [1.4142:22.627]\nset cbtics ('2' 2, '4' 4, '8' 8, '16' 16)\n"
+	      "set palette maxcolors 4\nset palette defined (0 '#7b3294', 1 '#4393c3', 2 '#f4a582', 3 '#bababa')\n"
+	      "set cblabel 'bits per weight'\nset ytics (",
+	      f);
+	for (int k = 0; k < 7; k++)
+		fprintf(f, "%s'%s' %d", k ? ", " : "", kinds[k], k);
+	fputs(")\nset xtics 1 out nomirror\nset xlabel 'decoder block'\nunset key\n", f);
+}
+
 static int recipe_maps(const struct report *r, const struct plan *p, int m, const char *dir,
-		       struct bb_error *err)
+		       struct plot_scripts *out, struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char slug[96], name[200], script[1200], body[16384] = "", ytics[256] = "";
+	char slug[96], name[200];
 	slugify(e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "%s-recipes-%s", e->name, slug);
-	for (int k = 0; k < 7; k++)
-		snprintf(ytics + strlen(ytics), sizeof ytics - strlen(ytics), "%s'%s' %d", k ? ", " : "",
-			 kinds[k], k);
 	int panels = 0, n_blocks = 0;
 	for (int i = 0; i < p->n; i++)
 		panels += p->items[i].model == m && p->items[i].recipe[0];
-	if (!panels)
-		return 0;
-	size_t at = (size_t)snprintf(body, sizeof body,
-				     "set multiplot layout %d,1 title \"%s: %s, where each strategy spends its bits\" noenhanced\n"
-				     /* four bands on a log2 scale centred on 2, 4, 8 and 16 bits */
-				     "set logscale cb 2\nset cbrange [1.4142:22.627]\nset cbtics ('2' 2, '4' 4, '8' 8, '16' 16)\n"
-				     "set palette maxcolors 4\nset palette defined (0 '#7b3294', 1 '#4393c3', 2 '#f4a582', 3 '#bababa')\n"
-				     "set cblabel 'bits per weight'\nset ytics (%s)\nset xtics 1 out nomirror\n"
-				     "set xlabel 'decoder block'\nunset key\n",
-				     panels, e->name, e->models[m].name, ytics);
-	for (int i = 0; i < p->n; i++) {
+	struct script s;
+	int rc = panels ? script_begin(&s, err) : 0;
+	if (rc || !panels)
+		return rc;
+	recipe_maps_head(s.f, e, m, panels);
+	for (int i = 0; i < p->n && !rc; i++) {
 		const struct plan_item *it = &p->items[i];
 		if (it->model != m || !it->recipe[0])
 			continue;
 		char data[1300];
 		snprintf(data, sizeof data, "%s/data/%s-%d.map", dir, name, it->row);
 		struct recipe probe;
-		if (recipe_read(&probe, it->recipe, err))
-			return err->code;
+		if ((rc = recipe_read(&probe, it->recipe, err)))
+			break;
 		n_blocks = probe.n_layers / 7;
 		recipe_free(&probe);
-		int rc = map_data(it, data, n_blocks, err);
-		if (rc)
-			return rc;
-		at += (size_t)snprintf(body + at, sizeof body - at,
-				       "set title \"%s (%.3f bits)\" noenhanced\n"
-				       "set xrange [-0.5:%d.5]\nset yrange [-0.5:6.5]\n"
-				       "plot '%s' matrix with image\n",
-				       e->rows[it->row].label, it->achieved_avg_bits, n_blocks - 1, data);
-		if (at >= sizeof body)
-			return bb_fail(err, BB_EINVAL, "too many recipes to draw for %s", e->models[m].name);
+		if ((rc = map_data(it, data, n_blocks, err)))
+			break;
+		fputs("set title ", s.f);
+		gnuplot_write_string(s.f, e->rows[it->row].label);
+		fprintf(s.f, ".' (%.3f bits)' noenhanced\nset xrange [-0.5:%d.5]\nset yrange [-0.5:6.5]\nplot ",
+			it->achieved_avg_bits, n_blocks - 1);
+		gnuplot_write_string(s.f, data);
+		fputs(" matrix with image\n", s.f);
 	}
-	snprintf(body + at, sizeof body - at, "unset multiplot\n");
-	FILE *gp = open_script(dir, name, script, sizeof script);
-	if (!gp)
-		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
+	fputs("unset multiplot\n", s.f);
 	char size[32];
 	snprintf(size, sizeof size, "%d,%d", 700 + 8 * n_blocks, 60 + 190 * panels);
-	terminals(gp, dir, name, size, size, body);
-	fclose(gp);
-	return run_gnuplot(script, err);
+	if (rc) {
+		fclose(s.f);
+		free(s.body);
+		return rc;
+	}
+	return script_end(&s, dir, name, size, out, err);
 }
 
 // ---- the sensitivity frontier ----
@@ -316,7 +467,7 @@ static int frontier_data(const struct report *r, int m, const char *path, const 
 		const struct report_cell *c = &r->cells[row][m];
 		if (row == r->bf16_row || c->achieved_avg_bits < 0)
 			continue;
-		fprintf(f, "\n\n# %s\n%.6f ", r->e->rows[row].label, c->achieved_avg_bits);
+		fprintf(f, "\n\n# row %d\n%.6f ", row, c->achieved_avg_bits);
 		fprintf(f, c->predicted_loss >= 0 ? "%.9g " : "NaN ", c->predicted_loss);
 		fprintf(f, c->have ? "%.6f\n" : "NaN\n", c->mean_acc);
 		rows[n++] = row;
@@ -325,8 +476,43 @@ static int frontier_data(const struct report *r, int m, const char *path, const 
 	return n;
 }
 
+static void frontier_plot(FILE *f, const struct report *r, int m, const char *data,
+			  const int *rows, int n)
+{
+	const struct experiment *e = r->e;
+	fputs("set title ", f);
+	gnuplot_write_string(f, e->models[m].name);
+	fputs(".', '.", f);
+	gnuplot_write_string(f, e->name);
+	fputs(".': the frontier of the sensitivity strategy and the measured accuracy' noenhanced\n"
+	      "set xlabel 'average bits per weight (weights only)'\n"
+	      "set ylabel 'predicted loss increase (summed scores, left)'\n"
+	      "set y2label 'measured mean accuracy (right)'\nset ytics nomirror\nset y2tics\n"
+	      "set grid\nset key outside right top vertical noenhanced spacing 1.3\nplot ",
+	      f);
+	gnuplot_write_string(f, data);
+	fputs(" index 0 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#222222' title 'Ours: knapsack optimum at each budget (left)'",
+	      f);
+	for (int i = 0; i < n; i++) {
+		const char *label = e->rows[rows[i]].label;
+		fputs(", ", f);
+		gnuplot_write_string(f, data);
+		fprintf(f, " index %d using 1:2 with points pt 6 ps 2 lw 2 lc %d title ", i + 1, i + 1);
+		gnuplot_write_string(f, label);
+		fputs(".': predicted (left)', ", f);
+		gnuplot_write_string(f, data);
+		fprintf(f, " index %d using 1:3 axes x1y2 with points pt 7 ps 1.6 lc %d title ", i + 1, i + 1);
+		gnuplot_write_string(f, label);
+		fputs(".': measured (right)'", f);
+	}
+	if (r->bf16_row >= 0 && r->cells[r->bf16_row][m].have)
+		fprintf(f, ", %.6f axes x1y2 with lines dt 2 lc rgb '#888888' title 'BF16 accuracy (right)'",
+			r->cells[r->bf16_row][m].mean_acc);
+	fputc('\n', f);
+}
+
 static int frontier(const struct report *r, const struct plan *p, int m, const char *dir,
-		    struct bb_error *err)
+		    struct plot_scripts *out, struct bb_error *err)
 {
 	const struct experiment *e = r->e;
 	const char *scores = scores_of(p, m);
@@ -337,59 +523,69 @@ static int frontier(const struct report *r, const struct plan *p, int m, const c
 	int rc = plan_frontier(e, m, scores, FRONTIER_POINTS, bits, loss, err);
 	if (rc)
 		return rc;
-	char slug[96], name[160], data[1300], script[1200], body[8192];
+	char slug[96], name[160], data[1300];
 	slugify(e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "frontier-%s", slug);
 	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
 	int n = frontier_data(r, m, data, bits, loss, rows);
 	if (n < 0)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	size_t at = (size_t)snprintf(body, sizeof body,
-		"set title \"%s, %s: the sensitivity strategy's frontier and the measured accuracy\" noenhanced\n"
-		"set xlabel 'average bits per weight (weights only)'\n"
-		"set ylabel 'predicted loss increase (summed scores, left)'\n"
-		"set y2label 'measured mean accuracy (right)'\nset ytics nomirror\nset y2tics\n"
-		"set grid\nset key outside right top vertical noenhanced spacing 1.3\n"
-		"plot '%s' index 0 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#222222' title 'Ours: knapsack optimum at each budget (left)'",
-		e->models[m].name, e->name, data);
-	for (int i = 0; i < n && at < sizeof body; i++)
-		at += (size_t)snprintf(body + at, sizeof body - at,
-			", '%s' index %d using 1:2 with points pt 6 ps 2 lw 2 lc %d title '%s: predicted (left)'"
-			", '%s' index %d using 1:3 axes x1y2 with points pt 7 ps 1.6 lc %d title '%s: measured (right)'",
-			data, i + 1, i + 1, e->rows[rows[i]].label, data, i + 1, i + 1, e->rows[rows[i]].label);
-	if (r->bf16_row >= 0 && r->cells[r->bf16_row][m].have && at < sizeof body)
-		at += (size_t)snprintf(body + at, sizeof body - at,
-				       ", %.6f axes x1y2 with lines dt 2 lc rgb '#888888' title 'BF16 accuracy (right)'",
-				       r->cells[r->bf16_row][m].mean_acc);
-	if (at >= sizeof body)
-		return bb_fail(err, BB_EINVAL, "too many rows to draw for %s", e->models[m].name);
-	FILE *gp = open_script(dir, name, script, sizeof script);
-	if (!gp)
-		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
-	terminals(gp, dir, name, "1100,550", "1100,550", body);
-	fclose(gp);
-	return run_gnuplot(script, err);
+	struct script s;
+	if ((rc = script_begin(&s, err)))
+		return rc;
+	frontier_plot(s.f, r, m, data, rows, n);
+	return script_end(&s, dir, name, "1100,550", out, err);
 }
 
 // ---- the proxy against accuracy ----
 
-static int proxy_vs_accuracy(const struct report *r, int m, const char *dir, struct bb_error *err)
+/* The points are numbers in the data file; each point's label is a gnuplot label. */
+static void proxy_plot(FILE *f, const struct report *r, int m, const char *data,
+		       const char *rho)
+{
+	const struct experiment *e = r->e;
+	fputs("set title ", f);
+	gnuplot_write_string(f, e->models[m].name);
+	fputs(".': predicted against measured loss ('.", f);
+	gnuplot_write_string(f, e->name);
+	fprintf(f, ".'; %s)' noenhanced\n"
+		"set xlabel 'predicted loss increase (summed scores of the recipe)'\n"
+		"set ylabel 'measured accuracy loss (BF16 mean acc - recipe mean acc)'\n"
+		"set grid\nunset key\nset xzeroaxis lt -1 dt 2\n"
+		"set offsets graph 0.1, graph 0.3, graph 0.1, graph 0.1\n"
+		"set label 1 'each point: one recipe of the experiment (strategy and budget)' at graph 0.02, graph 0.96 left\n",
+		rho);
+	for (int row = 0, tag = 2; row < e->n_rows; row++) {
+		double x, y;
+		if (!report_proxy_point(r, row, m, &x, &y))
+			continue;
+		fprintf(f, "set label %d ", tag++);
+		gnuplot_write_string(f, e->rows[row].label);
+		fprintf(f, " at first %.9g, first %.6f offset char 1,0.8 left noenhanced front\n", x, y);
+	}
+	fputs("plot ", f);
+	gnuplot_write_string(f, data);
+	fputs(" using 1:2 with points pt 7 ps 1.8 lc rgb '#1f77b4'\n", f);
+}
+
+static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
+			     struct plot_scripts *out, struct bb_error *err)
 {
 	const struct experiment *e = r->e;
 	if (r->proxy_n[m] == 0)
 		return 0;
-	char slug[96], name[160], data[1300], script[1200], body[4096], rho[64];
+	char slug[96], name[160], data[1300], rho[64];
 	slugify(e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "proxy-vs-accuracy-%s", slug);
 	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
 	FILE *f = fopen(data, "w");
 	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	fprintf(f, "# predicted (summed scores), measured (BF16 - acc), row\n");
+	fprintf(f, "# predicted (summed scores), measured (BF16 - acc)\n");
 	for (int row = 0; row < e->n_rows; row++) {
 		double x, y;
 		if (report_proxy_point(r, row, m, &x, &y))
-			fprintf(f, "%.9g %.6f \"%s\"\n", x, y, e->rows[row].label);
+			fprintf(f, "%.9g %.6f\n", x, y);
 	}
 	fclose(f);
 	if (isnan(r->proxy_rho[m]))
@@ -397,42 +593,45 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir, str
 	else
 		snprintf(rho, sizeof rho, "Spearman rho = %.3f over %d recipes", r->proxy_rho[m],
 			 r->proxy_n[m]);
-	snprintf(body, sizeof body,
-		 "set title \"%s: predicted against measured loss (%s; %s)\" noenhanced\n"
-		 "set xlabel 'predicted loss increase (summed scores of the recipe)'\n"
-		 "set ylabel 'measured accuracy loss (BF16 mean acc - recipe mean acc)'\n"
-		 "set grid\nunset key\nset xzeroaxis lt -1 dt 2\n"
-		 "set offsets graph 0.1, graph 0.3, graph 0.1, graph 0.1\n"
-		 "set label 1 'each point: one recipe of the experiment (strategy and budget)' at graph 0.02, graph 0.96 left\n"
-		 "plot '%s' using 1:2 with points pt 7 ps 1.8 lc rgb '#1f77b4', "
-		 "'' using 1:2:3 with labels offset char 1,0.8 left noenhanced notitle\n",
-		 e->models[m].name, e->name, rho, data);
-	FILE *gp = open_script(dir, name, script, sizeof script);
-	if (!gp)
-		return bb_fail(err, BB_EIO, "'%s': %s", script, strerror(errno));
-	terminals(gp, dir, name, "800,550", "800,550", body);
-	fclose(gp);
-	return run_gnuplot(script, err);
+	struct script s;
+	int rc = script_begin(&s, err);
+	if (rc)
+		return rc;
+	proxy_plot(s.f, r, m, data, rho);
+	return script_end(&s, dir, name, "800,550", out, err);
 }
 
-int plots_write(const struct report *r, const struct plan *p, const char *dir,
-		struct bb_error *err)
+int plots_write_scripts(const struct report *r, const struct plan *p, const char *dir,
+			struct plot_scripts *out, struct bb_error *err)
 {
 	char data_dir[1100];
 	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
 	mkdir(dir, 0755);
 	mkdir(data_dir, 0755);
-	int rc = bars(r, dir, err);
+	out->n = 0;
+	int rc = bars(r, dir, out, err);
 	if (!rc)
 		rc = points_file(r, dir, err);
 	for (int m = 0; !rc && m < r->e->n_models; m++) {
-		rc = accuracy_vs_bits(r, m, dir, err);
+		rc = accuracy_vs_bits(r, m, dir, out, err);
 		if (!rc)
-			rc = recipe_maps(r, p, m, dir, err);
+			rc = recipe_maps(r, p, m, dir, out, err);
 		if (!rc)
-			rc = frontier(r, p, m, dir, err);
+			rc = frontier(r, p, m, dir, out, err);
 		if (!rc)
-			rc = proxy_vs_accuracy(r, m, dir, err);
+			rc = proxy_vs_accuracy(r, m, dir, out, err);
 	}
+	return rc;
+}
+
+int plots_write(const struct report *r, const struct plan *p, const char *dir,
+		struct bb_error *err)
+{
+	struct plot_scripts *scripts = malloc(sizeof *scripts);
+	int rc = scripts ? plots_write_scripts(r, p, dir, scripts, err)
+			 : bb_fail(err, BB_ENOMEM, "out of memory");
+	for (int i = 0; !rc && i < scripts->n; i++)
+		rc = run_gnuplot(scripts->path[i], err);
+	free(scripts);
 	return rc;
 }

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +27,9 @@
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/quantize.h"
+#include "core/spawn.h"
 #include "core/version.h"
 #include "harness/client.h"
-
-extern char **environ;
 
 // ---- child processes ----
 
@@ -44,17 +42,54 @@ static int self_path(char *buf, size_t n)
 	return 0;
 }
 
-/* Run argv to completion; returns its exit status (or -1 if it could not start). */
+/* Run argv to completion, stdin from /dev/null, stdout and stderr ours; returns its exit
+ * status (or -1 if it could not start). */
 static int spawn_wait(char *const argv[])
 {
-	pid_t pid;
-	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
-		return -1;
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct spawn_opts o = {0};
+	struct spawn_result r;
+	struct bb_error ignored;
+	return spawn_run(argv, &o, &r, &ignored) == 0 ? r.status : -1;
+}
+
+// ---- stopping a run ----
+
+/* The signal that asked this run to stop (SIGINT or SIGTERM), 0 while none did. */
+static volatile sig_atomic_t stop_signal;
+
+static void note_stop(int sig) { stop_signal = sig; }
+
+void runner_catch_signals(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = note_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: a sleep or wait ends at once */
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int runner_stop_signal(void) { return stop_signal; }
+
+/* Seconds GNU Parallel gets to stop its jobs (it sends each job's process group TERM,
+ * then KILL within a second) before its own group is killed. */
+#define PARALLEL_STOP_S 60
+
+/* Pass the stop signal on to GNU Parallel (its own process group) and reap it. */
+static int stop_parallel(struct spawn_child *c)
+{
+	spawn_signal(c, stop_signal);
+	int status = -1;
+	for (int tick = 0; tick < PARALLEL_STOP_S * 10; tick++) {
+		if (spawn_poll(c, &status) != 0)
+			return status;
+		struct timespec wait = {0, 100 * 1000 * 1000};
+		nanosleep(&wait, NULL);
+	}
+	spawn_signal(c, SIGKILL);
+	struct spawn_opts none = {0};
+	struct spawn_result r;
+	struct bb_error ignored;
+	return spawn_finish(c, &none, &r, &ignored) == 0 ? r.status : -1;
 }
 
 /* Lines in a file (the joblog), or 0 when it does not exist yet. */
@@ -69,16 +104,19 @@ static int count_lines(const char *path)
 	return n;
 }
 
-/* Wait for GNU Parallel, printing "done/total" and the time left from its joblog. */
-static int wait_with_progress(pid_t pid, const char *joblog, int total)
+/* Wait for GNU Parallel, printing "done/total" and the time left from its joblog. A stop
+ * signal is passed on to it, and it is reaped before this returns. */
+static int wait_with_progress(struct spawn_child *c, const char *joblog, int total)
 {
-	int before = count_lines(joblog), last = 0, status;
+	int before = count_lines(joblog), last = 0, status = -1;
 	time_t start = time(NULL);
 	for (bool running = true; running;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r < 0 && errno != EINTR)
+		if (stop_signal)
+			return stop_parallel(c);
+		int r = spawn_poll(c, &status);
+		if (r < 0)
 			return -1;
-		running = r != pid;
+		running = r == 0;
 		/* The joblog gains a header line on first use, then one line per finished try. */
 		int done = count_lines(joblog) - before - (before == 0);
 		done = done < 0 ? 0 : done > total ? total : done;
@@ -91,7 +129,7 @@ static int wait_with_progress(pid_t pid, const char *joblog, int total)
 		if (running)
 			sleep(1);
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }
 
 // ---- endpoints ----
@@ -262,27 +300,36 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	snprintf(jobs, sizeof jobs, "%d", o->jobs > 0 ? o->jobs : count_endpoints(o->endpoints));
 	snprintf(retries, sizeof retries, "%d", o->retries);
 	setenv("BB_ENDPOINTS", o->endpoints, 1);
-	char command[PATH_MAX + 64];
-	snprintf(command, sizeof command, "%s run-job {} --slot {%%}", self);
+	/* The job's command is separate arguments after -q (--quote): parallel shell-quotes
+	 * each one, so this program's path reaches the job as one word, whatever it holds. */
 	char *argv[24];
 	int a = 0;
 	argv[a++] = "/usr/bin/parallel";
 	argv[a++] = "--will-cite";
+	argv[a++] = "--quote";
 	argv[a++] = "--joblog", argv[a++] = joblog;
 	argv[a++] = "--retries", argv[a++] = retries;
 	argv[a++] = "-j", argv[a++] = jobs;
 	if (o->sshloginfile)
 		argv[a++] = "--sshloginfile", argv[a++] = (char *)o->sshloginfile;
-	argv[a++] = command;
+	argv[a++] = self, argv[a++] = "run-job", argv[a++] = "{}";
+	argv[a++] = "--slot", argv[a++] = "{%}";
 	argv[a++] = "::::", argv[a++] = list;
 	argv[a] = NULL;
 	fprintf(stderr, "run: %d %s job%s on %s (%s at a time; joblog %s)\n", count,
 		kind == PLAN_SCORES ? "scores" : "evaluation", count == 1 ? "" : "s", o->endpoints,
 		jobs, joblog);
-	pid_t pid;
-	int status = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0
-			     ? wait_with_progress(pid, joblog, count)
+	/* Its own process group: a stop signal reaches parallel once, from us (stop_parallel),
+	 * and parallel stops its jobs, each in a process group of its own. */
+	struct spawn_opts so = {.own_group = true};
+	struct spawn_child child;
+	struct bb_error ignored;
+	int status = !stop_signal && spawn_start(&child, argv, &so, &ignored) == 0
+			     ? wait_with_progress(&child, joblog, count)
 			     : -1;
+	if (stop_signal)
+		return bb_fail(err, BB_EIO, "stopped by %s; finished jobs are cached, rerun to resume",
+			       stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	if (status < 0)
 		return bb_fail(err, BB_EIO, "cannot run GNU parallel (/usr/bin/parallel; make deps installs it)");
 	if (status != 0)

@@ -27,6 +27,12 @@ struct run_opts {
 int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
 	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err);
 
+/* From now on SIGINT and SIGTERM ask the run to stop instead of killing it: runner_run
+ * passes the signal on to GNU Parallel (which stops its jobs), waits for it and fails. */
+void runner_catch_signals(void);
+/* The signal that asked the run to stop, or 0. */
+int runner_stop_signal(void);
+
 /* Remove temporary files that killed jobs left in results/tmp (their process is gone). */
 void runner_clean_tmp(const char *results_dir);
 

@@ -30,4 +30,4 @@ expect_error "no entry for layer 'model.layers.0.mlp.up_proj'" "$TMP/o2.json" $B
 expect_error "unknown format 'FP3'" "$TMP/o3.json" $BB recipe --model "$TINY" --strategy "external:python3 $TMP/unknown-format.py" --options MXFP4,MXFP8 --avg-bits 5 -o "$TMP/o3.json"
 expect_error "recipe names layer 'model.layers.9.mlp.up_proj', which the model lacks" "$TMP/o4.json" $BB recipe --model "$TINY" --strategy "external:python3 $TMP/extra-layer.py" --options MXFP4,MXFP8 --avg-bits 5 -o "$TMP/o4.json"
 expect_error "not valid JSON" "$TMP/o5.json" $BB recipe --model "$TINY" --strategy "external:echo '{oops'" --options MXFP4,MXFP8 --avg-bits 5 -o "$TMP/o5.json"
-expect_error "failed (exit status 3)" "$TMP/o6.json" $BB recipe --model "$TINY" --strategy "external:exit 3" --options MXFP4,MXFP8 --avg-bits 5 -o "$TMP/o6.json"
+expect_error "failed (exit status 3)" "$TMP/o6.json" $BB recipe --model "$TINY" --strategy "external:python3 -c 'import sys; sys.exit(3)'" --options MXFP4,MXFP8 --avg-bits 5 -o "$TMP/o6.json"

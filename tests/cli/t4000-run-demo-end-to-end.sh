@@ -34,12 +34,13 @@ grep -q "jobs done" "$TMP/err2" && fail "the second run ran jobs"
 rm -rf "$TMP/results/cache"/* "$TMP/results/scores"
 setsid $BB run $EXP --demo --limit 9 --results "$TMP/results" --reports "$TMP/reports" \
 	--plots "$TMP/plots" --scratch "$TMP/scratch" > /dev/null 2> "$TMP/err3" &
-pid=$! # its own process group: the kill below takes parallel and every job with it
+pid=$! # its own process group; GNU Parallel has one of its own (run stops it on Ctrl-C)
 i=0
 until [ "$(ls "$TMP/results/cache" | grep -c '\.json$')" -ge 1 ]; do
 	i=$((i + 1)); [ $i -lt 600 ] || fail "no result appeared"; sleep 0.1
 done
 env kill -9 -- -$pid; wait $pid 2>/dev/null
+for p in $(pgrep -f "^/usr/bin/perl /usr/bin/parallel .*$TMP/"); do env kill -9 -- -$p; done # a crash takes it too
 first=$(ls "$TMP/results/cache" | grep '\.json$' | head -1)
 first_stamp=$(stat -c %Y.%N "$TMP/results/cache/$first" 2>/dev/null; stat -c %y "$TMP/results/cache/$first")
 rm -f "$TMP/results/demo-mini/.lock" # a killed run leaves its lock file; flock is released

@@ -151,6 +151,8 @@ for seed in 1 2 3 4; do
 		done
 	fi
 	env kill -9 -- -$pid 2> /dev/null && kills=$((kills + 1))
+	# GNU Parallel has a process group of its own (run stops it on Ctrl-C): a crash takes it too
+	for p in $(pgrep -f "^/usr/bin/perl /usr/bin/parallel .*$TMP/"); do env kill -9 -- -$p 2> /dev/null; done
 	wait $pid 2> /dev/null
 	# every result written so far must survive the rest untouched
 	stamp >> "$TMP/b/before"

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/spawn.h"
+
 static int check_failures_in_test, check_tests_failed, check_tests_run;
 
 #define CHECK(cond)                                                                 \
@@ -46,6 +48,15 @@ static int check_failures_in_test, check_tests_failed, check_tests_run;
 			check_failures_in_test++;                                   \
 		}                                                                   \
 	} while (0)
+
+/* rm -rf path, for a test's temporary folder: through core/spawn.h, no shell. */
+static inline int check_remove_tree(const char *path)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+	struct spawn_opts o = {0};
+	struct spawn_result r;
+	return spawn_run(argv, &o, &r, NULL) == 0 && r.status == 0 ? 0 : -1;
+}
 
 #define TEST(name) static void name(void)
 

@@ -595,9 +595,7 @@ int main(void)
 	RUN(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget);
 	RUN(sensitivity_should_match_brute_force_on_tinystories);
 	RUN(sensitivity_should_require_scores_for_every_layer);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();
 }

@@ -581,9 +581,7 @@ int main(void)
 	RUN(checkpoint_should_report_a_bad_shard_by_name);
 	RUN(checkpoint_should_open_two_shards_listed_in_index);
 	RUN(checkpoint_should_reject_index_naming_missing_or_unsafe_shards);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();
 }

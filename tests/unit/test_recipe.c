@@ -398,9 +398,7 @@ int main(void)
 	RUN(recipe_from_json_should_accept_minimal_recipe);
 	RUN(scores_read_should_read_a_valid_file);
 	RUN(scores_read_should_reject_malformed_files);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();
 }

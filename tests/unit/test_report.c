@@ -303,9 +303,7 @@ int main(void)
 	RUN(report_should_compute_means_and_ratios_and_match_golden_files);
 	RUN(report_should_dagger_cells_not_significantly_different_from_ours);
 	RUN(experiment_should_reject_bad_files_with_a_message);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", results_dir);
-	if (system(cmd) != 0)
+	if (check_remove_tree(results_dir) != 0)
 		return 1;
 	END_TESTS();
 }

@@ -539,9 +539,7 @@ int main(void)
 	RUN(check_recipe_should_refuse_split_groups_and_moved_pins);
 	RUN(manifest_should_record_model_budget_scores_and_solver_and_be_deterministic);
 	RUN(recipe_json_should_keep_accounting_averages_and_pins_and_refuse_bad_accounting);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
+	if (check_remove_tree(tmpdir) != 0)
 		return 1;
 	END_TESTS();
 }
