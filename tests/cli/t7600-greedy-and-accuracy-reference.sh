@@ -62,7 +62,7 @@ cat > "$TMP/cloze.jsonl" <<'ROWS'
 ROWS
 printf '{"name": "greedy_cloze", "type": "cloze", "data": "cloze.jsonl", "metrics": ["acc"]}\n' > "$TMP/cloze.json"
 [ "$($REF acc "$TINY" "$TMP/cloze.jsonl" cloze 4 | python3 -c 'import json,sys; print(json.load(sys.stdin)["acc"])')" = 0.5 ] || fail "reference: cloze acc is not 0.5"
-$BB eval --endpoint local --model "$TINY" --tasks "$TMP/cloze.json" -o "$TMP/cloze-result.json" 2> /dev/null > /dev/null || fail "eval cloze"
+$BB eval --endpoint local --model "$TINY" --tasks "$TMP/cloze.json" --data-dir "$DATA" -o "$TMP/cloze-result.json" 2> /dev/null > /dev/null || fail "eval cloze"
 [ "$(json_get "$TMP/cloze-result.json" "j['results']['greedy_cloze']['acc,none']")" = 0.5 ] || fail "cloze acc: $(json_get "$TMP/cloze-result.json" "j['results']")"
 
 # Accuracies on the first 20 documents: bitbudget's evaluator, the reference, and the
