@@ -6,7 +6,11 @@
 # BB_BUILD is the build folder whose test programs run (default build; make test-asan:
 # build-asan); BB and BB_TEST_TOOL, when set, name the CLI and the test helper (default
 # bin/bitbudget and $BB_BUILD/tests/bb-test-tool). BB_SKIP lists CLI test scripts (base
-# names, space-separated) not to run, each reported as a SKIP line.
+# names, space-separated) not to run, each reported as a SKIP line. UPDATE_GOLDEN (rewrite
+# the golden files, a deliberate act by hand) never reaches a test run from here, and
+# BB_TEST_SUITE tells each test it runs inside the suite, where it refuses to rewrite them.
+unset UPDATE_GOLDEN
+export BB_TEST_SUITE=1
 SHARED=${SHARED:-../shared}
 BB_BUILD=${BB_BUILD:-build}
 export SHARED BB_BUILD

@@ -9,7 +9,10 @@ golden() { # NAME ARGS...: run the recipe twice, compare the two and the golden 
 	$BB recipe --model $LLAMA8B "$@" -o "$TMP/$name.json" 2>/dev/null || fail "$name"
 	$BB recipe --model $LLAMA8B "$@" -o "$TMP/$name-again.json" 2>/dev/null || fail "$name again"
 	cmp "$TMP/$name.json" "$TMP/$name-again.json" || fail "$name: two runs differ"
-	if [ -n "${UPDATE_GOLDEN:-}" ]; then cp "$TMP/$name.json" "tests/golden/$name.json"; fi
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		[ -z "${BB_TEST_SUITE:-}" ] || fail "UPDATE_GOLDEN is refused inside the test suite (tests/run.sh)"
+		cp "$TMP/$name.json" "tests/golden/$name.json"
+	fi
 	cmp "tests/golden/$name.json" "$TMP/$name.json" || fail "$name differs from tests/golden/$name.json"
 }
 golden recipe-llama-head5 --strategy head --options MXFP4,MXFP8 --avg-bits 5

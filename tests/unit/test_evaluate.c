@@ -2,7 +2,8 @@
  * test_evaluate.c: evaluate() end to end on the shared TinyStories-656K checkpoint:
  * lambada_openai and piqa with limit 5 (results schema, acc in [0, 1] and equal to the
  * mean of the per-sample outcomes, perplexity from the samples, progress), one request
- * checked against model_loglik directly, the mmlu group, custom tasks, cancelling, and
+ * checked against model_loglik directly (its is_greedy flag too), is_greedy both ways
+ * against SOURCE.md's reference values, the mmlu group, custom tasks, cancelling, and
  * a missing data file.
  *
  * The model is tiny, so its scores are near chance; the tests check consistency, not
@@ -163,16 +164,51 @@ TEST(evaluate_should_agree_with_model_loglik_on_one_request)
 	bool greedy = false;
 	CHECK(n_w > n_c && model_loglik(m, with_bos, n_c + 1, w + n_c, n_w - n_c, &lp, &greedy,
 					&err) == 0);
-	const cJSON *resp = cJSON_GetArrayItem(cJSON_GetArrayItem(
+	const cJSON *pair = cJSON_GetArrayItem(
 		at(cJSON_GetArrayItem(at(res, "samples", "lambada_openai"), 0), "filtered_resps",
-		   NULL), 0), 0);
-	CHECK_NEAR(num(resp), lp, 1e-4);
+		   NULL), 0); /* [logprob, is_greedy] */
+	CHECK_NEAR(num(cJSON_GetArrayItem(pair, 0)), lp, 1e-4);
+	/* The flag, which alone decides lambada's acc: not greedy, in the sample and from
+	 * model_loglik, as the float64 reference (tests/ref/llama_ref.py, run by t7600) finds
+	 * for this document. */
+	CHECK(!greedy);
+	CHECK(cJSON_IsFalse(cJSON_GetArrayItem(pair, 1)));
 	free(joint), free(c), free(w), free(with_bos);
 done:
 	task_list_free(&tl);
 	model_free(m);
 	tokenizer_free(tok);
 	cJSON_Delete(res);
+}
+
+/* is_greedy both ways, against SOURCE.md's independent float64 values: after [BOS] the
+ * best next token is 147 (logit 14.7817), the second 429 (12.9551), and the greedy ids
+ * from BOS begin 147 201 282. So 147 and [147 201 282] are greedy continuations of [BOS];
+ * 429 is not, nor [147 201 429] (only its last token is not the argmax). */
+TEST(loglik_should_flag_greedy_continuations_as_the_reference_says)
+{
+	struct paths p;
+	struct bb_error err = {0};
+	struct model *m = NULL;
+	struct tokenizer *tok = NULL;
+	shared_paths(&p);
+	CHECK(model_open(&m, &tok, p.model, NULL, &err) == 0);
+	if (!m)
+		return;
+	static const int bos[] = {1};
+	static const struct {
+		int ids[3], n;
+		bool greedy;
+	} cases[] = {{{147}, 1, true}, {{429}, 1, false}, {{147, 201, 282}, 3, true},
+		     {{147, 201, 429}, 3, false}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		double lp = 0;
+		bool greedy = !cases[i].greedy;
+		CHECK(model_loglik(m, bos, 1, cases[i].ids, cases[i].n, &lp, &greedy, &err) == 0);
+		CHECK(greedy == cases[i].greedy);
+	}
+	model_free(m);
+	tokenizer_free(tok);
 }
 
 /* mmlu with limit 1: 57 subjects of one question; the group is their mean (equal sizes). */
@@ -268,6 +304,7 @@ int main(void)
 {
 	RUN(evaluate_should_score_lambada_and_piqa_on_tinystories);
 	RUN(evaluate_should_agree_with_model_loglik_on_one_request);
+	RUN(loglik_should_flag_greedy_continuations_as_the_reference_says);
 	RUN(evaluate_should_report_the_mmlu_group);
 	RUN(evaluate_should_run_custom_tasks);
 	RUN(evaluate_should_stop_when_cancelled);

@@ -422,6 +422,59 @@ TEST(mx_should_clamp_shared_exponent_at_minus_127_for_tiny_blocks)
 	CHECK(c[1] == 0.0f);
 }
 
+/* Values that only the right clamp passes: each is on the element grid at X = 2^-127 and
+ * off it at 2^-126 (or below a tie to zero there), so a clamp one step off changes its
+ * output. Expected values by hand from autoround-autoscheme.md 2.2 (e = floor(log2 amax)
+ * - emax clamped to [-127, 127]; q = x / 2^e rounded to the element grid, ties to the
+ * even code; the output is q * 2^e). Each value is a float32 subnormal, so exact. */
+TEST(mx_should_clamp_shared_exponent_at_exactly_minus_127)
+{
+	/* MXFP4 (emax 2): amax 1.5*2^-127 gives floor(log2) = -127, e = -129 -> -127.
+	 * 1.5*2^-127 / 2^-127 = 1.5 (a grid value): it stays 1.5*2^-127. At 2^-126 it
+	 * would be 0.75, a tie between 0.5 and 1 going to the even code (1): 2^-126.
+	 * 2^-128 / 2^-127 = 0.5 stays; at 2^-126, 0.25 would tie to 0. */
+	struct format f4 = fmt("MXFP4");
+	float a[32] = {(float)ldexp(1.5, -127), (float)ldexp(1, -128), -(float)ldexp(1, -128)};
+	mx_qdq_block(&f4, a, 32);
+	CHECK(a[0] == (float)ldexp(1.5, -127));
+	CHECK(a[1] == (float)ldexp(1, -128));
+	CHECK(a[2] == -(float)ldexp(1, -128));
+
+	/* MXFP8 (E4M3, emax 8, smallest subnormal 2^-9): amax 2^-136 gives e = -144 -> -127;
+	 * 2^-136 / 2^-127 = 2^-9, the smallest subnormal: it stays. At 2^-126 it would be
+	 * 2^-10, a tie between 0 and 2^-9 going to 0. */
+	struct format f8 = fmt("MXFP8");
+	float b[32] = {(float)ldexp(1, -136), (float)ldexp(1, -137)};
+	mx_qdq_block(&f8, b, 32);
+	CHECK(b[0] == (float)ldexp(1, -136));
+	CHECK(b[1] == 0.0f); /* 2^-10 at the right scale: the tie goes to 0 */
+}
+
+/* The other end. No finite float32 reaches the clamp at 127 (floor(log2 FLT_MAX) = 127 and
+ * emax >= 2), so the largest finite block pins the largest unclamped exponent and the
+ * saturation: MXFP4: e = 127 - 2 = 125, FLT_MAX / 2^125 = 15.99... saturates to 6, and
+ * 6 * 2^125 = 1.5 * 2^127. MXFP8: e = 127 - 8 = 119, FLT_MAX / 2^119 = 511.99...
+ * saturates to 448, and 448 * 2^119 = 1.75 * 2^127. An Inf reaches the clamp (spec
+ * 2.2.8): e = 127, and an MXFP8 2^117 beside it is 2^-10 there, a tie to 0 (at 2^126 it
+ * would be 2^-9, kept). */
+TEST(mx_should_saturate_the_largest_finite_block_and_clamp_at_127_for_mxfp8)
+{
+	struct format f4 = fmt("MXFP4"), f8 = fmt("MXFP8");
+	float a[32] = {FLT_MAX, -FLT_MAX, (float)ldexp(1, 125)};
+	mx_qdq_block(&f4, a, 32);
+	CHECK(a[0] == (float)ldexp(1.5, 127) && a[1] == -(float)ldexp(1.5, 127));
+	CHECK(a[2] == (float)ldexp(1, 125)); /* 1, on the grid */
+	float b[32] = {FLT_MAX, (float)ldexp(1, 110)};
+	mx_qdq_block(&f8, b, 32);
+	CHECK(b[0] == (float)ldexp(1.75, 127));
+	CHECK(b[1] == (float)ldexp(1, 110)); /* 2^-9, the smallest subnormal, kept */
+	float c[32] = {INFINITY, (float)ldexp(1, 117), (float)ldexp(1, 118)};
+	mx_qdq_block(&f8, c, 32);
+	CHECK(isinf(c[0]));
+	CHECK(c[1] == 0.0f);
+	CHECK(c[2] == (float)ldexp(1, 118)); /* 2^-9 at 2^127: kept */
+}
+
 TEST(mx_should_clamp_shared_exponent_at_127_for_infinite_blocks)
 {
 	/* Spec 2.2.8: an Inf makes e = clamp(inf, -127, 127) = 127; the other elements are
@@ -892,6 +945,8 @@ int main(void)
 	RUN(mx_should_make_whole_block_nan_when_one_element_is_nan);
 	RUN(mx_should_clamp_shared_exponent_at_minus_127_for_tiny_blocks);
 	RUN(mx_should_clamp_shared_exponent_at_127_for_infinite_blocks);
+	RUN(mx_should_clamp_shared_exponent_at_exactly_minus_127);
+	RUN(mx_should_saturate_the_largest_finite_block_and_clamp_at_127_for_mxfp8);
 	RUN(mx_should_treat_a_short_row_as_one_block);
 	RUN(mx_should_quantize_each_32_block_of_each_row_independently);
 	RUN(int_asym_should_match_hand_computed_2bit_group);
