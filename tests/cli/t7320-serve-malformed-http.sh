@@ -5,8 +5,8 @@
 # headers (equal or not), two Transfer-Encoding headers, both headers at once, a
 # Transfer-Encoding other than chunked. What libmicrohttpd answers itself before the
 # server sees the request (bad chunking, Content-Length -1, HTTP/0.9, a URI longer than
-# its buffer) is the documented status with its own short HTML page, the connection
-# closed; nothing is queued and the server keeps answering.
+# its buffer, HTTP/2.0) is the documented status with its own short HTML page, the
+# connection closed; nothing is queued and the server keeps answering.
 . tests/cli/lib.sh
 . tests/cli/endpoint_lib.sh
 
@@ -78,11 +78,13 @@ answered_by_mhd = [
     ("Content-Length: -1", post(b"Content-Length: -1\r\n", JOB), 400),
     ("HTTP/0.9 request line", b"GET /v1/health\r\n", 400),
     ("URI of 70000 bytes", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ("HTTP/2.0 request line", b"GET /v1/health HTTP/2.0\r\nHost: x\r\n\r\n", 505),
 ]
 for name, data, want in answered_by_mhd:
     status, headers, body = exchange(data)
     assert status == want, (name, status, body[:100])
     assert b"<html>" in body and "application/json" not in headers.get("content-type", ""), (name, body[:100])
+    assert headers.get("connection", "").lower() == "close", (name, headers)
     print("%-40s %d (libmicrohttpd's HTML page)" % (name, status), file=sys.stderr)
 PY
 expect_status 200 GET /v1/jobs
