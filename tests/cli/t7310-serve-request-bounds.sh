@@ -27,7 +27,7 @@ if lp >= 0:
 print(json.dumps(r))' "$@" > "$TMP/req"
 }
 post() {
-	curl -s -m 120 -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	curl -s -m 600 -o "$TMP/body" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data-binary @"$TMP/req" "$URL/v1/completions"
 }
 expect_post() { # WANT PATTERN
@@ -46,23 +46,23 @@ body 65 505 1 -1 1   # 65 x 506 = 32890
 expect_post 413 "32890 tokens to compute in this request.*the limit is 32768 per request"
 
 # ---- answer size: positions x (64 + 40 x logprobs) bytes against 16 MiB ----
-# 40 prompts of 500 echoed tokens + 1 = 20040 positions; logprobs 20: 864 bytes each
-# = 17314560 > 16777216; logprobs 19 (824 bytes): 16512960, under.
-body 40 500 1 20 1
-expect_post 413 "the answer would be about 17314560 bytes (20040 positions with 20 logprobs each), the limit is 16777216 bytes"
-body 40 500 1 19 1
+# 200 prompts of 97 echoed tokens + 1 = 19600 positions; logprobs 20: 864 bytes each
+# = 16934400 > 16777216; 96 tokens: 19400 positions, 16761600, just under.
+body 200 97 1 20 1
+expect_post 413 "the answer would be about 16934400 bytes (19600 positions with 20 logprobs each), the limit is 16777216 bytes"
+body 200 96 1 20 1
 expect_post 200 ""
 python3 - "$TMP/body" <<'PY' || fail "just under the answer bound: bad answer"
 import json, sys, os
 j = json.load(open(sys.argv[1]))
-assert len(j["choices"]) == 40
+assert len(j["choices"]) == 200
 for c in j["choices"]:
     lp = c["logprobs"]
-    assert len(lp["tokens"]) == 501 and lp["token_logprobs"][0] is None
-    assert all(len(t) <= 19 for t in lp["top_logprobs"][1:])
+    assert len(lp["tokens"]) == 97 and lp["token_logprobs"][0] is None
+    assert all(len(t) <= 20 for t in lp["top_logprobs"][1:])
 size = os.path.getsize(sys.argv[1])
 assert size <= 16777216, size # the estimate is an upper bound
-print("answer just under the bound: %d bytes (estimate 16512960)" % size, file=sys.stderr)
+print("answer just under the bound: %d bytes (estimate 16761600)" % size, file=sys.stderr)
 PY
 
 # ---- prompt count and logprobs ----
@@ -74,7 +74,7 @@ body 2 600 1 -1 0
 expect_post 400 "^prompts\[0\]: prompt: 600 tokens, the model's context is 512$"
 
 # ---- completions run on the request pool, not on the HTTP threads ----
-body 60 511 1 20 1  # heavy: about 1 s of work each on the tiny model
+body 30 500 1 0 1  # seconds of work each on the tiny model
 (post > /dev/null; post > /dev/null) &
 busy=$!
 sleep 0.3
