@@ -8,8 +8,9 @@
  * its log-probability (the first one null, as OpenAI does) and top alternatives; then
  * max_tokens tokens are generated greedily (temperature is accepted and ignored), each
  * with its log-probability, so lm-eval's token_logprobs[ctxlen:-1] window is exact.
- * Never prints, never exits; the model and tokenizer are only read, so requests may run
- * on many connection threads at once.
+ * A request's work (tokens) and answer (estimated bytes) are bounded before anything is
+ * computed. Never prints, never exits; the model and tokenizer are only read, so requests
+ * may run on several request-pool threads at once.
  */
 #include "engine/server_internal.h"
 
