@@ -6,7 +6,7 @@
 # is a 400 naming the range. Completions run on the request pool: a health probe is
 # answered while 2 long completions are computed. Scores jobs: a calibration step over
 # the workspace bound (4 GiB, estimated from config.json) is a 413, one just under it is
-# accepted and runs.
+# accepted and runs. Answers under the bounds are those today's main gave.
 . tests/cli/lib.sh
 . tests/cli/endpoint_lib.sh
 
@@ -36,6 +36,32 @@ expect_post() { # WANT PATTERN
 	check_json "$TMP/body" "$code"
 	[ -z "$2" ] || field 'j["error"]' | grep -q -- "$2" || { cat "$TMP/body" >&2; fail "message: no '$2'"; }
 }
+
+# ---- answers are what they were when completions ran on the connection threads ----
+# (values printed by today's main for this request, before the request pool and bounds)
+printf '%s' '{"prompt": [[1, 80, 147], [1, 5, 6, 7]], "max_tokens": 1, "echo": true, "logprobs": 1}' > "$TMP/req"
+expect_post 200 ""
+python3 - "$TMP/body" <<'PY' || fail "completions changed: $(cat "$TMP/body")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+want = [
+    ("Once ", ["", "", "On", "ce "], [None, -11.657206, -11.523973, -0.019097],
+     [None, {"On": -0.235425}, {"named ": -0.383006}, {"ce ": -0.019097}]),
+    ("\"$'Y", ["", '"', "$", "'", "Y"], [None, -7.84982, -13.463312, -10.424502, -2.442612],
+     [None, {"On": -0.235425}, {"M": -2.318142}, {"2": -2.190354}, {"Y": -2.442612}]),
+]
+assert [c["index"] for c in j["choices"]] == [0, 1]
+def near(a, b):  # 1e-4: summation order may change with the number of threads
+    return a is None and b is None or a is not None and b is not None and abs(a - b) < 1e-4
+for c, (text, tokens, lps, tops) in zip(j["choices"], want):
+    lp = c["logprobs"]
+    assert c["text"] == text and lp["tokens"] == tokens, (c["text"], lp["tokens"])
+    assert all(map(near, lp["token_logprobs"], lps)), lp["token_logprobs"]
+    for got, top in zip(lp["top_logprobs"], tops):
+        assert (got is None) == (top is None) and (top is None or (
+            list(got) == list(top) and all(near(got[k], top[k]) for k in top))), (got, top)
+assert j["usage"] == {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}, j["usage"]
+PY
 
 # ---- tokens per request: 64 prompts of 511 tokens + 1 generated = 32768 ----
 body 64 511 1 -1 1
