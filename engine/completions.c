@@ -8,8 +8,9 @@
  * its log-probability (the first one null, as OpenAI does) and top alternatives; then
  * max_tokens tokens are generated greedily (temperature is accepted and ignored), each
  * with its log-probability, so lm-eval's token_logprobs[ctxlen:-1] window is exact.
- * Never prints, never exits; the model and tokenizer are only read, so requests may run
- * on many connection threads at once.
+ * A request's work (tokens) and answer (estimated bytes) are bounded before anything is
+ * computed. Never prints, never exits; the model and tokenizer are only read, so requests
+ * may run on several request-pool threads at once.
  */
 #include "engine/server_internal.h"
 
@@ -26,6 +27,15 @@
 #define MAX_PROMPTS 256      /* prompts per request */
 #define MAX_STOP 16          /* stop strings (OpenAI allows 4; lm-eval may send more) */
 #define MAX_ECHO_FLOATS (512L << 20) /* n * vocab logits held at once for echo (2 GiB) */
+/* The work and the answer of one request are bounded before anything is computed (the
+ * request is refused with 413 beyond either): tokens run through the model (prompts plus
+ * the tokens generated after each), and the answer's estimated size. */
+#define MAX_REQUEST_TOKENS 32768
+#define MAX_ANSWER_BYTES (16L << 20)
+/* Upper estimates of the answer's JSON per position (a token with its text, logprob and
+ * offset) and per top_logprobs alternative; measured at about 40 and 30 (docs/endpoint.md). */
+#define ANSWER_BYTES_PER_POSITION 64
+#define ANSWER_BYTES_PER_ALTERNATIVE 40
 
 int completer_open(struct completer *c, const char *dir, struct bb_error *err)
 {
@@ -291,32 +301,35 @@ static int generate(const struct completer *c, const struct completion_req *r,
 	return rc;
 }
 
-static int complete_one(const struct completer *c, const struct completion_req *r,
-			const cJSON *prompt, struct completion *cp, struct bb_error *err)
+/* The prompt's token ids, checked against the model's context. */
+static int prompt_tokens(const struct completer *c, const cJSON *prompt, int **ids, int *n,
+			 struct bb_error *err)
 {
-	int *ids = NULL, n = 0, maxlen = model_max_length(c->m);
-	float *last = NULL;
-	int rc = prompt_ids(c, prompt, &ids, &n, err);
-	if (!rc && n == 0)
+	int maxlen = model_max_length(c->m);
+	int rc = prompt_ids(c, prompt, ids, n, err);
+	if (!rc && *n == 0)
 		rc = bb_fail(err, BB_EINVAL, "prompt: no tokens");
-	if (!rc && n > maxlen)
-		rc = bb_fail(err, BB_EINVAL, "prompt: %d tokens, the model's context is %d", n, maxlen);
-	if (!rc) {
-		cp->ids = malloc((size_t)(n + r->max_tokens) * sizeof(int));
-		cp->pos = calloc((size_t)(n + r->max_tokens), sizeof(struct pos_info));
-		if (!cp->ids || !cp->pos)
-			rc = bb_fail(err, BB_ENOMEM, "out of memory");
-	}
-	if (!rc) {
-		memcpy(cp->ids, ids, (size_t)n * sizeof(int));
-		cp->n_prompt = cp->n = n;
-	}
+	if (!rc && *n > maxlen)
+		rc = bb_fail(err, BB_EINVAL, "prompt: %d tokens, the model's context is %d", *n, maxlen);
+	return rc;
+}
+
+static int complete_one(const struct completer *c, const struct completion_req *r,
+			const int *ids, int n, struct completion *cp, struct bb_error *err)
+{
+	float *last = NULL;
+	int rc = 0;
+	cp->ids = malloc((size_t)(n + r->max_tokens) * sizeof(int));
+	cp->pos = calloc((size_t)(n + r->max_tokens), sizeof(struct pos_info));
+	if (!cp->ids || !cp->pos)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	memcpy(cp->ids, ids, (size_t)n * sizeof(int));
+	cp->n_prompt = cp->n = n;
 	if (!rc && r->echo)
 		rc = echo_prompt(c, r, cp, &last, err);
 	if (!rc && r->max_tokens > 0)
 		rc = generate(c, r, cp, last, err);
 	free(last);
-	free(ids);
 	return rc;
 }
 
@@ -446,7 +459,8 @@ static int prompt_list(const cJSON *p, const cJSON ***list, int *n, struct bb_er
 		return bb_fail(err, BB_EINVAL, "prompt: expected a string, a list of strings or "
 			       "token id lists");
 	if (*n > MAX_PROMPTS)
-		return bb_fail(err, BB_EINVAL, "prompt: more than %d prompts", MAX_PROMPTS);
+		return bb_fail(err, BB_EINVAL, "prompt: %d prompts in one request, at most %d are "
+			       "allowed", *n, MAX_PROMPTS);
 	if (!(*list = malloc((size_t)*n * sizeof **list)))
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!many)
@@ -457,34 +471,99 @@ static int prompt_list(const cJSON *p, const cJSON ***list, int *n, struct bb_er
 	return 0;
 }
 
+/* Every prompt's token ids: ids[i] (n[i] of them); on failure *failed is the prompt at
+ * fault. */
+struct prompt_set {
+	int count;
+	int **ids;
+	int *n;
+};
+
+static void prompt_set_free(struct prompt_set *ps)
+{
+	for (int i = 0; ps->ids && i < ps->count; i++)
+		free(ps->ids[i]);
+	free(ps->ids);
+	free(ps->n);
+}
+
+static int prompt_set_read(const struct completer *c, const cJSON *req, struct prompt_set *ps,
+			   int *failed, struct bb_error *err)
+{
+	const cJSON **prompts = NULL;
+	int rc = prompt_list(cJSON_GetObjectItemCaseSensitive(req, "prompt"), &prompts, &ps->count,
+			     err);
+	if (rc)
+		return rc;
+	ps->ids = calloc((size_t)ps->count, sizeof *ps->ids);
+	ps->n = calloc((size_t)ps->count, sizeof *ps->n);
+	if (!ps->ids || !ps->n)
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	for (int i = 0; !rc && i < ps->count; i++)
+		if ((rc = prompt_tokens(c, prompts[i], &ps->ids[i], &ps->n[i], err)))
+			*failed = i;
+	free(prompts);
+	return rc;
+}
+
+/* Refuse a request whose work or answer would exceed the bounds (answered 413). */
+static int check_bounds(const struct completer *c, const struct completion_req *r,
+			const struct prompt_set *ps, struct bb_error *err)
+{
+	long maxlen = model_max_length(c->m), tokens = 0, positions = 0;
+	for (int i = 0; i < ps->count; i++) {
+		long room = maxlen - ps->n[i] + 1, gen = r->max_tokens < room ? r->max_tokens : room;
+		tokens += ps->n[i] + gen;
+		positions += (r->echo ? ps->n[i] : 0) + gen;
+	}
+	if (tokens > MAX_REQUEST_TOKENS)
+		return bb_fail(err, BB_EINVAL, "prompt: %ld tokens to compute in this request "
+			       "(prompts plus max_tokens each), the limit is %d per request", tokens,
+			       MAX_REQUEST_TOKENS);
+	long alternatives = r->logprobs > 0 ? r->logprobs : 0;
+	long bytes = positions * (ANSWER_BYTES_PER_POSITION + alternatives * ANSWER_BYTES_PER_ALTERNATIVE);
+	if (bytes > MAX_ANSWER_BYTES)
+		return bb_fail(err, BB_EINVAL, "the answer would be about %ld bytes (%ld positions "
+			       "with %ld logprobs each), the limit is %ld bytes per request: ask for "
+			       "fewer prompts, fewer logprobs or no echo", bytes, positions,
+			       alternatives, MAX_ANSWER_BYTES);
+	return 0;
+}
+
 int completions_answer(const struct completer *c, const cJSON *req, cJSON **reply)
 {
 	struct completion_req r;
 	struct bb_error err = {0};
-	const cJSON **prompts = NULL;
+	struct prompt_set ps = {0};
 	long n_prompt = 0, n_gen = 0;
-	int n = 0, failed = 0, rc = cJSON_IsObject(req) ? parse_request(&r, req, &err)
+	int failed = -1, rc = cJSON_IsObject(req) ? parse_request(&r, req, &err)
 					    : bb_fail(&err, BB_EINVAL, "the body must be a JSON object");
 	if (!rc)
-		rc = prompt_list(cJSON_GetObjectItemCaseSensitive(req, "prompt"), &prompts, &n, &err);
+		rc = prompt_set_read(c, req, &ps, &failed, &err);
+	bool over_bound = !rc && (rc = check_bounds(c, &r, &ps, &err));
 	cJSON *out = rc ? NULL : answer_json(c, &r);
-	for (int i = 0; !rc && i < n; i++) {
+	for (int i = 0; !rc && i < ps.count; i++) {
 		struct completion cp = {0};
 		cJSON *ch = NULL;
-		if (!(rc = complete_one(c, &r, prompts[i], &cp, &err)) && !(ch = choice_json(c, &r, &cp, i)))
+		if (!(rc = complete_one(c, &r, ps.ids[i], ps.n[i], &cp, &err)) &&
+		    !(ch = choice_json(c, &r, &cp, i)))
 			rc = bb_fail(&err, BB_ENOMEM, "out of memory");
-		failed = i;
+		if (rc)
+			failed = i;
 		if (ch)
 			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(out, "choices"), ch);
 		n_prompt += cp.n_prompt;
 		n_gen += cp.n - cp.n_prompt;
 		completion_free(&cp);
 	}
-	free(prompts);
+	int count = ps.count;
+	prompt_set_free(&ps);
 	if (rc) {
 		cJSON_Delete(out);
-		*reply = n > 1 ? http_error("prompts[%d]: %s", failed, err.msg) : http_error("%s", err.msg);
-		return rc == BB_ENOMEM ? 500 : 400;
+		/* name the prompt at fault only when there are several and one is */
+		*reply = failed >= 0 && count > 1 ? http_error("prompts[%d]: %s", failed, err.msg)
+						  : http_error("%s", err.msg);
+		return over_bound ? 413 : rc == BB_ENOMEM ? 500 : 400;
 	}
 	add_usage(out, n_prompt, n_gen);
 	*reply = out;

@@ -7,6 +7,8 @@
  * job computes. A job's spec (model path, recipe, tasks) is released as soon as the job
  * ends; a done job keeps its result text until it is deleted or, past max_finished
  * finished jobs, dropped oldest first. A running job is never freed under its worker.
+ * A scores job whose calibration step would ask for more than MAX_SCORES_STEP_BYTES of
+ * workspace is refused (413) when submitted, not failed for want of memory later.
  * Never prints, never exits.
  */
 #include "engine/server_internal.h"
@@ -17,6 +19,13 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+
+#include "core/checkpoint.h"
+#include "core/fileio.h"
+
+/* The workspace one calibration step (batch sequences of seqlen tokens, forward and
+ * backward) may ask for. */
+#define MAX_SCORES_STEP_BYTES (4.0 * (1 << 30))
 
 enum job_status { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED };
 
@@ -291,6 +300,48 @@ static void append(struct jobs *q, struct job *j)
 	*p = j;
 }
 
+/* The bytes of one scores calibration step, estimated from the model's config.json: per
+ * token, the activations kept for the backward pass (a row of hidden_size per block), the
+ * forward and backward buffers of one block (about 16 rows of hidden_size and 8 of
+ * intermediate_size: engine/model_forward.c's ws_init) and a row of attention
+ * probabilities per head. -1 when the config cannot be read (the job then fails when it
+ * loads the model, with the loader's message). */
+static double scores_step_bytes(const char *model_dir, int batch, int seqlen)
+{
+	char *path = path_join(model_dir, "config.json"), *text = NULL;
+	size_t len = 0;
+	struct bb_error err;
+	struct model_config c;
+	cJSON *json = NULL;
+	double bytes = -1;
+	if (path && !read_file(path, &text, &len, &err) && (json = cJSON_Parse(text)) &&
+	    !model_config_parse(&c, json, path, &err)) {
+		double per_token = (double)c.n_layers * c.hidden_size + 16.0 * c.hidden_size +
+				   8.0 * c.intermediate_size + (double)c.n_heads * seqlen;
+		bytes = 4.0 * batch * seqlen * per_token;
+	}
+	cJSON_Delete(json);
+	free(text);
+	free(path);
+	return bytes;
+}
+
+/* 413 with the reason when a scores job would exceed the workspace bound, else 0. */
+static int check_scores_bounds(const struct job_spec *spec, cJSON **reply)
+{
+	if (spec->kind != JOB_SCORES || spec->method != SCORE_DELTALOSS)
+		return 0; /* the proxy runs no calibration step */
+	/* a step runs batch sequences, or all of them when there are fewer */
+	int batch = spec->batch < spec->nsamples ? spec->batch : spec->nsamples;
+	double bytes = scores_step_bytes(spec->model_dir, batch, spec->seqlen);
+	if (bytes <= MAX_SCORES_STEP_BYTES)
+		return 0;
+	*reply = http_error("batch %d x seqlen %d: a calibration step would need about %.0f MB "
+			    "of workspace, the limit is %.0f MB; use a smaller batch or seqlen",
+			    batch, spec->seqlen, bytes / 1e6, MAX_SCORES_STEP_BYTES / 1e6);
+	return 413;
+}
+
 int jobs_submit(struct jobs *q, const cJSON *req, cJSON **reply)
 {
 	struct job_spec spec;
@@ -298,6 +349,10 @@ int jobs_submit(struct jobs *q, const cJSON *req, cJSON **reply)
 	int status = job_spec_parse(&spec, req, q->set, &err);
 	if (status)
 		return *reply = http_error("%s", err.msg), status;
+	if ((status = check_scores_bounds(&spec, reply))) {
+		job_spec_free(&spec);
+		return status;
+	}
 	struct job *j = job_new(&spec);
 	if (!j) {
 		job_spec_free(&spec);

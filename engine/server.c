@@ -3,9 +3,14 @@
  * (up to max_body bytes, else 413), routing to the job queue (jobs.c) and the completions
  * model (completions.c), and GET /v1/health. Protocol: docs/endpoint.md.
  *
- * One thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a long completion never
- * blocks status answers; evaluate and scores jobs run on the queue's own workers. The
- * only state the callbacks see is the struct server passed as their closure pointer.
+ * A few polling threads (epoll) serve every connection, so a slow or idle client costs a
+ * socket, not a thread, and cannot starve the others; connections are capped in all and
+ * per client address, and closed when idle for the request timeout. Nothing slow runs on
+ * those threads: model requests (completions, tokenize) are suspended and computed by the
+ * request pool (request_pool.c), evaluate and scores jobs by the queue's own workers.
+ * Requests whose framing is ambiguous (duplicate or conflicting Content-Length /
+ * Transfer-Encoding) are refused before their body is read. The only state the callbacks
+ * see is the struct server passed as their closure pointer.
  * Never parses HTTP by hand, never prints, never exits.
  */
 #include "engine/server.h"
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,23 +32,38 @@
 #include "engine/evaluate.h"
 #include "engine/server_internal.h"
 
-/* Connections served at once (one thread each); more wait in the listen queue. */
-#define MAX_CONNECTIONS 64
-#define IDLE_TIMEOUT_S 300
+/* Defaults of the connection limits (docs/endpoint.md). A client address gets half of
+ * all connections, so one client alone cannot take every place; the idle timeout is short
+ * because no request of the protocol makes a client pause while sending. */
+#define MAX_CONNECTIONS 512
+#define MAX_CONNECTIONS_PER_IP 256
+#define IDLE_TIMEOUT_S 10
+#define HTTP_THREADS 4
+/* Model requests computed at once, and waiting beyond which they get 503. */
+#define MODEL_THREADS 2
+#define MODEL_WAITING 64
 
 struct server {
 	struct server_settings set;
 	struct jobs *jobs;
 	struct completer comp;   /* comp.m is NULL when no completions model is served */
+	struct request_pool *pool;
 	struct MHD_Daemon *daemon;
 	int port;
 };
 
-/* Per request: the body read so far. */
+/* Per request: the body read so far, and for a model request handed to the request pool
+ * (its connection suspended meanwhile) the answer it left. */
 struct request {
 	char *body;
 	size_t len;
 	bool too_big;
+	struct server *s;
+	struct MHD_Connection *conn;
+	const char *which;       /* "completions", "tokenize" or "detokenize" */
+	bool answered;
+	int status;
+	cJSON *reply;
 };
 
 cJSON *http_error(const char *fmt, ...)
@@ -62,7 +83,9 @@ cJSON *http_error(const char *fmt, ...)
 
 // ---- answers ----
 
-/* Queue text (malloc'd, handed over) as the answer. */
+/* Queue text (malloc'd, handed over) as the answer. A refusal of the request's framing
+ * (status 400 with allow "close") also closes the connection: what follows on it cannot be
+ * trusted to be the next request. */
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *text,
 				 const char *allow)
 {
@@ -75,7 +98,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	if (allow)
+	if (allow && !strcmp(allow, "close"))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	else if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
@@ -191,26 +216,58 @@ static enum MHD_Result route_job(struct server *s, struct MHD_Connection *conn,
 	return send_json(conn, status, reply, NULL);
 }
 
-/* POST routes that take a JSON body: run fn on it. */
-static enum MHD_Result with_body(struct server *s, struct MHD_Connection *conn,
-				 const struct request *rq, const char *which)
+/* On a request pool thread: compute a model request's answer, then wake its connection,
+ * whose next call of on_request sends it. */
+static void model_request(void *arg)
 {
+	struct request *rq = arg;
+	cJSON *bad, *body = parse_body(rq, &bad);
+	if (!body)
+		rq->status = 400, rq->reply = bad;
+	else if (!strcmp(rq->which, "completions"))
+		rq->status = completions_answer(&rq->s->comp, body, &rq->reply);
+	else
+		rq->status = tokenizer_answer(&rq->s->comp, rq->which, body, &rq->reply);
+	cJSON_Delete(body);
+	rq->answered = true;
+	MHD_resume_connection(rq->conn);
+}
+
+/* Suspend the connection and hand the request to the pool; a full pool is a 503, sent
+ * once the connection is resumed. */
+static enum MHD_Result hand_to_pool(struct server *s, struct MHD_Connection *conn,
+				    struct request *rq, const char *which)
+{
+	rq->s = s;
+	rq->conn = conn;
+	rq->which = which;
+	MHD_suspend_connection(conn);
+	if (!request_pool_submit(s->pool, model_request, rq)) {
+		rq->status = 503;
+		rq->reply = http_error("too many model requests waiting (%d); retry later",
+				       MODEL_WAITING);
+		rq->answered = true;
+		MHD_resume_connection(conn);
+	}
+	return MHD_YES;
+}
+
+/* POST routes that take a JSON body: submit a job here, leave model requests to the pool. */
+static enum MHD_Result with_body(struct server *s, struct MHD_Connection *conn,
+				 struct request *rq, const char *which)
+{
+	if (strcmp(which, "jobs"))
+		return hand_to_pool(s, conn, rq, which);
 	cJSON *bad, *reply = NULL, *body = parse_body(rq, &bad);
-	int status;
 	if (!body)
 		return send_json(conn, 400, bad, NULL);
-	if (!strcmp(which, "jobs"))
-		status = jobs_submit(s->jobs, body, &reply);
-	else if (!strcmp(which, "completions"))
-		status = completions_answer(&s->comp, body, &reply);
-	else
-		status = tokenizer_answer(&s->comp, which, body, &reply);
+	int status = jobs_submit(s->jobs, body, &reply);
 	cJSON_Delete(body);
 	return send_json(conn, status, reply, NULL);
 }
 
 static enum MHD_Result route_model(struct server *s, struct MHD_Connection *conn,
-				   const char *url, const char *method, const struct request *rq)
+				   const char *url, const char *method, struct request *rq)
 {
 	bool info = !strcmp(url, "/tokenizer_info");
 	const char *which = !strcmp(url, "/v1/completions") ? "completions" : url + 1;
@@ -228,7 +285,7 @@ static enum MHD_Result route_model(struct server *s, struct MHD_Connection *conn
 }
 
 static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, const char *url,
-			     const char *method, const struct request *rq)
+			     const char *method, struct request *rq)
 {
 	cJSON *reply = NULL;
 	if (!strcmp(url, "/v1/health"))
@@ -259,7 +316,72 @@ static enum MHD_Result too_big(struct server *s, struct MHD_Connection *conn)
 					       s->set.max_body), NULL);
 }
 
-/* Called once with the headers, then with each piece of body, then once more to answer. */
+/* How many times the request carries header name (case-insensitive). */
+struct header_count {
+	const char *name;
+	int n;
+	const char *value;       /* the last one */
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_count *c = cls;
+	(void)kind;
+	if (key && !strcasecmp(key, c->name)) {
+		c->n++;
+		c->value = value;
+	}
+	return MHD_YES;
+}
+
+static struct header_count header_count(struct MHD_Connection *conn, const char *name)
+{
+	struct header_count c = {.name = name};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+	return c;
+}
+
+/* The body's framing must be unambiguous: at most one Content-Length, at most one
+ * Transfer-Encoding and only "chunked", never both (RFC 9112 section 6.3: a request
+ * smuggled past a proxy that reads the other header). NULL when it is, else the error. */
+static cJSON *bad_framing(struct MHD_Connection *conn)
+{
+	struct header_count cl = header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct header_count te = header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl.n > 1)
+		return http_error("%d Content-Length headers; a request may carry one", cl.n);
+	if (te.n > 1)
+		return http_error("%d Transfer-Encoding headers; a request may carry one", te.n);
+	if (cl.n && te.n)
+		return http_error("both Content-Length and Transfer-Encoding; a request may carry "
+				  "one of them");
+	if (te.n && strcasecmp(te.value, "chunked"))
+		return http_error("Transfer-Encoding '%.40s' is not supported (only chunked)",
+				  te.value);
+	return NULL;
+}
+
+/* The first call for a request: refuse bad framing and bodies announced too big. */
+static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *conn,
+				  struct request *rq)
+{
+	cJSON *bad = bad_framing(conn);
+	if (bad) {
+		rq->too_big = true; /* what follows is not read */
+		return send_json(conn, 400, bad, "close");
+	}
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > s->set.max_body) {
+		rq->too_big = true;
+		return too_big(s, conn); /* answered before the body is read */
+	}
+	return MHD_YES;
+}
+
+/* Called once with the headers, then with each piece of body, then once more to answer
+ * (and for a model request once more when the pool resumes the connection). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *data,
 				  size_t *size, void **con_cls)
@@ -268,16 +390,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct request *rq = *con_cls;
 	(void)version;
 	if (!rq) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (!(rq = calloc(1, sizeof *rq)))
 			return MHD_NO;
 		*con_cls = rq;
-		if (cl && strtoull(cl, NULL, 10) > s->set.max_body) {
-			rq->too_big = true;
-			return too_big(s, conn); /* answered before the body is read */
-		}
-		return MHD_YES;
+		return on_headers(s, conn, rq);
+	}
+	if (rq->answered) {
+		cJSON *reply = rq->reply;
+		rq->reply = NULL;
+		return send_json(conn, rq->status, reply, NULL);
 	}
 	if (*size) {
 		if (!rq->too_big && rq->len + *size <= s->set.max_body) {
@@ -308,6 +429,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)cls, (void)conn, (void)code;
 	if (rq) {
 		free(rq->body);
+		cJSON_Delete(rq->reply);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -328,7 +450,7 @@ static int listen_on(const char *host, int port, int *fd_out, int *bound, bool *
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	*v6 = ai->ai_family == AF_INET6;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 256)) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
@@ -391,11 +513,16 @@ static int start_daemon(struct server *s, const struct server_config *cfg, struc
 	int rc = listen_on(host, cfg->port, &fd, &s->port, &v6, err);
 	if (rc)
 		return rc;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 (v6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
+	int all = cfg->max_connections > 0 ? cfg->max_connections : MAX_CONNECTIONS;
+	int per_ip = cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip
+						     : MAX_CONNECTIONS_PER_IP;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)all,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 				     MHD_OPTION_CONNECTION_TIMEOUT,
 				     (unsigned)(cfg->request_timeout_s > 0 ? cfg->request_timeout_s
 									   : IDLE_TIMEOUT_S),
@@ -420,6 +547,8 @@ int server_start(struct server **out, const struct server_config *cfg, struct bb
 	if (!rc)
 		rc = jobs_start(&s->jobs, &s->set, err);
 	if (!rc)
+		rc = request_pool_start(&s->pool, MODEL_THREADS, MODEL_WAITING, err);
+	if (!rc)
 		rc = start_daemon(s, cfg, err);
 	if (rc) {
 		server_stop(s);
@@ -438,8 +567,10 @@ void server_stop(struct server *s)
 {
 	if (!s)
 		return;
+	request_pool_stop(s->pool); /* every suspended connection is resumed first */
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	request_pool_free(s->pool);
 	jobs_stop(s->jobs);
 	completer_close(&s->comp);
 	settings_free(&s->set);

@@ -32,7 +32,9 @@ struct server_config {
 	int max_finished;              /* finished jobs kept for their results; 0: 64 */
 	size_t max_body;               /* request body limit in bytes; beyond: 413; 0: 1 MiB */
 	int request_timeout_s;         /* a connection idle this long (a request that stops
-					* sending, a client that stops reading) is closed; 0: 300 */
+					* sending, a client that stops reading) is closed; 0: 10 */
+	int max_connections;           /* connections open at once; beyond: closed at once; 0: 512 */
+	int max_connections_per_ip;    /* the same from one client address; 0: 256 */
 };
 
 struct server;

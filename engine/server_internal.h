@@ -5,6 +5,7 @@
  *   jobs.c         the bounded job queue, its worker threads and the /v1/jobs resources
  *   job_spec.c     a job request validated into a struct job_spec, and running one
  *   completions.c  OpenAI-style /v1/completions and the tokenizer endpoints
+ *   request_pool.c the threads that compute model requests off the HTTP threads
  * Resource functions answer an HTTP status and a JSON body, so that server.c only routes.
  * Nothing here prints or exits; a JSON error body is always {"error": "one line"}.
  */
@@ -119,5 +120,22 @@ int completions_answer(const struct completer *c, const cJSON *req, cJSON **repl
  * remote tokenizer); which is the path without its slash. */
 int tokenizer_answer(const struct completer *c, const char *which, const cJSON *req,
 		     cJSON **reply);
+
+// ---- the request pool (request_pool.c) ----
+
+typedef void (*request_task_fn)(void *arg);
+struct request_pool;
+
+/* threads workers; at most max_waiting tasks wait for one. */
+int request_pool_start(struct request_pool **out, int threads, int max_waiting,
+		       struct bb_error *err);
+/* Queue run(arg) for a pool thread. false (nothing queued) when the waiting list is full
+ * or the pool is stopping. Thread-safe. */
+bool request_pool_submit(struct request_pool *p, request_task_fn run, void *arg);
+/* Refuse new tasks, run every task already queued and join the threads (once; later
+ * calls return at once). NULL is a no-op. */
+void request_pool_stop(struct request_pool *p);
+/* Stop if not yet stopped, then free. NULL is a no-op. */
+void request_pool_free(struct request_pool *p);
 
 #endif

@@ -110,18 +110,34 @@ static void pause_for(double s)
 		;
 }
 
+/* Text the server supplied (an error, a job id, a status), made safe for a one-line
+ * message: every control character (a CR or LF would split the line, an ESC would drive
+ * the terminal) is written as \xHH, and the text is cut to fit dst (n bytes). */
+static const char *escaped(char *dst, size_t n, const char *src)
+{
+	size_t k = 0;
+	for (; src && *src && k + 5 < n; src++) {
+		unsigned char ch = (unsigned char)*src;
+		if (ch < 0x20 || ch == 0x7f)
+			k += (size_t)snprintf(dst + k, n - k, "\\x%02x", ch);
+		else
+			dst[k++] = (char)ch;
+	}
+	dst[k] = 0;
+	return dst;
+}
+
 /* The server's {"error": ...} text, or the start of the body. */
 static void describe(char *dst, size_t n, long status, const struct buffer *b)
 {
+	char text[400];
 	cJSON *j = b->data ? cJSON_Parse(b->data) : NULL;
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
 	if (cJSON_IsString(e))
-		snprintf(dst, n, "HTTP %ld: %s", status, e->valuestring);
+		escaped(text, sizeof text, e->valuestring);
 	else
-		snprintf(dst, n, "HTTP %ld: %.80s", status, b->data ? b->data : "(no body)");
-	for (char *p = dst; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+		escaped(text, 81, b->data ? b->data : "(no body)");
+	snprintf(dst, n, "HTTP %ld: %s", status, text);
 	cJSON_Delete(j);
 }
 
@@ -174,9 +190,19 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 /* A 4xx answer as the one-line error. */
 static int refused(const char *what, long status, const cJSON *reply, struct bb_error *err)
 {
+	char text[400];
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	return bb_fail(err, BB_EINVAL, "endpoint: %s: HTTP %ld: %s", what, status,
-		       cJSON_IsString(e) ? e->valuestring : "(no error message)");
+		       cJSON_IsString(e) ? escaped(text, sizeof text, e->valuestring)
+					 : "(no error message)");
+}
+
+/* A job id goes into URLs and messages: letters, digits, '.', '_' and '-' only. */
+static bool valid_job_id(const char *id)
+{
+	size_t n = strlen(id);
+	return n > 0 && n < 64 && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789._-") == n;
 }
 
 // ---- a whole job ----
@@ -187,8 +213,13 @@ int client_read_submission(const cJSON *reply, long status, char *id, size_t n,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "id");
 	if (status != 202 && status != 200)
 		return refused("submitting the job", status, reply, err);
+	char text[100];
 	if (!cJSON_IsString(v))
 		return bb_fail(err, BB_EFORMAT, "endpoint: the job submission answer has no \"id\"");
+	if (!valid_job_id(v->valuestring))
+		return bb_fail(err, BB_EFORMAT, "endpoint: the job id '%s' is not made of letters, "
+			       "digits, '.', '_' and '-' (at most 63)",
+			       escaped(text, sizeof text, v->valuestring));
 	snprintf(id, n, "%s", v->valuestring);
 	return 0;
 }
@@ -218,6 +249,7 @@ int client_read_poll(const cJSON *reply, long status, const char *id,
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(reply, "progress");
 	const char *s = cJSON_IsString(st) ? st->valuestring : "";
+	char why[400], shown[48];
 	int rc = POLL_WAIT;
 	if (status == 404)
 		rc = POLL_LOST;
@@ -230,9 +262,11 @@ int client_read_poll(const cJSON *reply, long status, const char *id,
 	}
 	else if (!strcmp(s, "failed") || !strcmp(s, "cancelled"))
 		rc = bb_fail(err, BB_EINVAL, "endpoint: job %s %s: %s", id, s,
-			     cJSON_IsString(e) ? e->valuestring : "(no reason given)");
+			     cJSON_IsString(e) ? escaped(why, sizeof why, e->valuestring)
+					       : "(no reason given)");
 	else if (strcmp(s, "queued") && strcmp(s, "running"))
-		rc = bb_fail(err, BB_EFORMAT, "endpoint: job %s has an unknown status '%.40s'", id, s);
+		rc = bb_fail(err, BB_EFORMAT, "endpoint: job %s has an unknown status '%s'", id,
+			     escaped(shown, 41, s));
 	else if (progress)
 		progress(ctx, s, number(p, "done"), number(p, "total"));
 	return rc;

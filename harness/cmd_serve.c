@@ -27,6 +27,7 @@
 struct serve_opts {
 	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model;
 	long port, workers, max_queue, max_body, keep, request_timeout;
+	long max_connections, max_connections_per_ip;
 };
 
 static const char usage[] =
@@ -34,7 +35,8 @@ static const char usage[] =
 	"                       [--tasks-root DIR]\n"
 	"                       [--completions-model DIR] [--calib FILE] [--workers N]\n"
 	"                       [--max-queue N] [--max-body BYTES] [--keep-finished N]\n"
-	"                       [--request-timeout S]\n"
+	"                       [--request-timeout S] [--max-connections N]\n"
+	"                       [--max-connections-per-ip N]\n"
 	"  --models-root DIR        requests may name only checkpoints under DIR\n"
 	"  --host H                 address to bind (default 127.0.0.1)\n"
 	"  --port N                 port (default 8000; 0 picks a free one); the line\n"
@@ -51,7 +53,9 @@ static const char usage[] =
 	"  --max-body BYTES         request body limit; larger gets 413 (default 1048576)\n"
 	"  --keep-finished N        finished jobs kept for their results (default 64)\n"
 	"  --request-timeout S      close a connection idle for S seconds: a request that\n"
-	"                           stops sending, a client that stops reading (default 300)\n";
+	"                           stops sending, a client that stops reading (default 10)\n"
+	"  --max-connections N      connections open at once; more are closed (default 512)\n"
+	"  --max-connections-per-ip N  the same from one client address (default 256)\n";
 
 static int parse_number(int c, struct serve_opts *o)
 {
@@ -61,6 +65,10 @@ static int parse_number(int c, struct serve_opts *o)
 	case 'Q': return cli_parse_long("--max-queue", optarg, 1, 100000, &o->max_queue);
 	case 'B': return cli_parse_long("--max-body", optarg, 1024, 1L << 32, &o->max_body);
 	case 'T': return cli_parse_long("--request-timeout", optarg, 1, 86400, &o->request_timeout);
+	case 'C': return cli_parse_long("--max-connections", optarg, 1, 100000, &o->max_connections);
+	case 'I':
+		return cli_parse_long("--max-connections-per-ip", optarg, 1, 100000,
+				      &o->max_connections_per_ip);
 	default: return cli_parse_long("--keep-finished", optarg, 1, 100000, &o->keep);
 	}
 }
@@ -76,6 +84,8 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 		{"max-body", required_argument, NULL, 'B'},
 		{"keep-finished", required_argument, NULL, 'k'},
 		{"request-timeout", required_argument, NULL, 'T'},
+		{"max-connections", required_argument, NULL, 'C'},
+		{"max-connections-per-ip", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['H'] = &o->host, ['r'] = &o->models_root, ['d'] = &o->data_dir,
 				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root};
@@ -87,7 +97,7 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 			return fputs(usage, stdout), 0;
 		else if (c > 0 && c < 128 && dst[c])
 			*dst[c] = optarg;
-		else if (c > 0 && c < 128 && strchr("pwQBkT", c)) {
+		else if (c > 0 && c < 128 && strchr("pwQBkTCI", c)) {
 			if (!parse_number(c, o))
 				return 2;
 		} else
@@ -140,7 +150,8 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 		.tasks_root = o->tasks_root, .calib_path = calib, .completions_model = o->completions_model,
 		.workers = (int)o->workers, .max_queue = (int)o->max_queue,
 		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body,
-		.request_timeout_s = (int)o->request_timeout};
+		.request_timeout_s = (int)o->request_timeout, .max_connections = (int)o->max_connections,
+		.max_connections_per_ip = (int)o->max_connections_per_ip};
 	block_signals(&set);
 	int rc = server_start(&srv, &cfg, err);
 	if (rc)
@@ -158,7 +169,7 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o = {.port = 8000, .workers = 1, .max_queue = 16, .max_body = 1 << 20,
-			       .keep = 64, .request_timeout = 300};
+			       .keep = 64, .request_timeout = 10};
 	int status = parse_args(&o, argc, argv);
 	if (status >= 0)
 		return status;

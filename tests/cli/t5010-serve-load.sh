@@ -5,8 +5,7 @@
 # checked (its status among those the protocol allows for it, its body JSON, an error a
 # one-line {"error": ...}). Then the limits: a full queue answers 503 with Retry-After, a
 # body over --max-body 413, a connection that stops sending is closed after
-# --request-timeout, so are 70 idle connections (more than the 64 served at once), the
-# server still answers afterwards, binds 127.0.0.1 by default, and stops cleanly on SIGTERM.
+# --request-timeout, so are 70 idle connections, the server still answers afterwards, binds 127.0.0.1 by default, and stops cleanly on SIGTERM.
 . tests/cli/lib.sh
 . tests/cli/endpoint_lib.sh
 command -v curl > /dev/null || fail "curl is required"
@@ -131,9 +130,8 @@ waited = time.time() - t0
 assert 1 <= waited <= 15, waited
 print("request timeout: closed after %.1f s (%r)" % (waited, data[:40]), file=sys.stderr)
 EOF
-# 70 idle connections (more than the 64 served at once) hold nothing for longer than
-# --request-timeout (the 6 beyond 64 wait in the listen queue, then time out in turn):
-# all are closed within 3 timeouts, and the server answers again.
+# 70 idle connections hold nothing for longer than --request-timeout: all are closed
+# within 3 timeouts, and the server answers again.
 python3 - "$URL" <<'EOF' || fail "idle connections"
 import socket, sys, time
 host, port = sys.argv[1].split("//")[1].split(":")
