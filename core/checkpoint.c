@@ -48,8 +48,9 @@ static int get_int(const cJSON *json, const char *key, int fallback, int *out, c
 	return 0;
 }
 
-static int get_float(const cJSON *json, const char *key, double fallback, float *out,
-		     const char *path, struct bb_error *err)
+/* The float json[key], or fallback when absent; name is how the message calls it. */
+static int get_float(const cJSON *json, const char *name, const char *key, double fallback,
+		     float *out, const char *path, struct bb_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
 	if (!v || cJSON_IsNull(v)) {
@@ -63,7 +64,7 @@ static int get_float(const cJSON *json, const char *key, double fallback, float 
 	float f = cJSON_IsNumber(v) ? (float)v->valuedouble : 0.0f;
 	if (!cJSON_IsNumber(v) || !isfinite(f) || !(f > 0))
 		return bb_fail(err, BB_EFORMAT, "'%s': '%s' must be a finite number > 0", path,
-			       key);
+			       name);
 	*out = f;
 	return 0;
 }
@@ -125,11 +126,13 @@ static int parse_rope_scaling(struct model_config *cfg, const cJSON *json, const
 			       "'%s': rope_scaling type '%.40s' is not supported (llama3 only)", path,
 			       type->valuestring);
 	cfg->rope_llama3 = true;
-	int rc = get_float(rs, "factor", 8.0, &cfg->rope_factor, path, err);
+	int rc = get_float(rs, "rope_scaling.factor", "factor", 8.0, &cfg->rope_factor, path, err);
 	if (!rc)
-		rc = get_float(rs, "low_freq_factor", 1.0, &cfg->rope_low_freq_factor, path, err);
+		rc = get_float(rs, "rope_scaling.low_freq_factor", "low_freq_factor", 1.0,
+			       &cfg->rope_low_freq_factor, path, err);
 	if (!rc)
-		rc = get_float(rs, "high_freq_factor", 4.0, &cfg->rope_high_freq_factor, path, err);
+		rc = get_float(rs, "rope_scaling.high_freq_factor", "high_freq_factor", 4.0,
+			       &cfg->rope_high_freq_factor, path, err);
 	if (!rc)
 		rc = get_int(rs, "original_max_position_embeddings", 8192,
 			     &cfg->rope_original_max_position, path, err);
@@ -213,9 +216,11 @@ int model_config_parse(struct model_config *cfg, const cJSON *json, const char *
 	if (!rc)
 		rc = parse_eos(cfg, json, path, err);
 	if (!rc)
-		rc = get_float(json, "rms_norm_eps", 1e-6, &cfg->rms_norm_eps, path, err);
+		rc = get_float(json, "rms_norm_eps", "rms_norm_eps", 1e-6, &cfg->rms_norm_eps, path,
+			       err);
 	if (!rc)
-		rc = get_float(json, "rope_theta", 10000.0, &cfg->rope_theta, path, err);
+		rc = get_float(json, "rope_theta", "rope_theta", 10000.0, &cfg->rope_theta, path,
+			       err);
 	if (!rc)
 		rc = parse_rope_scaling(cfg, json, path, err);
 	if (!rc)

@@ -87,8 +87,8 @@ static int check_finite(const struct span *spans, int n, struct bb_error *err)
 	for (int s = 0; s < n; s++)
 		if (!isfinite(spans[s].logprob))
 			return bb_fail(err, BB_EFORMAT, "the model's log-likelihood of span %d of %d is "
-				       "%s, not a number: its weights or config make the forward pass "
-				       "non-finite", s + 1, n, isnan(spans[s].logprob) ? "NaN" : "infinite");
+				       "%s: its weights or config make the forward pass non-finite",
+				       s + 1, n, isnan(spans[s].logprob) ? "NaN" : "infinite");
 	return 0;
 }
 

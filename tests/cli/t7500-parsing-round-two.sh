@@ -85,7 +85,7 @@ for case in 'rms_norm_eps|-1' 'rms_norm_eps|0' 'rms_norm_eps|1e-50' 'rope_theta|
 		$BB loglik --model "$TMP/cfg$n" --context "Lily was happy." --continuation " She"
 done
 with_config "$TMP/ropefactor" rope_scaling '{"rope_type": "llama3", "factor": 0}'
-expect_bad_input "'factor' must be a finite number > 0" "$O" $BB inspect "$TMP/ropefactor"
+expect_bad_input "'rope_scaling.factor' must be a finite number > 0" "$O" $BB inspect "$TMP/ropefactor"
 with_config "$TMP/ropeband" rope_scaling '{"rope_type": "llama3", "low_freq_factor": 4, "high_freq_factor": 4}'
 expect_bad_input "high_freq_factor 4 must be more than low_freq_factor 4" "$O" $BB inspect "$TMP/ropeband"
 
