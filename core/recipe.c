@@ -425,12 +425,21 @@ int recipe_check_model(const struct recipe *r, const struct checkpoint *ck, cons
 	const char *want = manifest_identity(r->manifest, &config_only);
 	if (!want)
 		return bb_fail(err, BB_EFORMAT, "%s: its manifest has no model identity", what);
-	/* A recipe planned from config.json alone fits any checkpoint with that config. */
+	/* A recipe planned from config.json alone fits any checkpoint with that config. A
+	 * fake-quantized checkpoint is its source's config.json plus quantization_config, with
+	 * the source's shard headers and sizes: the same model, so it is compared without that
+	 * key (re-quantizing a quantized model with its own recipe is a fixed point). */
 	struct checkpoint as_planned = *ck;
+	cJSON *source_config = cJSON_Duplicate(ck->config_json, 1);
+	if (!source_config)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(source_config, "quantization_config");
+	as_planned.config_json = source_config;
 	if (config_only)
 		as_planned.n_files = 0;
 	char have[SHA256_HEX_LEN];
 	checkpoint_identity(&as_planned, have);
+	cJSON_Delete(source_config);
 	if (strcmp(want, have) == 0)
 		return 0;
 	return bb_fail(err, BB_EINVAL, "%s was made for a model with identity %.12s, but '%s' "

@@ -118,13 +118,16 @@ expect_bad_input "quantize: --nonfinite takes error or passthrough, not 'zero'" 
 	$BB quantize --model "$TMP/infw" --recipe "$TMP/mx4.json" --out "$TMP/q-inf" --nonfinite zero
 # passthrough: AutoRound's arithmetic (../shared/docs/autoround-autoscheme.md 2.2): a NaN
 # makes its MX block or INT group NaN; an Inf in an MXFP4 block stays Inf and flushes the
-# other 31 to zero. Every other value equals the clean model's.
+# other 31 to zero, in an INT group it makes the scale Inf and the group NaN. Every other
+# value equals the clean model's.
 $BB quantize --model "$TMP/nanw" --recipe "$TMP/mx4.json" --out "$TMP/q-nan" --nonfinite passthrough 2>/dev/null ||
 	fail "passthrough refused"
 $BB quantize --model "$TMP/infw" --recipe "$TMP/mx4.json" --out "$TMP/q-inf" --nonfinite passthrough 2>/dev/null ||
 	fail "passthrough refused (Inf)"
 $BB quantize --model "$TMP/nanw" --recipe "$TMP/w4.json" --out "$TMP/q-nan-w4" --nonfinite passthrough 2>/dev/null ||
 	fail "passthrough refused (W4G32)"
+$BB quantize --model "$TMP/infw" --recipe "$TMP/w4.json" --out "$TMP/q-inf-w4" --nonfinite passthrough 2>/dev/null ||
+	fail "passthrough refused (Inf, W4G32)"
 st "
 import math
 def check(got_dir, clean_dir, tensor, bad_block, expect):
@@ -138,6 +141,7 @@ def check(got_dir, clean_dir, tensor, bad_block, expect):
 check('$TMP/q-nan', '$TMP/clean-mx4', '$UP', 300 // 32, lambda k, g: math.isnan(g))
 check('$TMP/q-nan-w4', '$TMP/clean-w4', '$UP', 300 // 32, lambda k, g: math.isnan(g))
 check('$TMP/q-inf', '$TMP/clean-mx4', '$DOWN', 0, lambda k, g: g == -math.inf if k == 7 else g == 0)
+check('$TMP/q-inf-w4', '$TMP/clean-w4', '$DOWN', 0, lambda k, g: math.isnan(g))
 " || fail "passthrough values are not AutoRound's"
 
 # ---- item 14: bytes after the safetensors header ----
