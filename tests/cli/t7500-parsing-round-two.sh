@@ -74,15 +74,14 @@ json.dump(c, open(sys.argv[1], 'w'))" "$1/config.json" "$2" "$3"
 }
 
 # ---- item 13: config floats that would make every activation NaN ----
-n=0
 for case in 'rms_norm_eps|-1' 'rms_norm_eps|0' 'rms_norm_eps|1e-50' 'rope_theta|0' \
 	    'rope_theta|-10000' 'rope_theta|1e300'; do
-	key=${case%%|*} value=${case#*|} n=$((n + 1))
-	with_config "$TMP/cfg$n" "$key" "$value"
+	key=${case%%|*} value=${case#*|}
+	with_config "$TMP/$key=$value" "$key" "$value"
 	expect_bad_input "config.json': '$key' must be a finite number > 0" "$O" \
-		$BB inspect "$TMP/cfg$n"
+		$BB inspect "$TMP/$key=$value"
 	expect_bad_input "config.json': '$key' must be a finite number > 0" "$O" \
-		$BB loglik --model "$TMP/cfg$n" --context "Lily was happy." --continuation " She"
+		$BB loglik --model "$TMP/$key=$value" --context "Lily was happy." --continuation " She"
 done
 with_config "$TMP/ropefactor" rope_scaling '{"rope_type": "llama3", "factor": 0}'
 expect_bad_input "'rope_scaling.factor' must be a finite number > 0" "$O" $BB inspect "$TMP/ropefactor"
