@@ -334,6 +334,24 @@ KERNEL void int_qdq(const struct format *f, float *x, size_t n)
 
 void int_qdq_group(const struct format *f, float *x, size_t n) { int_qdq(f, x, n); }
 
+// ---- non-finite values ----
+
+/* The largest |x| as bits orders NaN above Inf above every finite value, so one max
+ * (branch-free, vectorized like mx_qdq's amax) says whether the row needs searching. */
+__attribute__((target_clones("avx2", "default")))
+int64_t format_first_nonfinite(const float *x, size_t n)
+{
+	uint32_t amax_bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = float_bits(x[i]) & 0x7fffffffu;
+		amax_bits = a > amax_bits ? a : amax_bits;
+	}
+	for (size_t i = 0; amax_bits >= 0x7f800000u && i < n; i++)
+		if (!isfinite(x[i]))
+			return (int64_t)i;
+	return -1;
+}
+
 // ---- whole tensors ----
 
 /* Compiled twice, for AVX2 and for any x86-64, chosen at load time: 8 lanes instead of 4

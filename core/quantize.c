@@ -129,22 +129,6 @@ struct unit_buffer {
 
 #define UNIT_NONFINITE (-1) /* run_unit's answer for a NaN or Inf weight it refused */
 
-/* The first NaN or Inf of row[0..n), or -1. The scan is branch-free (it vectorizes) and
- * only a row that has one is searched again. */
-static int64_t first_nonfinite(const float *row, size_t n)
-{
-	uint32_t any = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t bits;
-		memcpy(&bits, &row[i], 4);
-		any |= (bits & 0x7f800000u) == 0x7f800000u;
-	}
-	for (size_t i = 0; any && i < n; i++)
-		if (!isfinite(row[i]))
-			return (int64_t)i;
-	return -1;
-}
-
 /* One work unit: 0, UNIT_NONFINITE (with the flat index in *nonfinite_at; only checked
  * when nonfinite_at is not NULL), or an errno (ENOMEM, or the write's) saying why it
  * failed. */
@@ -174,7 +158,7 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 	/* Row by row, so the floats stay in cache between the three passes. */
 	for (size_t r = 0; r < rows; r++) {
 		st_to_f32(t->dtype, src + r * row_bytes, b->row, cols);
-		int64_t bad = nonfinite_at ? first_nonfinite(b->row, cols) : -1;
+		int64_t bad = nonfinite_at ? format_first_nonfinite(b->row, cols) : -1;
 		if (bad >= 0) {
 			*nonfinite_at = (u->begin + r) * cols + (uint64_t)bad;
 			return UNIT_NONFINITE;

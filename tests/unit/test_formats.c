@@ -423,6 +423,22 @@ TEST(int_should_make_whole_group_nan_when_one_element_is_nan)
 	}
 }
 
+TEST(format_first_nonfinite_should_find_the_first_nan_or_inf)
+{
+	float x[100];
+	for (int i = 0; i < 100; i++)
+		x[i] = (float)(i - 50) * 1e30f; /* large but finite, FLT_MAX included below */
+	x[99] = 3.4028235e38f;
+	CHECK(format_first_nonfinite(x, 100) == -1);
+	CHECK(format_first_nonfinite(x, 0) == -1);
+	x[70] = -INFINITY;
+	x[90] = NAN;
+	CHECK(format_first_nonfinite(x, 100) == 70);
+	CHECK(format_first_nonfinite(x + 71, 29) == 19);
+	x[3] = INFINITY;
+	CHECK(format_first_nonfinite(x, 100) == 3);
+}
+
 TEST(mx_should_clamp_shared_exponent_at_minus_127_for_tiny_blocks)
 {
 	struct format f8 = fmt("MXFP8");
@@ -934,5 +950,6 @@ int main(void)
 	RUN(format_fits_should_require_whole_blocks);
 	RUN(format_layer_bits_should_match_spec_table);
 	RUN(int_should_make_whole_group_nan_when_one_element_is_nan);
+	RUN(format_first_nonfinite_should_find_the_first_nan_or_inf);
 	END_TESTS();
 }
