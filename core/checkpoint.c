@@ -8,6 +8,7 @@
  */
 #include "core/checkpoint.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +48,24 @@ static int get_int(const cJSON *json, const char *key, int fallback, int *out, c
 	return 0;
 }
 
-static int get_float(const cJSON *json, const char *key, double fallback, float *out,
-		     const char *path, struct bb_error *err)
+/* The float json[key], or fallback when absent; name is how the message calls it. */
+static int get_float(const cJSON *json, const char *name, const char *key, double fallback,
+		     float *out, const char *path, struct bb_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
 	if (!v || cJSON_IsNull(v)) {
 		*out = (float)fallback;
 		return 0;
 	}
-	if (!cJSON_IsNumber(v))
-		return bb_fail(err, BB_EFORMAT, "'%s': '%s' is not a number", path, key);
-	*out = (float)v->valuedouble;
+	/* Every float of the config (epsilon, RoPE base and scaling factors) divides or takes
+	 * a logarithm somewhere: zero, a negative or a non-finite value would turn every
+	 * activation into NaN and evaluate to plausible-looking numbers. Checked as the float
+	 * the engine uses, so 1e-50 (0 as a float) and 1e300 (Inf) are refused too. */
+	float f = cJSON_IsNumber(v) ? (float)v->valuedouble : 0.0f;
+	if (!cJSON_IsNumber(v) || !isfinite(f) || !(f > 0))
+		return bb_fail(err, BB_EFORMAT, "'%s': '%s' must be a finite number > 0", path,
+			       name);
+	*out = f;
 	return 0;
 }
 
@@ -118,15 +126,32 @@ static int parse_rope_scaling(struct model_config *cfg, const cJSON *json, const
 			       "'%s': rope_scaling type '%.40s' is not supported (llama3 only)", path,
 			       type->valuestring);
 	cfg->rope_llama3 = true;
-	int rc = get_float(rs, "factor", 8.0, &cfg->rope_factor, path, err);
+	int rc = get_float(rs, "rope_scaling.factor", "factor", 8.0, &cfg->rope_factor, path, err);
 	if (!rc)
-		rc = get_float(rs, "low_freq_factor", 1.0, &cfg->rope_low_freq_factor, path, err);
+		rc = get_float(rs, "rope_scaling.low_freq_factor", "low_freq_factor", 1.0,
+			       &cfg->rope_low_freq_factor, path, err);
 	if (!rc)
-		rc = get_float(rs, "high_freq_factor", 4.0, &cfg->rope_high_freq_factor, path, err);
+		rc = get_float(rs, "rope_scaling.high_freq_factor", "high_freq_factor", 4.0,
+			       &cfg->rope_high_freq_factor, path, err);
 	if (!rc)
 		rc = get_int(rs, "original_max_position_embeddings", 8192,
 			     &cfg->rope_original_max_position, path, err);
+	/* The ramp between the two wavelengths divides by high - low. */
+	if (!rc && !(cfg->rope_high_freq_factor > cfg->rope_low_freq_factor))
+		rc = bb_fail(err, BB_EFORMAT, "'%s': rope_scaling high_freq_factor %g must be more "
+			     "than low_freq_factor %g", path, cfg->rope_high_freq_factor,
+			     cfg->rope_low_freq_factor);
 	return rc;
+}
+
+/* hidden_act names the MLP's activation; which ones the engine runs is its business
+ * (engine/model_load.c), but a value that is not a name is malformed. */
+static int check_hidden_act(const cJSON *json, const char *path, struct bb_error *err)
+{
+	const cJSON *act = cJSON_GetObjectItemCaseSensitive(json, "hidden_act");
+	if (act && !cJSON_IsNull(act) && !cJSON_IsString(act))
+		return bb_fail(err, BB_EFORMAT, "'%s': 'hidden_act' must be a string", path);
+	return 0;
 }
 
 static int check_consistency(const struct model_config *c, const char *path,
@@ -191,11 +216,15 @@ int model_config_parse(struct model_config *cfg, const cJSON *json, const char *
 	if (!rc)
 		rc = parse_eos(cfg, json, path, err);
 	if (!rc)
-		rc = get_float(json, "rms_norm_eps", 1e-6, &cfg->rms_norm_eps, path, err);
+		rc = get_float(json, "rms_norm_eps", "rms_norm_eps", 1e-6, &cfg->rms_norm_eps, path,
+			       err);
 	if (!rc)
-		rc = get_float(json, "rope_theta", 10000.0, &cfg->rope_theta, path, err);
+		rc = get_float(json, "rope_theta", "rope_theta", 10000.0, &cfg->rope_theta, path,
+			       err);
 	if (!rc)
 		rc = parse_rope_scaling(cfg, json, path, err);
+	if (!rc)
+		rc = check_hidden_act(json, path, err);
 	if (rc)
 		return rc;
 	cfg->tie_word_embeddings = get_bool(json, "tie_word_embeddings", false);
@@ -222,7 +251,10 @@ static int add_shard(struct checkpoint *ck, const char *name)
 	return 0;
 }
 
-static int read_shard_index(struct checkpoint *ck, const char *index_path, struct bb_error *err)
+/* Read the index's weight_map (tensor -> shard) and list its shards; *map_out is the
+ * parsed index, which open_shards checks against the shards' contents. */
+static int read_shard_index(struct checkpoint *ck, const char *index_path, cJSON **map_out,
+			    struct bb_error *err)
 {
 	char *text;
 	int rc = read_file(index_path, &text, NULL, err);
@@ -234,6 +266,11 @@ static int read_shard_index(struct checkpoint *ck, const char *index_path, struc
 	if (!cJSON_IsObject(map)) {
 		cJSON_Delete(idx);
 		return bb_fail(err, BB_EFORMAT, "'%s': no weight_map object", index_path);
+	}
+	if (!map->child) {
+		cJSON_Delete(idx);
+		return bb_fail(err, BB_EFORMAT, "'%s': the index has an empty weight_map (it lists "
+			       "no tensor)", index_path);
 	}
 	const cJSON *e;
 	cJSON_ArrayForEach(e, map)
@@ -248,35 +285,78 @@ static int read_shard_index(struct checkpoint *ck, const char *index_path, struc
 			break;
 		}
 	}
-	cJSON_Delete(idx);
+	if (rc)
+		cJSON_Delete(idx);
+	else
+		*map_out = idx;
 	return rc;
+}
+
+static int shard_index(const struct checkpoint *ck, const char *name)
+{
+	for (int i = 0; i < ck->n_files; i++)
+		if (strcmp(ck->file_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* The index is the authority on where each tensor lives: every tensor it maps must be in
+ * exactly the shard it names, and every tensor of every shard must be mapped there. So a
+ * tensor stored twice, or a shard holding tensors the index does not know, is an error
+ * rather than "the first shard wins". */
+static int check_index_map(const struct checkpoint *ck, const cJSON *map,
+			   const char *index_path, struct bb_error *err)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, map)
+	{
+		int i = shard_index(ck, e->valuestring);
+		if (!st_find(&ck->files[i], e->string))
+			return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' is mapped to '%s', which "
+				       "does not hold it", index_path, e->string, e->valuestring);
+	}
+	for (int i = 0; i < ck->n_files; i++)
+		for (int t = 0; t < ck->files[i].n_tensors; t++) {
+			const char *name = ck->files[i].tensors[t].name;
+			const cJSON *named = cJSON_GetObjectItemCaseSensitive(map, name);
+			if (!named)
+				return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' of shard '%s' is not "
+					       "in the index's weight_map", index_path, name,
+					       ck->file_names[i]);
+			if (strcmp(named->valuestring, ck->file_names[i]) != 0)
+				return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' is in two shards, "
+					       "'%s' and '%s' (the index names '%s')", index_path,
+					       name, named->valuestring, ck->file_names[i],
+					       named->valuestring);
+		}
+	return 0;
 }
 
 static int open_shards(struct checkpoint *ck, struct bb_error *err)
 {
 	char *single = path_join(ck->dir, "model.safetensors");
 	char *index = path_join(ck->dir, "model.safetensors.index.json");
+	cJSON *idx = NULL;
 	int rc = 0;
 	if (file_exists(index))
-		rc = read_shard_index(ck, index, err);
+		rc = read_shard_index(ck, index, &idx, err);
 	else if (file_exists(single) && add_shard(ck, "model.safetensors") < 0)
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	free(single);
-	free(index);
-	if (rc)
-		return rc;
-	ck->files = calloc((size_t)ck->n_files + 1, sizeof *ck->files);
-	if (!ck->files)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	for (int i = 0; i < ck->n_files; i++) {
+	if (!rc && !(ck->files = calloc((size_t)ck->n_files + 1, sizeof *ck->files)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	for (int i = 0; !rc && i < ck->n_files; i++) {
 		char *p = path_join(ck->dir, ck->file_names[i]);
 		rc = st_open(&ck->files[i], p, err);
 		free(p);
-		if (rc)
-			return rc;
 	}
-	ck->has_weights = ck->n_files > 0;
-	return 0;
+	if (!rc && idx)
+		rc = check_index_map(ck, cJSON_GetObjectItemCaseSensitive(idx, "weight_map"), index,
+				     err);
+	cJSON_Delete(idx);
+	free(index);
+	ck->has_weights = !rc && ck->n_files > 0;
+	return rc;
 }
 
 int checkpoint_open(struct checkpoint *ck, const char *dir, struct bb_error *err)

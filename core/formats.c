@@ -312,9 +312,19 @@ KERNEL void int_qdq(const struct format *f, float *x, size_t n)
 {
 	/* The range always contains 0, so a short last group equals a zero-padded one. */
 	float wmin = 0.0f, wmax = 0.0f;
+	int has_nan = 0;
 	for (size_t i = 0; i < n; i++) {
 		wmin = x[i] < wmin ? x[i] : wmin;
 		wmax = x[i] > wmax ? x[i] : wmax;
+		has_nan |= x[i] != x[i];
+	}
+	/* torch's min and max propagate a NaN, so in AutoRound it makes the scale and the whole
+	 * group NaN; the comparisons above would skip it and quantize the rest as if it were
+	 * absent. Only reached with quantize --nonfinite passthrough (docs/formats.md). */
+	if (has_nan) {
+		for (size_t i = 0; i < n; i++)
+			x[i] = NAN;
+		return;
 	}
 	if (f->sym)
 		int_qdq_sym(f, x, n, wmin, wmax);
@@ -323,6 +333,24 @@ KERNEL void int_qdq(const struct format *f, float *x, size_t n)
 }
 
 void int_qdq_group(const struct format *f, float *x, size_t n) { int_qdq(f, x, n); }
+
+// ---- non-finite values ----
+
+/* The largest |x| as bits orders NaN above Inf above every finite value, so one max
+ * (branch-free, vectorized like mx_qdq's amax) says whether the row needs searching. */
+__attribute__((target_clones("avx2", "default")))
+int64_t format_first_nonfinite(const float *x, size_t n)
+{
+	uint32_t amax_bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = float_bits(x[i]) & 0x7fffffffu;
+		amax_bits = a > amax_bits ? a : amax_bits;
+	}
+	for (size_t i = 0; amax_bits >= 0x7f800000u && i < n; i++)
+		if (!isfinite(x[i]))
+			return (int64_t)i;
+	return -1;
+}
 
 // ---- whole tensors ----
 

@@ -46,6 +46,10 @@ bool format_fits(const struct format *f, int64_t in_features);
  * that cannot is kept in BF16, as AutoRound does (spec 1.2). */
 bool format_fits_layer(const struct format *f, int64_t out, int64_t in);
 
+/* Index of the first NaN or Inf in x[0..n), or -1 (quantize refuses such weights unless
+ * asked to pass them through: docs/formats.md, "Non-finite weights"). */
+int64_t format_first_nonfinite(const float *x, size_t n);
+
 /* Whether the format also quantizes the Linear's input (MX formats do). */
 bool format_quantizes_activations(const struct format *f);
 

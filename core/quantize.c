@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,8 +130,13 @@ struct unit_buffer {
 	size_t cap;  /* bytes */
 };
 
-/* One work unit: 0, or an errno (ENOMEM, or the write's) saying why it failed. */
-static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit_buffer *b)
+#define UNIT_NONFINITE (-1) /* run_unit's answer for a NaN or Inf weight it refused */
+
+/* One work unit: 0, UNIT_NONFINITE (with the flat index in *nonfinite_at; only checked
+ * when nonfinite_at is not NULL), or an errno (ENOMEM, or the write's) saying why it
+ * failed. */
+static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit_buffer *b,
+		    uint64_t *nonfinite_at)
 {
 	const struct st_tensor *t = u->t;
 	if (!u->fmt) {
@@ -154,11 +161,29 @@ static int run_unit(const struct unit *u, int fd, uint64_t data_off, struct unit
 	/* Row by row, so the floats stay in cache between the three passes. */
 	for (size_t r = 0; r < rows; r++) {
 		st_to_f32(t->dtype, src + r * row_bytes, b->row, cols);
+		int64_t bad = nonfinite_at ? format_first_nonfinite(b->row, cols) : -1;
+		if (bad >= 0) {
+			*nonfinite_at = (u->begin + r) * cols + (uint64_t)bad;
+			return UNIT_NONFINITE;
+		}
 		format_qdq(u->fmt, b->row, 1, cols);
 		st_from_f32(t->dtype, b->row, b->out + r * row_bytes, cols);
 	}
 	return write_fully(fd, b->out, rows * row_bytes,
 			   (int64_t)(data_off + t->begin + u->begin * row_bytes));
+}
+
+static int nonfinite_error(const struct st_file *in, const struct st_tensor *t,
+			   uint64_t index, struct bb_error *err)
+{
+	float v;
+	st_to_f32(t->dtype, (const uint8_t *)t->data + index * st_dtype_size(t->dtype), &v, 1);
+	return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' holds %s at flat index %llu (row %llu, "
+		       "column %llu); quantizing it would spoil its whole block or group: fix the "
+		       "weights, or pass --nonfinite passthrough", in->path, t->name,
+		       isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf", (unsigned long long)index,
+		       (unsigned long long)(index / (uint64_t)t->shape[1]),
+		       (unsigned long long)(index % (uint64_t)t->shape[1]));
 }
 
 struct shard_job {
@@ -185,6 +210,12 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		rc = bb_fail(err, BB_EIO, "'%s': cannot size: %s", out_path, strerror(errno));
 	int failed = rc != 0; /* 1: a write failed, 2: cancelled; shared by the threads */
 	int why = 0;          /* the errno of a failed unit (any one of them) */
+	/* The first unit holding a NaN or Inf, and where: units after it are skipped, units
+	 * before it still run, so the error names the first bad value whatever the threads'
+	 * timing. */
+	int bad_unit = INT_MAX;
+	uint64_t bad_index = 0;
+	bool refuse_nonfinite = !job->opts->nonfinite_passthrough;
 	uint64_t data_off = 8 + in->header_len;
 	int threads = job->opts->threads > 0 ? job->opts->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads) if (!failed)
@@ -192,18 +223,29 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		struct unit_buffer buf = {0};
 #pragma omp for schedule(dynamic, 1)
 		for (int i = 0; i < plan.n; i++) {
-			int stop;
+			int stop, first_bad;
 #pragma omp atomic read
 			stop = failed;
-			if (stop)
+#pragma omp atomic read
+			first_bad = bad_unit;
+			if (stop || i > first_bad)
 				continue;
 			if (job->opts->cancel && *job->opts->cancel) {
 #pragma omp atomic write
 				failed = 2; /* cancelled */
 				continue;
 			}
-			int e = run_unit(&plan.units[i], af.fd, data_off, &buf);
-			if (e) {
+			uint64_t at = 0;
+			int e = run_unit(&plan.units[i], af.fd, data_off, &buf,
+					 refuse_nonfinite ? &at : NULL);
+			if (e == UNIT_NONFINITE) {
+#pragma omp critical(bb_quantize_nonfinite)
+				if (i < bad_unit) {
+					bad_index = at;
+#pragma omp atomic write
+					bad_unit = i;
+				}
+			} else if (e) {
 #pragma omp atomic write
 				why = e;
 #pragma omp atomic write
@@ -221,6 +263,8 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		}
 		free(buf.row);
 	}
+	if (!rc && bad_unit != INT_MAX)
+		rc = nonfinite_error(in, plan.units[bad_unit].t, bad_index, err);
 	free(plan.units);
 	if (!rc && failed == 2)
 		rc = bb_fail(err, BB_EIO, "'%s': interrupted", out_path);

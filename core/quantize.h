@@ -13,6 +13,7 @@
 #define BB_QUANTIZE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/checkpoint.h"
@@ -23,6 +24,10 @@ struct quantize_opts {
 	volatile sig_atomic_t *cancel;        /* checked between work units; may be NULL */
 	void (*progress)(void *ctx, uint64_t done_bytes, uint64_t total_bytes);
 	void *progress_ctx;                   /* progress is called from one thread only */
+	bool nonfinite_passthrough;           /* false: a NaN or Inf in a quantized weight is an
+					       * error naming the tensor and the first bad flat
+					       * index; true: quantized as the arithmetic does
+					       * (docs/formats.md, "Non-finite weights") */
 };
 
 /* Check a recipe against the inventory: every layer exactly once, no unknown layers, and

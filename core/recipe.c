@@ -8,11 +8,14 @@
  */
 #include "core/recipe.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/fileio.h"
+#include "core/hash.h"
 
 void recipe_free(struct recipe *r)
 {
@@ -126,6 +129,11 @@ static int read_layer_format(struct format *f, const cJSON *e, const char *key,
 	return 0;
 }
 
+/* The documented pairings (docs/formats.md, "Weight and activation pairings"): an MX weight
+ * with the same MX format on its input, as AutoRound's MXFP4 and MXFP8 schemes do; an INT
+ * weight (weight-only) or a kept layer with BF16 activations. Anything else (MXFP4 weights
+ * with MXFP8 activations, MX weights with BF16 activations) is a scheme neither tool
+ * defines, so it is refused rather than evaluated as something nobody asked for. */
 static int check_layer(const struct recipe_layer *l, const char *what, struct bb_error *err)
 {
 	if (l->act.kind == FMT_INT)
@@ -135,6 +143,12 @@ static int check_layer(const struct recipe_layer *l, const char *what, struct bb
 		return bb_fail(err, BB_EFORMAT,
 			       "%s: layer '%s': MX activations need an MX weight (got %s)", what,
 			       l->name, l->weight.name);
+	const struct format *paired = format_quantizes_activations(&l->weight) ? &l->weight : NULL;
+	if (paired ? strcmp(l->act.name, paired->name) != 0 : l->act.kind != FMT_KEEP)
+		return bb_fail(err, BB_EFORMAT,
+			       "%s: layer '%s': weight %s with activation %s is not a documented "
+			       "pairing (%s takes activation %s)", what, l->name, l->weight.name,
+			       l->act.name, l->weight.name, paired ? paired->name : "BF16");
 	return 0;
 }
 
@@ -267,6 +281,14 @@ cJSON *recipe_to_autoround(const struct recipe *r)
 	return root;
 }
 
+/* A JSON number that is an integer in int's range: cJSON's valueint would truncate 4.5
+ * to 4 and turn a typo into a different format. */
+static bool is_whole_number(const cJSON *v)
+{
+	double d = v->valuedouble;
+	return d >= -1e9 && d <= 1e9 && d == floor(d);
+}
+
 /* One AutoRound scheme dict -> a bitbudget format, e.g. bits 4 + mx_fp -> MXFP4. */
 static int autoround_format(struct format *f, const cJSON *e, const char *prefix,
 			    const char *what, struct bb_error *err)
@@ -279,12 +301,18 @@ static int autoround_format(struct format *f, const cJSON *e, const char *prefix
 	if (!cJSON_IsNumber(bits))
 		return bb_fail(err, BB_EFORMAT, "%s: layer '%s' has no numeric '%s'", what,
 			       e->string, key);
+	if (!is_whole_number(bits))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': '%s' must be an integer, not %g",
+			       what, e->string, key, bits->valuedouble);
 	if (bits->valueint >= 16)
 		return (*f = format_bf16(), 0);
 	snprintf(key, sizeof key, "%sdata_type", prefix);
 	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, key);
 	snprintf(key, sizeof key, "%sgroup_size", prefix);
 	const cJSON *gs = cJSON_GetObjectItemCaseSensitive(e, key);
+	if (gs && !cJSON_IsNull(gs) && (!cJSON_IsNumber(gs) || !is_whole_number(gs)))
+		return bb_fail(err, BB_EFORMAT, "%s: layer '%s': '%s' must be an integer", what,
+			       e->string, key);
 	snprintf(key, sizeof key, "%ssym", prefix);
 	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(e, key);
 	const char *dtype = cJSON_IsString(dt) ? dt->valuestring : "int";
@@ -373,4 +401,48 @@ int recipe_write(const struct recipe *r, const char *path, struct bb_error *err)
 	int rc = write_file_atomic(path, text, n + 1, err);
 	free(text);
 	return rc;
+}
+
+// ---- the model a recipe was made for ----
+
+/* The identity the manifest recorded and how it was computed: over config.json alone in
+ * planning mode, over config.json and every shard otherwise (core/hash.c). */
+static const char *manifest_identity(const cJSON *manifest, bool *config_only)
+{
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(manifest, "model");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(model, "identity");
+	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(model, "mode");
+	*config_only = cJSON_IsString(mode) && strcmp(mode->valuestring, "config only") == 0;
+	return cJSON_IsString(id) ? id->valuestring : NULL;
+}
+
+int recipe_check_model(const struct recipe *r, const struct checkpoint *ck, const char *what,
+		       struct bb_error *err)
+{
+	if (!r->manifest)
+		return 0; /* AutoRound's layer_config carries no identity to compare */
+	bool config_only;
+	const char *want = manifest_identity(r->manifest, &config_only);
+	if (!want)
+		return bb_fail(err, BB_EFORMAT, "%s: its manifest has no model identity", what);
+	/* A recipe planned from config.json alone fits any checkpoint with that config. A
+	 * fake-quantized checkpoint is its source's config.json plus quantization_config, with
+	 * the source's shard headers and sizes: the same model, so it is compared without that
+	 * key (re-quantizing a quantized model with its own recipe is a fixed point). */
+	struct checkpoint as_planned = *ck;
+	cJSON *source_config = cJSON_Duplicate(ck->config_json, 1);
+	if (!source_config)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(source_config, "quantization_config");
+	as_planned.config_json = source_config;
+	if (config_only)
+		as_planned.n_files = 0;
+	char have[SHA256_HEX_LEN];
+	checkpoint_identity(&as_planned, have);
+	cJSON_Delete(source_config);
+	if (strcmp(want, have) == 0)
+		return 0;
+	return bb_fail(err, BB_EINVAL, "%s was made for a model with identity %.12s, but '%s' "
+		       "has identity %.12s (%s); --force applies it anyway", what, want, ck->dir,
+		       have, config_only ? "config.json differs" : "config.json or a shard differs");
 }

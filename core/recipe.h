@@ -59,6 +59,13 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err);
 /* Write atomically (temporary file renamed into place). */
 int recipe_write(const struct recipe *r, const char *path, struct bb_error *err);
 
+struct checkpoint;
+/* Whether the recipe was made for this checkpoint: its manifest's model identity must equal
+ * ck's (over config.json alone when the recipe was planned from config.json only). A recipe
+ * without a manifest (AutoRound's form) passes. what names the recipe in the message. */
+int recipe_check_model(const struct recipe *r, const struct checkpoint *ck, const char *what,
+		       struct bb_error *err);
+
 /* AutoRound's layer_config object for this recipe. */
 cJSON *recipe_to_autoround(const struct recipe *r);
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,17 @@ static int parse_offset(const cJSON *v, uint64_t *out)
 	return 0;
 }
 
+/* "[d0, d1, ...]" of t's shape. */
+static void shape_text(const struct st_tensor *t, char *buf, size_t size)
+{
+	size_t at = (size_t)snprintf(buf, size, "[");
+	for (int i = 0; i < t->ndim && at < size; i++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%llu", i ? ", " : "",
+				       (unsigned long long)t->shape[i]);
+	if (at < size)
+		snprintf(buf + at, size - at, "]");
+}
+
 static int parse_tensor(struct st_tensor *t, const cJSON *entry, const char *file,
 			uint64_t data_len, struct bb_error *err)
 {
@@ -203,6 +215,7 @@ static int parse_tensor(struct st_tensor *t, const cJSON *entry, const char *fil
 			       file, name, t->ndim, ST_MAX_DIMS);
 	/* The element count must not overflow: bound it by the data section. */
 	uint64_t numel = 1;
+	bool too_big = false; /* the product exceeds the data section (numel is then capped) */
 	for (int i = 0; i < t->ndim; i++) {
 		uint64_t d;
 		if (parse_offset(cJSON_GetArrayItem(shape, i), &d) < 0)
@@ -210,7 +223,7 @@ static int parse_tensor(struct st_tensor *t, const cJSON *entry, const char *fil
 				       name);
 		t->shape[i] = (int64_t)d;
 		if (d && numel > data_len / d + 1)
-			numel = data_len + 1;
+			numel = data_len + 1, too_big = true;
 		else
 			numel *= d;
 	}
@@ -223,7 +236,14 @@ static int parse_tensor(struct st_tensor *t, const cJSON *entry, const char *fil
 			       "'%s': tensor '%s' ends at byte %llu, past the data section (%llu bytes)",
 			       file, name, (unsigned long long)t->end,
 			       (unsigned long long)data_len);
-	if (numel > data_len || numel * st_dtype_size(t->dtype) != t->end - t->begin)
+	if (too_big || numel > data_len) {
+		char dims[ST_MAX_DIMS * 24];
+		shape_text(t, dims, sizeof dims);
+		return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' has shape %s, more elements than "
+			       "the whole data section (%llu bytes) can hold", file, name, dims,
+			       (unsigned long long)data_len);
+	}
+	if (numel * st_dtype_size(t->dtype) != t->end - t->begin)
 		return bb_fail(err, BB_EFORMAT,
 			       "'%s': tensor '%s' holds %llu bytes but its shape and dtype need %llu",
 			       file, name, (unsigned long long)(t->end - t->begin),
@@ -326,6 +346,18 @@ static int has_duplicate_keys(const cJSON *root, const char **dup)
 	return found;
 }
 
+/* How many bytes from p on are JSON whitespace. The reference reader (safetensors 0.8,
+ * serde_json) accepts exactly these after the header's object: the format's padding is
+ * spaces, and tabs, newlines and carriage returns pass too. Anything else, a NUL included,
+ * is trailing garbage it refuses. */
+static size_t count_blank(const char *p, const char *end)
+{
+	size_t k = 0;
+	while (p + k < end && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
+		k++;
+	return k;
+}
+
 int st_parse(struct st_file *f, const char *name, const uint8_t *buf, size_t size,
 	     struct bb_error *err)
 {
@@ -343,11 +375,19 @@ int st_parse(struct st_file *f, const char *name, const uint8_t *buf, size_t siz
 	f->header_len = n;
 	f->data = buf + 8 + n;
 	f->data_len = size - 8 - n;
-	cJSON *root = cJSON_ParseWithLength((const char *)buf + 8, (size_t)n);
+	const char *header = (const char *)buf + 8, *json_end = header;
+	cJSON *root = cJSON_ParseWithLengthOpts(header, (size_t)n, &json_end, 0);
 	int rc;
 	const char *dup = NULL;
+	size_t trailing = root ? count_blank(json_end, header + n) : 0;
 	if (!root || !cJSON_IsObject(root))
 		rc = bb_fail(err, BB_EFORMAT, "'%s': header is not a JSON object", name);
+	else if (json_end + trailing < header + n)
+		rc = bb_fail(err, BB_EFORMAT, "'%s': header has %s byte 0x%02x at offset %zu, after "
+			     "its JSON object (only blank padding may follow it)", name,
+			     json_end[trailing] ? "stray" : "a NUL",
+			     (unsigned char)json_end[trailing],
+			     (size_t)(json_end + trailing - header) + 8);
 	else if (has_duplicate_keys(root, &dup))
 		rc = bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' appears twice", name, dup);
 	else

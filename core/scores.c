@@ -134,3 +134,13 @@ double scores_get(const struct scores *s, const char *name, const struct format 
 	}
 	return -1;
 }
+
+int scores_check_layers(const struct scores *s, const struct inventory *inv, const char *path,
+			struct bb_error *err)
+{
+	for (int i = 0; i < s->n_layers; i++)
+		if (inventory_find(inv, s->names[i]) < 0 && strcmp(s->names[i], "lm_head") != 0)
+			return bb_fail(err, BB_EINVAL, "'%s': scores name layer '%s', which the model "
+				       "does not have", path, s->names[i]);
+	return 0;
+}

@@ -14,6 +14,7 @@
 
 #include <cJSON.h>
 
+#include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/formats.h"
 #include "core/recipe.h"
@@ -32,6 +33,11 @@ struct scores {
  * and provenance too. */
 int scores_read(struct scores *s, const char *path, struct bb_error *err);
 void scores_free(struct scores *s);
+
+/* Every layer the scores name must be a layer of the model (inv, or its lm_head): scores
+ * for another model would otherwise be half ignored and half applied. path names the file. */
+int scores_check_layers(const struct scores *s, const struct inventory *inv, const char *path,
+			struct bb_error *err);
 
 /* Score of layer name under format f: 0 for BF16; -1 if the file has no such entry. */
 double scores_get(const struct scores *s, const char *name, const struct format *f);

@@ -9,6 +9,7 @@
  */
 #include "engine/model_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,19 @@ static void run_pack(const struct model *m, struct workspace *ws, float *logits,
 	score_rows(m, ws, logits, ws->a.xn2, tgt, owner, n_tgt, spans);
 }
 
+/* Finite logits always give a finite log-softmax, so a NaN or Inf log-likelihood means the
+ * forward pass itself broke (NaN or Inf weights, a config the checks let through). It is
+ * an error, never a score: averaged into an accuracy it would look like a plausible one. */
+static int check_finite(const struct span *spans, int n, struct bb_error *err)
+{
+	for (int s = 0; s < n; s++)
+		if (!isfinite(spans[s].logprob))
+			return bb_fail(err, BB_EFORMAT, "the model's log-likelihood of span %d of %d is "
+				       "%s: its weights or config make the forward pass non-finite",
+				       s + 1, n, isnan(spans[s].logprob) ? "NaN" : "infinite");
+	return 0;
+}
+
 static int score_spans(const struct model *m, struct span *spans, int n, struct bb_error *err)
 {
 	int longest = 0;
@@ -101,6 +115,7 @@ static int score_spans(const struct model *m, struct span *spans, int n, struct 
 		run_pack(m, &ws, logits, spans, s0, s1, scratch, scratch + cap, scratch + 2 * cap + 1,
 			 scratch + 3 * cap + 1);
 	}
+	rc = check_finite(spans, n, err);
 done:
 	free(scratch);
 	free(logits);

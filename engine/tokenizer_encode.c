@@ -90,8 +90,28 @@ static int push_seg(struct seg **v, size_t *n, size_t *cap, size_t s, size_t e, 
  * character at a time, as the Oniguruma iterator HF uses does; they would only
  * produce empty pieces, which HF drops.
  */
+/* A failed match, said as what it is: PCRE2's resource limits (the default match limit is
+ * ten million backtracking steps) are hit by a pattern that backtracks badly on this input,
+ * which is no shortage of memory. what names the pattern's owner. */
+static int regex_error(struct bb_error *err, int rc, const char *what, size_t pos, size_t n)
+{
+	const char *limit = rc == PCRE2_ERROR_MATCHLIMIT	? "match"
+			    : rc == PCRE2_ERROR_DEPTHLIMIT	? "depth"
+			    : rc == PCRE2_ERROR_HEAPLIMIT	? "heap"
+			    : rc == PCRE2_ERROR_JIT_STACKLIMIT ? "JIT stack"
+								: NULL;
+	if (limit)
+		return bb_fail(err, BB_EINVAL, "tokenizer: the %s regex hit PCRE2's %s limit at "
+			       "byte %zu of a %zu-byte text (the pattern backtracks too much on "
+			       "this input)", what, limit, pos, n);
+	PCRE2_UCHAR msg[120];
+	pcre2_get_error_message(rc, msg, sizeof msg);
+	return bb_fail(err, BB_EINVAL, "tokenizer: the %s regex failed at byte %zu: %s", what,
+		       pos, (const char *)msg);
+}
+
 static int re_next(pcre2_match_data *md, const pcre2_code *re, const char *s, size_t n,
-		   size_t pos, size_t *ms, size_t *me, struct bb_error *err)
+		   size_t pos, size_t *ms, size_t *me, const char *what, struct bb_error *err)
 {
 	while (pos < n) {
 		/* the input was checked once up front; rechecking per call would be O(n^2) */
@@ -103,8 +123,7 @@ static int re_next(pcre2_match_data *md, const pcre2_code *re, const char *s, si
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc < 0)
-			return bb_fail(err, BB_EINVAL,
-				       "tokenizer: regex match failed (pcre2 error %d)", rc);
+			return regex_error(err, rc, what, pos, n);
 		ov = pcre2_get_ovector_pointer(md);
 		if (ov[1] > ov[0]) {
 			*ms = ov[0];
@@ -134,14 +153,19 @@ static int lit_next(const char *lit, size_t lit_len, const char *s, size_t n, si
 
 /* ---- normalization ---- */
 
+static int normalize_oom(struct bb_error *err)
+{
+	return bb_fail(err, BB_ENOMEM, "tokenizer: out of memory while normalizing");
+}
+
 static int norm_replace(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst,
-			pcre2_match_data *md)
+			pcre2_match_data *md, struct bb_error *err)
 {
 	size_t pos = 0, ms, me;
 	int rc;
 	for (;;) {
 		if (nm->re)
-			rc = re_next(md, nm->re, s, n, pos, &ms, &me, NULL);
+			rc = re_next(md, nm->re, s, n, pos, &ms, &me, "normalizer Replace", err);
 		else
 			rc = lit_next(nm->a, nm->alen, s, n, pos, &ms, &me);
 		if (rc < 0)
@@ -149,10 +173,10 @@ static int norm_replace(const struct tk_norm *nm, const char *s, size_t n, struc
 		if (!rc)
 			break;
 		if (tk_buf_put(dst, s + pos, ms - pos) || tk_buf_put(dst, nm->b, nm->blen))
-			return -1;
+			return normalize_oom(err);
 		pos = me;
 	}
-	return tk_buf_put(dst, s + pos, n - pos);
+	return tk_buf_put(dst, s + pos, n - pos) ? normalize_oom(err) : 0;
 }
 
 static int norm_strip(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst)
@@ -171,39 +195,42 @@ static int norm_strip(const struct tk_norm *nm, const char *s, size_t n, struct 
 	return tk_buf_put(dst, s + a, b - a);
 }
 
+/* One normalizer step: 0, or a negative bb_err with err filled. */
 static int norm_step(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst,
-		     pcre2_match_data *md)
+		     pcre2_match_data *md, struct bb_error *err)
 {
+	int rc;
 	switch (nm->kind) {
 	case TK_NORM_PREPEND:
 		/* HF prepends only to a non-empty string */
-		if (n && tk_buf_put(dst, nm->a, nm->alen))
-			return -1;
-		return tk_buf_put(dst, s, n);
+		rc = (n && tk_buf_put(dst, nm->a, nm->alen)) || tk_buf_put(dst, s, n);
+		break;
 	case TK_NORM_REPLACE:
 	case TK_NORM_REPLACE_RE:
-		return norm_replace(nm, s, n, dst, md);
+		return norm_replace(nm, s, n, dst, md, err);
 	case TK_NORM_STRIP:
-		return norm_strip(nm, s, n, dst);
-	case TK_NORM_NFC:
+		rc = norm_strip(nm, s, n, dst);
+		break;
+	default: /* NFC: the text is kept as it is */
+		rc = tk_buf_put(dst, s, n);
 		break;
 	}
-	return tk_buf_put(dst, s, n);
+	return rc ? normalize_oom(err) : 0;
 }
 
 int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
-		 struct tk_buf *tmp)
+		 struct tk_buf *tmp, struct bb_error *err)
 {
 	struct tk_buf *bufs[2] = {out, tmp};
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	int cur = -1, i, rc = 0;
 	if (!md)
-		return -1;
+		return normalize_oom(err);
 	for (i = 0; i < t->n_norm && !rc; i++) {
 		/* steps alternate between the two buffers, starting from the caller's text */
 		struct tk_buf *dst = bufs[cur == 0];
 		dst->len = 0;
-		rc = norm_step(&t->norm[i], s, n, dst, md);
+		rc = norm_step(&t->norm[i], s, n, dst, md, err);
 		cur = cur == 0;
 		s = dst->p ? dst->p : "";
 		n = dst->len;
@@ -211,9 +238,9 @@ int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_b
 	pcre2_match_data_free(md);
 	if (!rc && cur != 0) {
 		out->len = 0;
-		rc = tk_buf_put(out, s, n);
+		rc = tk_buf_put(out, s, n) ? normalize_oom(err) : 0;
 	}
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /* ---- added tokens ---- */
@@ -304,13 +331,13 @@ static int split_added(struct scratch *sc, const struct tk_matcher *m, const cha
 
 /* Cover s with matched and unmatched segments of a regex or literal pattern. */
 static int find_segs(struct scratch *sc, const pcre2_code *re, const char *lit, size_t lit_len,
-		     int invert, const char *s, size_t n)
+		     int invert, const char *s, size_t n, const char *what)
 {
 	size_t prev = 0, ms, me;
 	int rc;
 	sc->nseg = 0;
 	for (;;) {
-		rc = re ? re_next(sc->md, re, s, n, prev, &ms, &me, sc->err)
+		rc = re ? re_next(sc->md, re, s, n, prev, &ms, &me, what, sc->err)
 			: lit_next(lit, lit_len, s, n, prev, &ms, &me);
 		if (rc < 0)
 			return rc;
@@ -375,7 +402,8 @@ static int emit_subs(struct scratch *sc, const char *s, int origin, struct tk_pi
 static int pre_split(struct scratch *sc, const struct tk_pre *p, const char *s, size_t n,
 		     int origin, struct tk_pieces *out)
 {
-	int rc = find_segs(sc, p->re, p->lit, p->lit_len, p->invert, s, n);
+	int rc = find_segs(sc, p->re, p->lit, p->lit_len, p->invert, s, n,
+			   "pre-tokenizer Split");
 	if (!rc)
 		rc = apply_behavior(sc, p->behavior);
 	return rc ? rc : emit_subs(sc, s, origin, out);
@@ -395,7 +423,7 @@ static int pre_bytelevel(struct scratch *sc, const struct tk_pre *p, const char 
 		n = sc->tmp.len;
 	}
 	if (p->re) {
-		if ((rc = find_segs(sc, p->re, NULL, 0, 0, s, n)) ||
+		if ((rc = find_segs(sc, p->re, NULL, 0, 0, s, n, "pre-tokenizer ByteLevel")) ||
 		    (rc = apply_behavior(sc, TK_ISOLATED)))
 			return rc;
 	} else {
@@ -439,7 +467,8 @@ static int pre_metaspace(struct scratch *sc, const struct tk_pre *p, const char 
 	}
 	if (!p->split)
 		return tk_pieces_add(out, sc->tmp.p, sc->tmp.len, origin) ? oom(sc) : 0;
-	if ((rc = find_segs(sc, NULL, p->repl, p->repl_len, 0, sc->tmp.p, sc->tmp.len)) ||
+	if ((rc = find_segs(sc, NULL, p->repl, p->repl_len, 0, sc->tmp.p, sc->tmp.len,
+			      "pre-tokenizer Metaspace")) ||
 	    (rc = apply_behavior(sc, TK_MERGED_NEXT)))
 		return rc;
 	return emit_subs(sc, sc->tmp.p, origin, out);
@@ -703,8 +732,8 @@ static int encode_segment(struct scratch *sc, const char *s, size_t n, int origi
 	size_t k;
 	int rc;
 	if (t->n_norm) {
-		if (tk_normalize(t, s, n, &sc->nbuf, &sc->ntmp))
-			return oom(sc);
+		if ((rc = tk_normalize(t, s, n, &sc->nbuf, &sc->ntmp, sc->err)))
+			return rc;
 		s = sc->nbuf.p ? sc->nbuf.p : "";
 		n = sc->nbuf.len;
 	}

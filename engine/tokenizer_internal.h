@@ -240,9 +240,10 @@ struct tokenizer {
 };
 
 /* tokenizer_encode.c: apply the normalizer steps to s into out (tmp is scratch);
- * also used at load time for the normalized added tokens. 0, or -1 on failure. */
+ * also used at load time for the normalized added tokens. 0, or a negative bb_err with
+ * err (may be NULL) saying what failed: memory, or a regex's PCRE2 limit. */
 int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
-		 struct tk_buf *tmp);
+		 struct tk_buf *tmp, struct bb_error *err);
 
 /* Grow *p (holding *cap elements of elem bytes) to at least need, doubling; -1 when out of
  * memory (then *p is unchanged). */

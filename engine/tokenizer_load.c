@@ -525,8 +525,8 @@ static int prepare_added(struct ctx *c)
 		if (!a->normalized || !t->n_norm)
 			continue;
 		out.len = 0;
-		if (tk_normalize(t, a->content, a->len, &out, &tmp))
-			rc = oom(c);
+		if ((rc = tk_normalize(t, a->content, a->len, &out, &tmp, c->err)))
+			break;
 		else if (!(a->match = dup_str(c, out.p ? out.p : "", out.len)))
 			rc = BB_ENOMEM;
 		else

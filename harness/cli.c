@@ -1,5 +1,6 @@
 /*
- * cli.c: error printing and strict number parsing for the commands.
+ * cli.c: error printing, strict number parsing, and the check that a recipe was made for
+ * the model it is applied to, for the commands.
  */
 #include "harness/cli.h"
 
@@ -8,6 +9,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/checkpoint.h"
+#include "core/recipe.h"
 
 int cli_report(const struct bb_error *err)
 {
@@ -26,12 +31,55 @@ int cli_usage_error(const char *fmt, ...)
 	return 2;
 }
 
+/* The grammar every numeric argument follows: an optional sign, digits with at most one
+ * decimal point (at least one digit), and for a real an optional exponent. strtod alone
+ * also takes " 5" (leading blanks), "0x5" (hexadecimal), "inf" and "nan": a typo or a
+ * hex budget would then silently mean something. */
+static bool is_decimal(const char *s, size_t len, bool integer)
+{
+	size_t i = 0, digits = 0;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	for (bool point = false; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && !point && !integer)
+			point = true;
+		else
+			break;
+	}
+	if (!digits)
+		return false;
+	if (i < len && !integer && (s[i] == 'e' || s[i] == 'E')) {
+		size_t exp_digits = 0;
+		if (++i < len && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			exp_digits++;
+		if (!exp_digits)
+			return false;
+	}
+	return i == len;
+}
+
+bool cli_number(const char *s, size_t len, double *out)
+{
+	char buf[64];
+	if (len >= sizeof buf || !is_decimal(s, len, false))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	errno = 0;
+	*out = strtod(buf, NULL);
+	return !errno && isfinite(*out);
+}
+
 bool cli_parse_long(const char *option, const char *s, long min, long max, long *out)
 {
-	char *end;
+	bool decimal = is_decimal(s, strlen(s), true);
 	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
+	long v = decimal ? strtol(s, NULL, 10) : 0;
+	if (!decimal || errno || v < min || v > max) {
 		cli_usage_error("%s: '%s' is not an integer in [%ld, %ld]", option, s, min, max);
 		return false;
 	}
@@ -41,13 +89,29 @@ bool cli_parse_long(const char *option, const char *s, long min, long max, long 
 
 bool cli_parse_double(const char *option, const char *s, double min, double max, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+	double v;
+	if (!cli_number(s, strlen(s), &v) || v < min || v > max) {
 		cli_usage_error("%s: '%s' is not a number in [%g, %g]", option, s, min, max);
 		return false;
 	}
 	*out = v;
 	return true;
+}
+
+int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
+			   struct bb_error *err)
+{
+	struct recipe r;
+	struct checkpoint ck;
+	int rc = recipe_read(&r, recipe_path, err);
+	if (rc)
+		return rc;
+	char what[300];
+	snprintf(what, sizeof what, "recipe '%.280s'", recipe_path);
+	if (r.manifest && !(rc = checkpoint_open(&ck, model_dir, err))) {
+		rc = recipe_check_model(&r, &ck, what, err);
+		checkpoint_close(&ck);
+	}
+	recipe_free(&r);
+	return rc;
 }

@@ -7,6 +7,7 @@
 #define BB_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 
@@ -19,5 +20,14 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Strict parses; on failure print an error naming the option and return false. */
 bool cli_parse_long(const char *option, const char *s, long min, long max, long *out);
 bool cli_parse_double(const char *option, const char *s, double min, double max, double *out);
+/* The strict number grammar without printing: the len bytes at s are a plain decimal
+ * number (no blanks, hexadecimal, inf or nan) and finite; the value in *out. */
+bool cli_number(const char *s, size_t len, double *out);
+
+/* Before a recipe is applied to a model folder (quantize, eval, loglik, generate --recipe):
+ * its manifest's model identity must be the folder's (core/recipe.h recipe_check_model).
+ * Commands skip this with --force. */
+int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
+			   struct bb_error *err);
 
 #endif

@@ -38,7 +38,7 @@ struct eval_opts {
 	long limit, batch_size, seed, timeout, tries;
 	double retry_for;
 	int add_bos;        /* -1: the tokenizer's default */
-	bool log_samples, quiet;
+	bool log_samples, quiet, force;
 	int n_tasks;
 	char *task[MAX_TASKS];
 };
@@ -55,6 +55,8 @@ static const char usage[] =
 	"  --tasks LIST     lm-eval tasks: lambada_openai, hellaswag, piqa, winogrande, mmlu\n"
 	"  -o, --output F   the results file to write (lm-eval's results JSON)\n"
 	"  --recipe R       a recipe file (docs/formats.md), applied at load time\n"
+	"  --force          with --endpoint local: apply R even if its manifest names another\n"
+	"                   model\n"
 	"  --limit N        only the first N documents of each (sub)task (default: all)\n"
 	"  --add-bos-token  always prepend BOS; --no-add-bos-token: never (default: tokenizer's)\n"
 	"  --batch-size N   requests per engine batch (default: the endpoint's choice)\n"
@@ -128,6 +130,7 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 		{"tries", required_argument, NULL, 'N'},    {"retry-for", required_argument, NULL, 'R'},
 		{"add-bos-token", no_argument, NULL, 'B'},  {"no-add-bos-token", no_argument, NULL, 'n'},
 		{"log-samples", no_argument, NULL, 'L'},    {"quiet", no_argument, NULL, 'q'},
+		{"force", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['e'] = &o->endpoint, ['m'] = &o->model, ['r'] = &o->recipe,
 				 ['t'] = &o->tasks, ['o'] = &o->out, ['d'] = &o->data_dir};
@@ -143,8 +146,8 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 			*dst[c] = optarg;
 		else if (c == 'B' || c == 'n')
 			o->add_bos = c == 'B';
-		else if (c == 'L' || c == 'q')
-			*(c == 'L' ? &o->log_samples : &o->quiet) = true;
+		else if (c == 'L' || c == 'q' || c == 'F')
+			*(c == 'L' ? &o->log_samples : c == 'q' ? &o->quiet : &o->force) = true;
 		else if (c > 0 && c < 128 && strchr("lbSTNR", c)) {
 			if (!parse_value(c, o))
 				return 2;
@@ -318,6 +321,9 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 	snprintf(url, sizeof url, "%s", o->endpoint);
 	FILE *scores_to = output_is_stdout(o->out) ? stderr : stdout; /* before -o replaces it */
 	int rc = output_check_file(o->out, err); /* before the work, not after it */
+	/* Only a local model folder can be checked against the recipe's manifest here. */
+	if (!rc && local && o->recipe && !o->force)
+		rc = cli_check_recipe_model(o->recipe, o->model, err);
 	if (!rc && local)
 		rc = start_local(&srv, url, sizeof url, &model, o, err);
 	if (!rc && !local && !(model = strdup(o->model)))

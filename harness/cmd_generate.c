@@ -20,6 +20,7 @@ struct generate_opts {
 	const char *prompt;
 	long max_tokens;
 	int add_bos;      /* -1 the tokenizer's default, 0 no, 1 yes */
+	bool force;       /* apply a recipe whose manifest names another model */
 };
 
 static const char usage[] =
@@ -27,6 +28,7 @@ static const char usage[] =
 	"                          [--add-bos | --no-add-bos]\n"
 	"  --model M        a Hugging Face folder with weights and tokenizer.json\n"
 	"  --recipe R       evaluate M quantized by recipe R (weights and activations)\n"
+	"  --force          apply R even if its manifest names another model\n"
 	"  --prompt TEXT    text to continue (default: empty, i.e. BOS alone)\n"
 	"  --max-tokens N   new tokens at most, 1 to 100000 (default 64); EOS stops earlier\n"
 	"  --add-bos        put BOS first; --no-add-bos: never (default: the tokenizer's choice)\n";
@@ -37,7 +39,8 @@ static int parse_args(struct generate_opts *o, int argc, char **argv)
 		{"model", required_argument, NULL, 'm'},   {"recipe", required_argument, NULL, 'r'},
 		{"prompt", required_argument, NULL, 'p'},  {"max-tokens", required_argument, NULL, 'n'},
 		{"add-bos", no_argument, NULL, 'b'},       {"no-add-bos", no_argument, NULL, 'B'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+		{"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	opterr = 0; /* one error line, ours */
@@ -53,6 +56,8 @@ static int parse_args(struct generate_opts *o, int argc, char **argv)
 				return 2;
 		} else if (c == 'b' || c == 'B')
 			o->add_bos = c == 'b';
+		else if (c == 'f')
+			o->force = true;
 		else if (c == 'h')
 			return fputs(usage, stdout), 0;
 		else
@@ -101,7 +106,8 @@ int cmd_generate(int argc, char **argv)
 	struct bb_error err = {0};
 	struct model *m;
 	struct tokenizer *tok;
-	if (model_open(&m, &tok, o.model, o.recipe, &err))
+	if ((o.recipe && !o.force && cli_check_recipe_model(o.recipe, o.model, &err)) ||
+	    model_open(&m, &tok, o.model, o.recipe, &err))
 		return cli_report(&err);
 	int rc = run(&o, m, tok, &err);
 	model_free(m);

@@ -27,6 +27,7 @@ struct loglik_opts {
 	const char *rolling;
 	int add_bos;      /* -1 the tokenizer's default, 0 no, 1 yes */
 	bool truncate;    /* drop the oldest context tokens past the model's length, as lm-eval */
+	bool force;       /* apply a recipe whose manifest names another model */
 };
 
 static const char usage[] =
@@ -34,6 +35,7 @@ static const char usage[] =
 	"                        (--context C --continuation X | --rolling TEXT)\n"
 	"  --model M           a Hugging Face folder with weights and tokenizer.json\n"
 	"  --recipe R          evaluate M quantized by recipe R (weights and activations)\n"
+	"  --force             apply R even if its manifest names another model\n"
 	"  --context C         with --continuation X: log P(X | C) summed over X's tokens, and\n"
 	"                      whether X is the greedy continuation, as lm-eval's loglikelihood\n"
 	"  --rolling TEXT      log P(TEXT) over lm-eval's rolling windows, with perplexities\n"
@@ -55,6 +57,7 @@ static int parse_args(struct loglik_opts *o, int argc, char **argv)
 		{"add-bos", no_argument, NULL, 'b'},
 		{"no-add-bos", no_argument, NULL, 'B'},
 		{"truncate", no_argument, NULL, 't'},
+		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	const char **dst[128] = {['m'] = &o->model, ['r'] = &o->recipe, ['c'] = &o->context,
@@ -67,8 +70,8 @@ static int parse_args(struct loglik_opts *o, int argc, char **argv)
 			return fputs(usage, stdout), 0;
 		if (c == 'b' || c == 'B')
 			o->add_bos = c == 'b';
-		else if (c == 't')
-			o->truncate = true;
+		else if (c == 't' || c == 'f')
+			*(c == 't' ? &o->truncate : &o->force) = true;
 		else if (c > 0 && c < 128 && dst[c])
 			*dst[c] = optarg;
 		else
@@ -210,7 +213,8 @@ int cmd_loglik(int argc, char **argv)
 	struct bb_error err = {0};
 	struct model *m;
 	struct tokenizer *tok;
-	if (model_open(&m, &tok, o.model, o.recipe, &err))
+	if ((o.recipe && !o.force && cli_check_recipe_model(o.recipe, o.model, &err)) ||
+	    model_open(&m, &tok, o.model, o.recipe, &err))
 		return cli_report(&err);
 	int rc = o.rolling ? run_rolling(&o, m, tok, &err) : run_pair(&o, m, tok, &err);
 	model_free(m);

@@ -1,9 +1,11 @@
 /*
- * cmd_quantize.c: `bitbudget quantize --model M --recipe R --out DIR [--threads N]`.
+ * cmd_quantize.c: `bitbudget quantize --model M --recipe R --out DIR [--threads N]
+ * [--force] [--nonfinite error|passthrough]`.
  *
  * Loads the recipe (bitbudget's form or AutoRound's layer_config), checks it against the
- * model, and writes the fake-quantized checkpoint atomically. Ctrl-C stops at the next
- * work unit and leaves nothing under DIR. Progress goes to stderr.
+ * model (and, unless --force, that its manifest names this model), and writes the
+ * fake-quantized checkpoint atomically. Ctrl-C stops at the next work unit and leaves
+ * nothing under DIR. Progress goes to stderr.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 struct quantize_cli_opts {
 	const char *model, *recipe, *out;
 	long threads;
+	bool force, nonfinite_passthrough;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -31,13 +34,18 @@ static void on_signal(int sig)
 
 static const char usage[] =
 	"usage: bitbudget quantize --model MODEL --recipe RECIPE --out DIR [--threads N]\n"
-	"  writes a fake-quantized copy of MODEL to DIR (which must not exist or be empty)\n";
+	"                          [--force] [--nonfinite error|passthrough]\n"
+	"  writes a fake-quantized copy of MODEL to DIR (which must not exist or be empty)\n"
+	"  --force           apply a recipe whose manifest names another model\n"
+	"  --nonfinite M     a NaN or Inf in a weight to quantize: error (default) names the\n"
+	"                    tensor and index; passthrough quantizes it as AutoRound would\n";
 
 static int parse_args(struct quantize_cli_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'}, {"recipe", required_argument, NULL, 'r'},
 		{"out", required_argument, NULL, 'o'},   {"threads", required_argument, NULL, 't'},
+		{"force", no_argument, NULL, 'f'},       {"nonfinite", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
@@ -49,6 +57,13 @@ static int parse_args(struct quantize_cli_opts *o, int argc, char **argv)
 		case 't':
 			if (!cli_parse_long("--threads", optarg, 1, 1024, &o->threads))
 				return 2;
+			break;
+		case 'f': o->force = true; break;
+		case 'n':
+			if (strcmp(optarg, "error") && strcmp(optarg, "passthrough"))
+				return cli_usage_error("quantize: --nonfinite takes error or passthrough, "
+						       "not '%s'", optarg);
+			o->nonfinite_passthrough = !strcmp(optarg, "passthrough");
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: return cli_usage_error("quantize: bad option (see --help)");
@@ -98,8 +113,14 @@ int cmd_quantize(int argc, char **argv)
 		inventory_free(&inv);
 		rc = inventory_build(&inv, &ck, true, &err);
 	}
+	if (!rc && !o.force) {
+		char what[300];
+		snprintf(what, sizeof what, "recipe '%.280s'", o.recipe);
+		rc = recipe_check_model(&r, &ck, what, &err);
+	}
 	struct progress prog = {time(NULL), 0, isatty(2)};
-	struct quantize_opts qo = {(int)o.threads, &interrupted, show_progress, &prog};
+	struct quantize_opts qo = {(int)o.threads, &interrupted, show_progress, &prog,
+				   o.nonfinite_passthrough};
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!rc)

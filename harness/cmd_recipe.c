@@ -175,10 +175,8 @@ static int parse_budgets(const char *text, struct recipe_inputs *in, struct bb_e
 		return bb_fail(err, BB_EINVAL, "--avg-bits: '%s' is not B or START:STOP:STEP", text);
 	const char *at = text;
 	for (int i = 0; i <= colons; i++) {
-		char *end;
 		size_t len = strcspn(at, ":");
-		v[i] = strtod(at, &end);
-		if (end != at + len || len == 0 || !(v[i] >= 0 && v[i] <= 64))
+		if (!cli_number(at, len, &v[i]) || !(v[i] >= 0 && v[i] <= 64))
 			return bb_fail(err, BB_EINVAL, "--avg-bits: '%.*s' is not a number in [0, 64]",
 				       (int)len, at);
 		at += len + 1;
@@ -369,8 +367,10 @@ static int make_recipes(const struct recipe_opts *o, const struct checkpoint *ck
 	return rc;
 }
 
-/* A sweep writes several files: -o must say where each goes. Each file it names must be
- * one that may be written (not a folder or a block device), checked before any work. */
+/* A sweep writes several files: -o must say where each goes, and no two budgets may go
+ * to the same file ("%g" keeps six significant digits, so 4.0000001 and 4.0000002 would
+ * both be "4", and the second recipe would silently replace the first). Each file it names
+ * must be one that may be written (not a folder or a block device), checked before any work. */
 static int check_output(const struct recipe_opts *o, const struct recipe_inputs *in,
 			struct bb_error *err)
 {
@@ -378,12 +378,21 @@ static int check_output(const struct recipe_opts *o, const struct recipe_inputs 
 		return bb_fail(err, BB_EINVAL,
 			       "a sweep writes one recipe per budget: give -o a pattern with {bits} "
 			       "or a folder");
-	int rc = 0;
+	char **paths = calloc((size_t)in->n_budgets, sizeof *paths);
+	int rc = paths ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int b = 0; !rc && o->output && b < in->n_budgets; b++) {
-		char *path = output_path(o, in->budgets[b]);
-		rc = path ? output_check_file(path, err) : bb_fail(err, BB_ENOMEM, "out of memory");
-		free(path);
+		if (!(paths[b] = output_path(o, in->budgets[b])))
+			rc = bb_fail(err, BB_ENOMEM, "out of memory");
+		for (int a = 0; !rc && a < b; a++)
+			if (strcmp(paths[a], paths[b]) == 0)
+				rc = bb_fail(err, BB_EINVAL, "--avg-bits: budgets %.17g and %.17g would both "
+					     "be written to '%s'", in->budgets[a], in->budgets[b], paths[b]);
+		if (!rc)
+			rc = output_check_file(paths[b], err);
 	}
+	for (int b = 0; paths && b < in->n_budgets; b++)
+		free(paths[b]);
+	free(paths);
 	return rc;
 }
 
@@ -407,6 +416,8 @@ int cmd_recipe(int argc, char **argv)
 		rc = inventory_build(&inv, &ck, o.include_lm_head, &err);
 	if (!rc && o.scores)
 		rc = scores_read(&sc, o.scores, &err);
+	if (!rc && o.scores)
+		rc = scores_check_layers(&sc, &inv, o.scores, &err);
 	if (!rc)
 		rc = make_recipes(&o, &ck, &inv, o.scores ? &sc : NULL, in, &err);
 	scores_free(&sc);

@@ -395,6 +395,39 @@ TEST(checkpoint_should_reject_mistyped_or_inconsistent_config)
 	CHECK(strstr(err.msg, "config.json") != NULL);
 }
 
+/* Floats that would make NaN in every forward pass (a division by eps, a power of theta,
+ * the llama3 ramp's 1 / (high - low)) are refused when the config is opened. */
+TEST(checkpoint_should_reject_config_floats_that_are_not_finite_and_positive)
+{
+	static const char *bad[][2] = {
+		{"\"rms_norm_eps\":-1", "'rms_norm_eps' must be a finite number > 0"},
+		{"\"rms_norm_eps\":0", "'rms_norm_eps' must be a finite number > 0"},
+		{"\"rms_norm_eps\":1e-50", "'rms_norm_eps' must be a finite number > 0"},
+		{"\"rope_theta\":0", "'rope_theta' must be a finite number > 0"},
+		{"\"rope_theta\":1e300", "'rope_theta' must be a finite number > 0"},
+		{"\"rope_theta\":\"10000\"", "'rope_theta' must be a finite number > 0"},
+		{"\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":-8}",
+		 "'rope_scaling.factor' must be a finite number > 0"},
+		{"\"rope_scaling\":{\"rope_type\":\"llama3\",\"low_freq_factor\":4}",
+		 "high_freq_factor 4 must be more than low_freq_factor 4"},
+		{"\"hidden_act\":[\"silu\"]", "'hidden_act' must be a string"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct bb_error err = {0};
+		char name[64], repl[160];
+		snprintf(name, sizeof name, "badfloat%zu", i);
+		snprintf(repl, sizeof repl, "\"vocab_size\":16,%s", bad[i][0]);
+		CHECK(open_config(name, edit_config("\"vocab_size\":16", repl), &err) == BB_EFORMAT);
+		if (!strstr(err.msg, bad[i][1]))
+			fprintf(stderr, "  %s: %s\n", bad[i][0], err.msg);
+		CHECK(strstr(err.msg, bad[i][1]) != NULL);
+	}
+	struct bb_error err = {0};
+	CHECK(open_config("goodfloats", edit_config("\"vocab_size\":16", "\"vocab_size\":16,"
+			  "\"rms_norm_eps\":1e-5,\"rope_theta\":500000,\"hidden_act\":\"silu\""),
+			  &err) == 0);
+}
+
 TEST(checkpoint_should_reject_unsupported_model_type_and_rope_scaling)
 {
 	struct bb_error err = {0};
@@ -576,6 +609,7 @@ int main(void)
 	RUN(checkpoint_should_reject_config_missing_required_keys);
 	RUN(checkpoint_should_reject_mistyped_or_inconsistent_config);
 	RUN(checkpoint_should_reject_unsupported_model_type_and_rope_scaling);
+	RUN(checkpoint_should_reject_config_floats_that_are_not_finite_and_positive);
 	RUN(inventory_should_reject_weight_whose_shape_disagrees_with_config);
 	RUN(inventory_should_reject_missing_and_non_float_weights);
 	RUN(checkpoint_should_report_a_bad_shard_by_name);

@@ -401,6 +401,44 @@ TEST(mx_should_make_whole_block_nan_when_one_element_is_nan)
 	}
 }
 
+/* As torch's min and max in AutoRound: a NaN makes the scale NaN, so its whole group is
+ * NaN; the next group is quantized as if the NaN did not exist. */
+TEST(int_should_make_whole_group_nan_when_one_element_is_nan)
+{
+	const char *names[2] = {"W4G32", "W4G32-asym"};
+	for (int k = 0; k < 2; k++) {
+		struct format f = fmt(names[k]);
+		float b[64], in[32], want[32];
+		for (int i = 0; i < 64; i++)
+			b[i] = 0.25f * (float)(i - 20);
+		for (int i = 0; i < 32; i++)
+			in[i] = b[32 + i];
+		b[5] = NAN;
+		format_qdq(&f, b, 1, 64);
+		for (int i = 0; i < 32; i++)
+			CHECK(isnan(b[i]));
+		ref_int_group(f.bits, f.sym, in, want, 32);
+		for (int i = 0; i < 32; i++)
+			CHECK(same_bits(b[32 + i], want[i]));
+	}
+}
+
+TEST(format_first_nonfinite_should_find_the_first_nan_or_inf)
+{
+	float x[100];
+	for (int i = 0; i < 100; i++)
+		x[i] = (float)(i - 50) * 1e30f; /* large but finite, FLT_MAX included below */
+	x[99] = 3.4028235e38f;
+	CHECK(format_first_nonfinite(x, 100) == -1);
+	CHECK(format_first_nonfinite(x, 0) == -1);
+	x[70] = -INFINITY;
+	x[90] = NAN;
+	CHECK(format_first_nonfinite(x, 100) == 70);
+	CHECK(format_first_nonfinite(x + 71, 29) == 19);
+	x[3] = INFINITY;
+	CHECK(format_first_nonfinite(x, 100) == 3);
+}
+
 TEST(mx_should_clamp_shared_exponent_at_minus_127_for_tiny_blocks)
 {
 	struct format f8 = fmt("MXFP8");
@@ -966,5 +1004,7 @@ int main(void)
 	RUN(format_parse_should_reject_unknown_names_with_einval);
 	RUN(format_fits_should_require_whole_blocks);
 	RUN(format_layer_bits_should_match_spec_table);
+	RUN(int_should_make_whole_group_nan_when_one_element_is_nan);
+	RUN(format_first_nonfinite_should_find_the_first_nan_or_inf);
 	END_TESTS();
 }

@@ -230,6 +230,27 @@ static void expect_bad_recipe(const char *name, const char *text, int code, cons
 	CHECK(r.layers == NULL && r.n_layers == 0);
 }
 
+/* Only the documented pairings (docs/formats.md) and whole numbers in a layer_config. */
+TEST(recipe_read_should_reject_undocumented_pairings_and_fractional_autoround_numbers)
+{
+	const int F = BB_EFORMAT;
+	expect_bad_recipe("pair48.json", "{\"layers\": {\"a\": {\"weight\": \"MXFP4\", "
+			  "\"act\": \"MXFP8\"}}}", F, "'a'",
+			  "weight MXFP4 with activation MXFP8 is not a documented pairing");
+	expect_bad_recipe("pair4bf.json", "{\"layers\": {\"a\": {\"weight\": \"MXFP4\", "
+			  "\"act\": \"BF16\"}}}", F, "'a'", "(MXFP4 takes activation MXFP4)");
+	expect_bad_recipe("ar_pair.json", "{\"a\": {\"bits\": 4, \"data_type\": \"mx_fp\", "
+			  "\"group_size\": 32, \"act_bits\": 8, \"act_data_type\": \"mx_fp\"}}", F,
+			  "'a'", "weight MXFP4 with activation MXFP8");
+	expect_bad_recipe("ar_bits.json", "{\"a\": {\"bits\": 4.5, \"data_type\": \"int\", "
+			  "\"group_size\": 32}}", F, "'a'", "'bits' must be an integer, not 4.5");
+	expect_bad_recipe("ar_gs.json", "{\"a\": {\"bits\": 4, \"data_type\": \"int\", "
+			  "\"group_size\": 32.7}}", F, "'a'", "'group_size' must be an integer");
+	expect_bad_recipe("ar_actbits.json", "{\"a\": {\"bits\": 4, \"data_type\": \"mx_fp\", "
+			  "\"act_bits\": 4.25, \"act_data_type\": \"mx_fp\"}}", F, "'a'",
+			  "'act_bits' must be an integer");
+}
+
 TEST(recipe_read_should_reject_malformed_recipes)
 {
 	const int F = BB_EFORMAT;
@@ -398,6 +419,7 @@ int main(void)
 	RUN(recipe_from_json_should_accept_minimal_recipe);
 	RUN(scores_read_should_read_a_valid_file);
 	RUN(scores_read_should_reject_malformed_files);
+	RUN(recipe_read_should_reject_undocumented_pairings_and_fractional_autoround_numbers);
 	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();

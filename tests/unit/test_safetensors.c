@@ -253,6 +253,43 @@ TEST(st_open_should_reject_header_that_is_not_a_json_object)
 	expect_bad(write_st("trunc.safetensors", "{\"a\":{\"dtype\":\"F32\"", 0), NULL, NULL);
 }
 
+/* Only JSON blanks may follow the header's object, as safetensors 0.8 (serde_json) reads
+ * it: the format pads with spaces. Anything else, a NUL included, is refused. */
+TEST(st_open_should_accept_blank_padding_and_reject_other_trailing_bytes)
+{
+	static const float data[2] = {1.5f, -2.0f};
+	const char *h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+	char padded[160];
+	snprintf(padded, sizeof padded, "%s \t\r\n  ", h);
+	struct st_file f;
+	struct bb_error err = {0};
+	CHECK(st_open(&f, write_raw("pad.safetensors", strlen(padded), padded, data, 8), &err) == 0);
+	CHECK(f.n_tensors == 1 && f.data_len == 8);
+	st_close(&f);
+	snprintf(padded, sizeof padded, "%s  x", h);
+	expect_bad(write_raw("garbage.safetensors", strlen(padded), padded, data, 8), "0x78",
+		   "offset 64");
+	/* a NUL after the object: write_raw stops at it, so the length counts it in */
+	uint8_t image[8 + 80 + 8];
+	size_t n = strlen(h);
+	memset(image, 0, sizeof image);
+	image[0] = (uint8_t)(n + 1);
+	memcpy(image + 8, h, n);
+	memcpy(image + 8 + n + 1, data, 8);
+	CHECK(st_parse(&f, "nul.safetensors", image, 8 + n + 1 + 8, &err) == BB_EFORMAT);
+	CHECK(strstr(err.msg, "a NUL byte 0x00") != NULL);
+}
+
+/* A shape whose element count exceeds the file is reported as given, not as a capped
+ * product. */
+TEST(st_open_should_report_an_overflowing_shape_as_it_is)
+{
+	const char *h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],"
+			"\"data_offsets\":[0,8]}}";
+	expect_bad(write_st("hugeshape.safetensors", h, 8), "'w'",
+		   "shape [4294967296, 4294967296, 16], more elements than");
+}
+
 TEST(st_open_should_reject_tensor_ending_past_data_section)
 {
 	const char *h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
@@ -571,6 +608,8 @@ int main(void)
 	RUN(f32_to_16bit_should_round_random_values_to_nearest_even);
 	RUN(st_conversions_should_refuse_non_float_dtypes);
 	RUN(st_open_should_read_tinystories_656k);
+	RUN(st_open_should_accept_blank_padding_and_reject_other_trailing_bytes);
+	RUN(st_open_should_report_an_overflowing_shape_as_it_is);
 	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();
