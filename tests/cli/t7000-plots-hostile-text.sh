@@ -1,7 +1,7 @@
 # run and report: text from the experiment file never runs anything. A title with
 # backquotes, a row label that closes gnuplot's double quotes and calls system(), a model
-# display name with backquotes and an experiment name that closes a shell quote (each
-# command would touch a file in the test's folder) go through `bitbudget run` on the demo
+# display name with backquotes (each would touch a file in the test's folder), and an
+# experiment name that closes a shell quote (refused as a name) go through `bitbudget run` on the demo
 # set and `bitbudget report`: no file is touched, and the pictures show the text as it is.
 # bitbudget runs in $TMP/w/run, where a relative `touch` would land (../shared, as the
 # in-process endpoint's default task data, is a link to the shared folder).
@@ -13,7 +13,7 @@ import json, os, sys
 tmp = sys.argv[1]
 exp = json.load(open("tests/fixtures/experiments/demo-mini.json"))
 exp["demo"]["tasks"] = [os.path.abspath(t) for t in exp["demo"]["tasks"]]
-exp["name"] = "n'$(touch pwned-name)'"  # no '/': a name is a file name
+exp["name"] = "n'$(touch pwned-name)'"
 exp["title"] = "Title `touch %s/pwned-title` end" % tmp
 exp["rows"] = [
     {"label": "BF16 @x {/Symbol a}", "strategy": "bf16"},
@@ -23,7 +23,7 @@ exp["rows"] = [
 exp["demo"]["name"] = "M`touch %s/pwned-model`" % tmp
 json.dump(exp, sys.stdout)
 PY
-NAME="n'\$(touch pwned-name)'"
+NAME=n.hostile
 LABEL="H5\" noenhanced; system(\"touch $TMP/pwned-label\"); #"
 set -- "$TMP/hostile.json" --demo --limit 2 --results "$TMP/results" --reports "$TMP/reports" \
 	--plots "$TMP/plots" --scratch "$TMP/scratch"
@@ -31,6 +31,14 @@ bb() { (cd "$TMP/w/run" && SHARED="$SHARED_ABS" $BB "$@"); }
 no_command_ran() {
 	[ -z "$(find "$TMP" -name 'pwned*')" ] || fail "$1 ran a command from the experiment: $(find "$TMP" -name 'pwned*')"
 }
+# An experiment name is one file name of a few safe characters (item 3): a shell quote in
+# it is refused before anything runs or is written.
+bb run "$@" > "$TMP/out" 2> "$TMP/err" && fail "run accepted the name n'\$(touch pwned-name)'"
+grep -q "'name' must be one file name" "$TMP/err" || fail "name refusal: $(cat "$TMP/err")"
+[ ! -e "$TMP/results" ] && [ ! -e "$TMP/plots" ] || fail "a refused run wrote files"
+no_command_ran run
+sed -i "s/\"name\": \"n'[^\"]*'\"/\"name\": \"$NAME\"/" "$TMP/hostile.json"
+grep -q "\"name\": \"$NAME\"" "$TMP/hostile.json" || fail "could not rename the experiment"
 bb run "$@" > "$TMP/out" 2> "$TMP/err" || { cat "$TMP/err"; no_command_ran run; fail "run"; }
 no_command_ran run
 # The pictures exist and hold the text literally (SVG keeps " and ` as they are).
