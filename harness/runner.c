@@ -260,7 +260,8 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 		return rc;
 	snprintf(jobs, sizeof jobs, "%d", o->jobs > 0 ? o->jobs : endpoints.n);
 	endpoint_list_free(&endpoints);
-	snprintf(retries, sizeof retries, "%d", o->retries);
+	/* parallel's --retries N counts tries (and 0 tries for ever): ours counts retries */
+	snprintf(retries, sizeof retries, "%d", o->retries + 1);
 	setenv("BB_ENDPOINTS", o->endpoints, 1);
 	char command[PATH_MAX + 64];
 	snprintf(command, sizeof command, "%s run-job {} --slot {%%}", self);
