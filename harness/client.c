@@ -400,30 +400,60 @@ static int check_metrics(const cJSON *entry, struct bb_error *err)
 	return 0;
 }
 
-/* Whether name is a task asked for (by its results name) or a subtask of one, through
- * group_subtasks (mmlu -> mmlu_humanities -> mmlu_formal_logic). */
-static bool task_wanted(const cJSON *r, const char *name, const char *const *tasks, int n_tasks,
-			int depth)
+/* The task names a result may have: those asked (by their results name) and, through
+ * group_subtasks, the subtasks of each (mmlu -> mmlu_stem -> mmlu_anatomy). Sorted for
+ * bsearch, so a hostile answer with many groups costs n log n, not n squared. */
+struct names {
+	const char **v;
+	size_t n, sorted; /* v[0..sorted) is sorted; later ones are added this round */
+	char (*asked)[256];
+};
+
+static int by_string(const void *a, const void *b)
 {
-	char asked[256];
-	for (int i = 0; i < n_tasks; i++) {
-		evaluate_task_result_name(tasks[i], asked, sizeof asked);
-		if (!strcmp(asked, name))
-			return true;
-	}
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool names_have(const struct names *s, const char *name)
+{
+	return s->sorted && bsearch(&name, s->v, s->sorted, sizeof *s->v, by_string);
+}
+
+static int wanted_names(struct names *s, const cJSON *r, const char *const *tasks, int n_tasks)
+{
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "group_subtasks"), *g, *sub;
-	if (depth >= 4) /* lm-eval nests groups two deep; a cycle ends here */
-		return false;
-	cJSON_ArrayForEach(g, groups)
-	{
-		cJSON_ArrayForEach(sub, g)
-		{
-			if (cJSON_IsString(sub) && !strcmp(sub->valuestring, name) &&
-			    task_wanted(r, g->string, tasks, n_tasks, depth + 1))
-				return true;
-		}
+	if (!cJSON_IsObject(groups)) /* a list has no group names */
+		groups = NULL;
+	size_t cap = (size_t)n_tasks;
+	cJSON_ArrayForEach(g, groups) cap += (size_t)cJSON_GetArraySize(g);
+	s->v = malloc((cap ? cap : 1) * sizeof *s->v);
+	s->asked = malloc((n_tasks ? (size_t)n_tasks : 1) * sizeof *s->asked);
+	if (!s->v || !s->asked)
+		return BB_ENOMEM;
+	for (int i = 0; i < n_tasks; i++) {
+		evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]);
+		s->v[s->n++] = s->asked[i];
 	}
-	return false;
+	qsort(s->v, s->n, sizeof *s->v, by_string);
+	s->sorted = s->n;
+	/* lm-eval nests groups two deep; four rounds reach deeper and end a cycle */
+	for (int round = 0; round < 4; round++) {
+		cJSON_ArrayForEach(g, groups)
+		{
+			if (!names_have(s, g->string))
+				continue;
+			cJSON_ArrayForEach(sub, g)
+			{
+				if (cJSON_IsString(sub) && s->n < cap && !names_have(s, sub->valuestring))
+					s->v[s->n++] = sub->valuestring;
+			}
+		}
+		if (s->n == s->sorted)
+			break;
+		qsort(s->v, s->n, sizeof *s->v, by_string);
+		s->sorted = s->n;
+	}
+	return 0;
 }
 
 int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
@@ -435,16 +465,21 @@ int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
 		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, schema_keys[k])))
 			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no '%s' object "
 				       "(not lm-eval's results schema)", schema_keys[k]);
+	struct names wanted = {0};
 	const cJSON *entry;
+	int rc = wanted_names(&wanted, r, tasks, n_tasks) ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
 	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(r, "results"))
 	{
-		if (!task_wanted(r, entry->string, tasks, n_tasks, 0))
-			return bb_fail(err, BB_EFORMAT, "endpoint: the result has task '%.80s', which "
-				       "was not asked for", entry->string);
-		int rc = check_metrics(entry, err);
-		if (rc)
-			return rc;
+		if (!rc && !names_have(&wanted, entry->string))
+			rc = bb_fail(err, BB_EFORMAT, "endpoint: the result has task '%.80s', which "
+				     "was not asked for", entry->string);
+		if (!rc)
+			rc = check_metrics(entry, err);
 	}
+	free(wanted.v);
+	free(wanted.asked);
+	if (rc)
+		return rc;
 	for (int i = 0; i < n_tasks; i++) {
 		const cJSON *acc = client_task_metric(r, tasks[i], "acc,none");
 		bool ppl = client_task_metric(r, tasks[i], "word_perplexity,none") ||
