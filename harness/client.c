@@ -61,6 +61,7 @@ void client_free(struct client *c)
 struct buffer {
 	char *data;
 	size_t len;
+	size_t allocated; /* bytes at data */
 	size_t cap;     /* the most bytes kept: more ends the transfer */
 	bool over_cap;  /* the answer was larger than cap */
 };
@@ -73,13 +74,18 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ctx)
 		b->over_cap = true;
 		return 0; /* curl ends the transfer with a write error */
 	}
-	char *d = realloc(b->data, b->len + n + 1);
-	if (!d)
-		return 0; /* curl reports a write error */
-	memcpy(d + b->len, ptr, n);
-	b->data = d;
+	if (b->len + n + 1 > b->allocated) { /* doubling: a large answer is copied log n times */
+		size_t want = b->allocated ? b->allocated * 2 : 16384;
+		want = want > b->len + n + 1 ? want : b->len + n + 1;
+		char *d = realloc(b->data, want);
+		if (!d)
+			return 0; /* curl reports a write error */
+		b->data = d;
+		b->allocated = want;
+	}
+	memcpy(b->data + b->len, ptr, n);
 	b->len += n;
-	d[b->len] = 0;
+	b->data[b->len] = 0;
 	return n;
 }
 
