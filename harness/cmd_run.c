@@ -246,10 +246,11 @@ int run_or_report(int argc, char **argv, bool report_only)
 		endpoint_list_free(&endpoints);
 		return cli_report(&err);
 	}
-	fprintf(stderr, "run: %s: %s\n", e.name, e.set_note);
 	/* Part of every evaluation key: results from other endpoint software are not reused. */
 	rc = endpoint_list_version(&endpoints, version, sizeof version, &err);
 	endpoint_list_free(&endpoints);
+	if (!rc || o.dry_run || report_only)
+		fprintf(stderr, "run: %s: %s\n", e.name, e.set_note);
 	if (rc && (o.dry_run || report_only)) {
 		fprintf(stderr, "run: %s; cache status is shown as if nothing were done\n", err.msg);
 		rc = 0;

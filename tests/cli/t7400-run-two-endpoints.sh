@@ -103,3 +103,16 @@ bad "error: --endpoints: element 1 ('http://:80') has no host" "http://:80"
 bad "error: --endpoints: element 2 ('http://h x') contains a space" "$A_URL,http://h x"
 ENDPOINTS="$A_URL,,x" expect_error "error: ENDPOINTS: element 2 ('') is empty" "$TMP/bad-results" \
 	$BB run $EXP --demo --results "$TMP/bad-results"
+
+# ---- every endpoint answers, with the same software, before anything runs ----
+expect_error "error: endpoint '$B_URL' did not answer /v1/health: Couldn't connect to server" \
+	"$TMP/bad-results" $BB run $EXP --demo --endpoints "$A_URL,$B_URL" --results "$TMP/bad-results"
+: > "$TMP/fault.out"
+python3 tests/fault/fault_endpoint.py --port 0 --fault-rate 0 > "$TMP/fault.out" 2> /dev/null &
+B_PID=$! # the trap stops it
+i=0
+until F_URL=$(sed -n 's/^listening on //p' "$TMP/fault.out") && [ -n "$F_URL" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the fault endpoint did not start"; sleep 0.1
+done
+expect_error "error: endpoints disagree on their software: '$A_URL' reports 'bitbudget [0-9.]*', '$F_URL' reports 'fault-endpoint 0.1.0'" \
+	"$TMP/bad-results" $BB run $EXP --demo --endpoints "$A_URL,$F_URL" --results "$TMP/bad-results"
