@@ -41,14 +41,24 @@ $BB run $EXP --demo --limit 12 --endpoints "$A_URL,$B_URL" --results "$TMP/resul
 	--reports "$TMP/reports" --plots "$TMP/plots" --scratch "$TMP/scratch" \
 	> "$TMP/run.out" 2> "$TMP/run.err" &
 RUN_PID=$!
-# Kill B while it evaluates a job (its slot's first job starts at once).
-i=0
-until [ "$(jobs_on "$B_URL" running)" -ge 1 ]; do
-	i=$((i + 1)); [ $i -lt 600 ] || { cat "$TMP/run.err" >&2; fail "B never ran a job"; }
-	kill -0 $RUN_PID 2> /dev/null || { cat "$TMP/run.err" >&2; fail "the run ended before B ran a job"; }
-	sleep 0.1
-done
-b_jobs=$(jobs_on "$B_URL" "")
+# Kill B while it evaluates a job, once it has finished one (so both endpoints have results):
+# SIGSTOP in the same breath as the listing that shows the running job, so that job cannot
+# finish before the SIGKILL. Prints how many jobs B had.
+b_jobs=$(python3 - "$B_URL" "$B_PID" $RUN_PID <<'EOF'
+import json, os, signal, sys, time, urllib.request
+url, server, run = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for _ in range(1200):
+    os.kill(run, 0)  # the run still going, or this fails
+    jobs = json.load(urllib.request.urlopen(url + "/v1/jobs", timeout=10))["jobs"]
+    status = [j["status"] for j in jobs]
+    if "done" in status and "running" in status:
+        os.kill(server, signal.SIGSTOP)
+        print(len(jobs))
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit("B never had a finished and a running job")
+EOF
+) || { cat "$TMP/run.err" >&2; fail "could not catch B running a job"; }
 kill -9 "$B_PID"
 wait "$B_PID" 2> /dev/null
 wait $RUN_PID || { cat "$TMP/run.err" >&2; fail "the run did not complete after B was killed"; }
@@ -70,18 +80,19 @@ for name in names:
     rows[r["row"]] = r["endpoint"]
 want = [row["label"] for row in json.load(open(exp))["rows"]]
 assert sorted(rows) == sorted(want), (sorted(rows), sorted(want))
-print("results by endpoint: A %d, B %d" % (sum(e == a for e in rows.values()),
-      sum(e == b for e in rows.values())), file=sys.stderr)
+on_a, on_b = sum(e == a for e in rows.values()), sum(e == b for e in rows.values())
+print("results by endpoint: A %d, B %d" % (on_a, on_b), file=sys.stderr)
+assert on_a >= 1 and on_b >= 1, "the jobs did not spread over both endpoints"
 EOF
 a_jobs=$(jobs_on "$A_URL" done)
-[ "$b_jobs" -ge 1 ] || fail "B was given no job"
-# A finished the jobs B did not: at least all but B's one finished before the kill.
+[ "$b_jobs" -ge 2 ] || fail "B was given $b_jobs jobs"
+# A finished every job B did not: all but those B had finished before the kill.
 [ "$a_jobs" -ge $((N_JOBS - b_jobs + 1)) ] || fail "A lists $a_jobs finished jobs, B had $b_jobs"
 grep -q "warning: job [0-9a-f]*: endpoint $B_URL stopped answering" "$TMP/run.err" ||
 	{ cat "$TMP/run.err" >&2; fail "no job moved off the killed endpoint"; }
 grep -q "warning: job [0-9a-f]*: endpoint $B_URL does not answer; trying the next one" "$TMP/run.err" ||
 	{ cat "$TMP/run.err" >&2; fail "no later job passed over the killed endpoint"; }
-echo "two endpoints: B had $b_jobs job(s) when killed, A finished $a_jobs" >&2
+echo "two endpoints: B had $b_jobs job(s) when killed (one running), A finished $a_jobs" >&2
 
 # ---- a bad list: which element is wrong, exit 2, nothing written ----
 bad() { # bad PATTERN LIST
