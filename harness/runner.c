@@ -437,7 +437,8 @@ static int on_live_endpoint(const cJSON *spec, int slot, job_step_fn step, const
 {
 	const char *list = getenv("BB_ENDPOINTS");
 	struct endpoint_list l;
-	int rc = endpoint_list_parse(&l, list && *list ? list : "local", "BB_ENDPOINTS", err);
+	list = list && *list ? list : "local";
+	int rc = endpoint_list_parse(&l, list, "BB_ENDPOINTS", err);
 	if (rc)
 		return rc;
 	int first = (slot > 0 ? slot - 1 : 0) % l.n;
