@@ -18,6 +18,8 @@
 
 #define MAX_RESUBMITS 2
 
+static double seconds(void);
+
 int client_init(struct client *c, const struct client_config *cfg, struct bb_error *err)
 {
 	memset(c, 0, sizeof *c);
@@ -32,6 +34,11 @@ int client_init(struct client *c, const struct client_config *cfg, struct bb_err
 		c->cfg.retry_for_s = 120;
 	if (!(c->cfg.poll_max_s > 0))
 		c->cfg.poll_max_s = 2;
+	if (!(c->cfg.deadline_s > 0))
+		c->cfg.deadline_s = CLIENT_DEADLINE_S;
+	if (!c->cfg.max_answer)
+		c->cfg.max_answer = CLIENT_MAX_ANSWER;
+	c->deadline_at = seconds() + c->cfg.deadline_s;
 	if (!(c->base = strdup(cfg->base_url)) || !(c->curl = curl_easy_init())) {
 		client_free(c);
 		return bb_fail(err, BB_ENOMEM, "cannot start libcurl");
@@ -54,20 +61,40 @@ void client_free(struct client *c)
 struct buffer {
 	char *data;
 	size_t len;
+	size_t allocated; /* bytes at data */
+	size_t cap;     /* the most bytes kept: more ends the transfer */
+	bool over_cap;  /* the answer was larger than cap */
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ctx)
 {
 	struct buffer *b = ctx;
 	size_t n = size * nmemb;
-	char *d = realloc(b->data, b->len + n + 1);
-	if (!d)
-		return 0; /* curl reports a write error */
-	memcpy(d + b->len, ptr, n);
-	b->data = d;
+	if (n > b->cap - b->len) {
+		b->over_cap = true;
+		return 0; /* curl ends the transfer with a write error */
+	}
+	if (b->len + n + 1 > b->allocated) { /* doubling: a large answer is copied log n times */
+		size_t want = b->allocated ? b->allocated * 2 : 16384;
+		want = want > b->len + n + 1 ? want : b->len + n + 1;
+		char *d = realloc(b->data, want);
+		if (!d)
+			return 0; /* curl reports a write error */
+		b->data = d;
+		b->allocated = want;
+	}
+	memcpy(b->data + b->len, ptr, n);
 	b->len += n;
-	d[b->len] = 0;
+	b->data[b->len] = 0;
 	return n;
+}
+
+/* Milliseconds one request may take: its timeout, or less when the deadline is nearer. */
+static long request_ms(const struct client *c)
+{
+	double left = c->deadline_at - seconds();
+	long ms = left < (double)c->cfg.timeout_s ? (long)(left * 1000) : c->cfg.timeout_s * 1000;
+	return ms > 1 ? ms : 1;
 }
 
 /* One HTTP exchange. Returns the curl code; *status is 0 when no answer arrived. */
@@ -79,7 +106,9 @@ static CURLcode attempt(struct client *c, const char *method, const char *url,
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->cfg.timeout_s);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, request_ms(c));
+	/* an answer that announces more than the cap is refused before its body arrives */
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->cap);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->cfg.timeout_s < 10 ? c->cfg.timeout_s : 10L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -143,6 +172,13 @@ static void describe(char *dst, size_t n, long status, const struct buffer *b)
 
 // ---- with retries ----
 
+static int past_deadline(const struct client *c, const char *method, const char *path,
+			 struct bb_error *err)
+{
+	return bb_fail(err, BB_EIO, "endpoint '%s': %s %s: the deadline of %.0f s has passed "
+		       "(--deadline)", c->base, method, path, c->cfg.deadline_s);
+}
+
 int client_call(struct client *c, const char *method, const char *path, const cJSON *body,
 		long *status, cJSON **reply, struct bb_error *err)
 {
@@ -153,9 +189,20 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 	snprintf(url, sizeof url, "%s%s", c->base, path);
 	*reply = NULL;
 	for (;;) {
-		struct buffer b = {0};
+		if (seconds() >= c->deadline_at) {
+			free(text);
+			return past_deadline(c, method, path, err);
+		}
+		struct buffer b = {.cap = c->cfg.max_answer};
 		CURLcode rc = attempt(c, method, url, text, status, &b);
 		tries++;
+		if (b.over_cap || rc == CURLE_FILESIZE_EXCEEDED) {
+			free(b.data);
+			free(text);
+			return bb_fail(err, BB_EFORMAT, "endpoint '%s': %s %s: the answer is larger "
+				       "than the limit of %zu bytes (--max-answer-mb)", c->base, method,
+				       path, c->cfg.max_answer);
+		}
 		cJSON *json = rc == CURLE_OK && *status < 500 && b.data ? cJSON_Parse(b.data) : NULL;
 		/* Every answer of the protocol is a JSON object: a success whose body is not (a
 		 * transfer cut short with a consistent Content-Length, a proxy's page) is retried
@@ -182,7 +229,7 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 				       "in %.0f s)", c->base, method, path, why, tries, spent);
 		}
 		fprintf(stderr, "warning: %s %s: %s; retrying in %.1f s\n", method, path, why, delay);
-		pause_for(delay);
+		pause_for(fmin(delay, fmax(c->deadline_at - seconds(), 0)));
 		delay = fmin(delay * 2, c->cfg.max_delay_s);
 	}
 }
@@ -324,7 +371,10 @@ int client_run_job(struct client *c, const cJSON *job, client_progress_fn progre
 			if ((rc = submit(c, job, id, sizeof id, err)))
 				return rc;
 		}
-		pause_for(wait);
+		pause_for(fmin(wait, fmax(c->deadline_at - seconds(), 0)));
+		if (seconds() >= c->deadline_at)
+			return bb_fail(err, BB_EIO, "endpoint '%s': job %s did not finish within the "
+				       "deadline of %.0f s (--deadline)", c->base, id, c->cfg.deadline_s);
 		wait = fmin(wait * 1.5, c->cfg.poll_max_s);
 		rc = poll_once(c, id, progress, ctx, err);
 		if (rc == POLL_DONE && (rc = fetch(c, id, result, err)) == 0)
@@ -348,6 +398,104 @@ const cJSON *client_task_metric(const cJSON *r, const char *task, const char *ke
 	return cJSON_IsNumber(v) ? v : NULL;
 }
 
+/* The range of a metric by its name (before the ",FILTER"): fractions, perplexities,
+ * stderrs; another metric need only be finite. */
+static bool metric_in_range(const char *metric, const cJSON *v)
+{
+	size_t n = strlen(metric);
+	if (n > 7 && !strcmp(metric + n - 7, "_stderr"))
+		return (cJSON_IsString(v) && !strcmp(v->valuestring, "N/A")) ||
+		       (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble >= 0);
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return false;
+	double x = v->valuedouble;
+	if (strstr(metric, "perplexity"))
+		return x >= 1;
+	if (!strcmp(metric, "bits_per_byte"))
+		return x >= 0;
+	if (!strncmp(metric, "acc", 3) || !strcmp(metric, "exact_match") || !strcmp(metric, "f1") ||
+	    !strcmp(metric, "mcc"))
+		return x >= (strcmp(metric, "mcc") ? 0 : -1) && x <= 1;
+	return true;
+}
+
+/* Every "NAME,FILTER" key of one task's entry is a metric in its range. */
+static int check_metrics(const cJSON *entry, struct bb_error *err)
+{
+	const cJSON *v;
+	if (!cJSON_IsObject(entry))
+		return bb_fail(err, BB_EFORMAT, "endpoint: results.%.80s is not an object",
+			       entry->string);
+	cJSON_ArrayForEach(v, entry)
+	{
+		const char *comma = strchr(v->string, ',');
+		char metric[128];
+		if (!comma)
+			continue; /* "alias", "name", "sample_len", "sample_count" */
+		snprintf(metric, sizeof metric, "%.*s", (int)(comma - v->string), v->string);
+		if (!metric_in_range(metric, v))
+			return bb_fail(err, BB_EFORMAT, "endpoint: results.%.80s.\"%.80s\" is not a "
+				       "valid %s value", entry->string, v->string, metric);
+	}
+	return 0;
+}
+
+/* The task names a result may have: those asked (by their results name) and, through
+ * group_subtasks, the subtasks of each (mmlu -> mmlu_stem -> mmlu_anatomy). Sorted for
+ * bsearch, so a hostile answer with many groups costs n log n, not n squared. */
+struct names {
+	const char **v;
+	size_t n, sorted; /* v[0..sorted) is sorted; later ones are added this round */
+	char (*asked)[256];
+};
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool names_have(const struct names *s, const char *name)
+{
+	return s->sorted && bsearch(&name, s->v, s->sorted, sizeof *s->v, by_string);
+}
+
+static int wanted_names(struct names *s, const cJSON *r, const char *const *tasks, int n_tasks)
+{
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(r, "group_subtasks"), *g, *sub;
+	if (!cJSON_IsObject(groups)) /* a list has no group names */
+		groups = NULL;
+	size_t cap = (size_t)n_tasks;
+	cJSON_ArrayForEach(g, groups) cap += (size_t)cJSON_GetArraySize(g);
+	s->v = malloc((cap ? cap : 1) * sizeof *s->v);
+	s->asked = malloc((n_tasks ? (size_t)n_tasks : 1) * sizeof *s->asked);
+	if (!s->v || !s->asked)
+		return BB_ENOMEM;
+	for (int i = 0; i < n_tasks; i++) {
+		evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]);
+		s->v[s->n++] = s->asked[i];
+	}
+	qsort(s->v, s->n, sizeof *s->v, by_string);
+	s->sorted = s->n;
+	/* lm-eval nests groups two deep; four rounds reach deeper and end a cycle */
+	for (int round = 0; round < 4; round++) {
+		cJSON_ArrayForEach(g, groups)
+		{
+			if (!names_have(s, g->string))
+				continue;
+			cJSON_ArrayForEach(sub, g)
+			{
+				if (cJSON_IsString(sub) && s->n < cap && !names_have(s, sub->valuestring))
+					s->v[s->n++] = sub->valuestring;
+			}
+		}
+		if (s->n == s->sorted)
+			break;
+		qsort(s->v, s->n, sizeof *s->v, by_string);
+		s->sorted = s->n;
+	}
+	return 0;
+}
+
 int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
 			 struct bb_error *err)
 {
@@ -357,15 +505,27 @@ int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
 		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, schema_keys[k])))
 			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no '%s' object "
 				       "(not lm-eval's results schema)", schema_keys[k]);
+	struct names wanted = {0};
+	const cJSON *entry;
+	int rc = wanted_names(&wanted, r, tasks, n_tasks) ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(r, "results"))
+	{
+		if (!rc && !names_have(&wanted, entry->string))
+			rc = bb_fail(err, BB_EFORMAT, "endpoint: the result has task '%.80s', which "
+				     "was not asked for", entry->string);
+		if (!rc)
+			rc = check_metrics(entry, err);
+	}
+	free(wanted.v);
+	free(wanted.asked);
+	if (rc)
+		return rc;
 	for (int i = 0; i < n_tasks; i++) {
 		const cJSON *acc = client_task_metric(r, tasks[i], "acc,none");
 		bool ppl = client_task_metric(r, tasks[i], "word_perplexity,none") ||
 			   client_task_metric(r, tasks[i], "perplexity,none");
 		if (!acc && !ppl)
 			return bb_fail(err, BB_EFORMAT, "endpoint: the result has no acc for task '%s'",
-				       tasks[i]);
-		if (acc && !(acc->valuedouble >= 0 && acc->valuedouble <= 1))
-			return bb_fail(err, BB_EFORMAT, "endpoint: acc of task '%s' is not in [0, 1]",
 				       tasks[i]);
 	}
 	return 0;

@@ -7,12 +7,16 @@
  * (first_delay doubling up to max_delay) until retry_for seconds have passed or max_tries
  * attempts were made; a 4xx answer is final and becomes a one-line error carrying the
  * server's {"error": ...} text. Retries are announced on stderr as warnings.
+ * Two bounds are final too: the client's deadline (deadline_s after client_init, for
+ * retries, requests and polls alike) and the size of one answer (max_answer bytes: a
+ * larger one is cut off as it arrives, never held in memory).
  * Never writes files and never exits; the caller must have called curl_global_init.
  */
 #ifndef BB_CLIENT_H
 #define BB_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cJSON.h>
 #include <curl/curl.h>
@@ -27,12 +31,23 @@ struct client_config {
 	double retry_for_s;     /* give up retrying after this long; 0: 120 */
 	int max_tries;          /* attempts per request; 0: no limit but retry_for_s */
 	double poll_max_s;      /* longest pause between two polls of a job; 0: 2 */
+	double deadline_s;      /* everything this client does, from client_init on, ends
+				 * within this many seconds; 0: CLIENT_DEADLINE_S */
+	size_t max_answer;      /* largest answer body in bytes; 0: CLIENT_MAX_ANSWER */
 };
+
+/* A whole evaluation of an 8B model on the paper's five tasks takes an hour or two on one
+ * GPU: 12 hours is generous for that and still ends a job that never finishes. */
+#define CLIENT_DEADLINE_S (12 * 3600.0)
+/* Results with per-document samples of the five tasks are tens of MB: 256 MiB is
+ * generous for them and bounds the memory an answer can take (about twice its size). */
+#define CLIENT_MAX_ANSWER ((size_t)256 << 20)
 
 struct client {
 	struct client_config cfg;
 	char *base;             /* base_url without trailing slashes */
 	CURL *curl;
+	double deadline_at;     /* monotonic seconds when the deadline passes */
 };
 
 int client_init(struct client *c, const struct client_config *cfg, struct bb_error *err);
@@ -74,9 +89,12 @@ const cJSON *client_task_metric(const cJSON *r, const char *task, const char *ke
 
 /* Check an evaluate job's result as `bitbudget eval` does before writing it: an object
  * with lm-eval's schema keys (results, configs, versions, n-shot, higher_is_better,
- * n-samples, config, each an object), and for each of the n_tasks tasks asked an acc in
- * [0, 1] or, for perplexity-only tasks, a perplexity. BB_EFORMAT with one line otherwise.
- * Exposed for the fuzzers (fuzz/fuzz_results.c). */
+ * n-samples, config, each an object); for each of the n_tasks tasks asked an acc or, for
+ * perplexity-only tasks, a perplexity; no task in "results" that was not asked for (or is
+ * not in the group_subtasks of one asked); and every metric ("NAME,FILTER") of every task
+ * a finite number in its range: acc, acc_norm and other fractions in [0, 1], perplexities
+ * >= 1, a stderr >= 0 or "N/A" (lm-eval's word for one it could not compute).
+ * BB_EFORMAT with one line otherwise. Exposed for the fuzzers (fuzz/fuzz_results.c). */
 int client_check_results(const cJSON *r, const char *const *tasks, int n_tasks,
 			 struct bb_error *err);
 

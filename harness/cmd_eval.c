@@ -35,8 +35,8 @@
 
 struct eval_opts {
 	const char *endpoint, *model, *recipe, *tasks, *out, *data_dir;
-	long limit, batch_size, seed, timeout, tries;
-	double retry_for;
+	long limit, batch_size, seed, timeout, tries, max_answer_mb;
+	double retry_for, deadline;
 	int add_bos;        /* -1: the tokenizer's default */
 	bool log_samples, quiet, force;
 	int n_tasks;
@@ -47,7 +47,8 @@ static const char usage[] =
 	"usage: bitbudget eval --endpoint URL|local --model M --tasks T1,T2,... -o OUT.json\n"
 	"                      [--recipe R] [--limit N] [--add-bos-token|--no-add-bos-token]\n"
 	"                      [--batch-size N] [--seed N] [--log-samples] [--data-dir DIR]\n"
-	"                      [--timeout S] [--retry-for S] [--tries N] [--quiet]\n"
+	"                      [--timeout S] [--retry-for S] [--tries N] [--deadline S]\n"
+	"                      [--max-answer-mb N] [--quiet]\n"
 	"  --endpoint URL   an evaluation endpoint (bitbudget serve, endpoint/lm_eval_endpoint.py),\n"
 	"                   e.g. http://127.0.0.1:8000; 'local' runs one in this process\n"
 	"  --model M        checkpoint folder: relative to the endpoint's models root, or a\n"
@@ -68,6 +69,10 @@ static const char usage[] =
 	"                   or $BB_EVAL_RETRY_FOR)\n"
 	"  --tries N        at most N attempts per request (default: no limit but --retry-for,\n"
 	"                   or $BB_EVAL_TRIES)\n"
+	"  --deadline S     give up when the whole evaluation has taken S seconds (default\n"
+	"                   43200: 12 h, or $BB_EVAL_DEADLINE)\n"
+	"  --max-answer-mb N  refuse an answer larger than N MiB (default 256, or\n"
+	"                   $BB_EVAL_MAX_ANSWER_MB)\n"
 	"  -q, --quiet      no progress on stderr\n";
 
 // ---- options ----
@@ -80,6 +85,8 @@ static int parse_value(int c, struct eval_opts *o)
 	case 'S': return cli_parse_long("--seed", optarg, 0, LONG_MAX, &o->seed);
 	case 'T': return cli_parse_long("--timeout", optarg, 1, 86400, &o->timeout);
 	case 'N': return cli_parse_long("--tries", optarg, 1, 1000000, &o->tries);
+	case 'D': return cli_parse_double("--deadline", optarg, 1, 1e7, &o->deadline);
+	case 'M': return cli_parse_long("--max-answer-mb", optarg, 1, 1 << 20, &o->max_answer_mb);
 	default: return cli_parse_double("--retry-for", optarg, 0, 1e7, &o->retry_for);
 	}
 }
@@ -102,19 +109,24 @@ static int split_tasks(struct eval_opts *o)
 	return o->n_tasks ? -1 : cli_usage_error("eval: --tasks: no task given");
 }
 
-/* BB_EVAL_TIMEOUT, BB_EVAL_RETRY_FOR and BB_EVAL_TRIES set the defaults of --timeout,
- * --retry-for and --tries: `bitbudget run` starts eval through GNU Parallel with no way to
+/* BB_EVAL_TIMEOUT, BB_EVAL_RETRY_FOR, BB_EVAL_TRIES, BB_EVAL_DEADLINE and
+ * BB_EVAL_MAX_ANSWER_MB set the defaults of the options of those names: `bitbudget run` starts eval through GNU Parallel with no way to
  * pass options, and its environment reaches every job (tests/cli/t5000-fault-injection.sh
  * shortens the timeouts so). Checked as strictly as the options; an option wins. */
 static int env_defaults(struct eval_opts *o)
 {
 	const char *t = getenv("BB_EVAL_TIMEOUT"), *r = getenv("BB_EVAL_RETRY_FOR"),
-		   *n = getenv("BB_EVAL_TRIES");
+		   *n = getenv("BB_EVAL_TRIES"), *d = getenv("BB_EVAL_DEADLINE"),
+		   *m = getenv("BB_EVAL_MAX_ANSWER_MB");
 	if (t && *t && !cli_parse_long("BB_EVAL_TIMEOUT", t, 1, 86400, &o->timeout))
 		return 2;
 	if (r && *r && !cli_parse_double("BB_EVAL_RETRY_FOR", r, 0, 1e7, &o->retry_for))
 		return 2;
 	if (n && *n && !cli_parse_long("BB_EVAL_TRIES", n, 1, 1000000, &o->tries))
+		return 2;
+	if (d && *d && !cli_parse_double("BB_EVAL_DEADLINE", d, 1, 1e7, &o->deadline))
+		return 2;
+	if (m && *m && !cli_parse_long("BB_EVAL_MAX_ANSWER_MB", m, 1, 1 << 20, &o->max_answer_mb))
 		return 2;
 	return -1;
 }
@@ -128,6 +140,7 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 		{"limit", required_argument, NULL, 'l'},    {"batch-size", required_argument, NULL, 'b'},
 		{"seed", required_argument, NULL, 'S'},     {"timeout", required_argument, NULL, 'T'},
 		{"tries", required_argument, NULL, 'N'},    {"retry-for", required_argument, NULL, 'R'},
+		{"deadline", required_argument, NULL, 'D'}, {"max-answer-mb", required_argument, NULL, 'M'},
 		{"add-bos-token", no_argument, NULL, 'B'},  {"no-add-bos-token", no_argument, NULL, 'n'},
 		{"log-samples", no_argument, NULL, 'L'},    {"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, 'F'},
@@ -148,7 +161,7 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 			o->add_bos = c == 'B';
 		else if (c == 'L' || c == 'q' || c == 'F')
 			*(c == 'L' ? &o->log_samples : c == 'q' ? &o->quiet : &o->force) = true;
-		else if (c > 0 && c < 128 && strchr("lbSTNR", c)) {
+		else if (c > 0 && c < 128 && strchr("lbSTNRDM", c)) {
 			if (!parse_value(c, o))
 				return 2;
 		} else
@@ -316,7 +329,9 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 	cJSON *job = NULL, *result = NULL;
 	struct progress p = {.tty = isatty(2), .quiet = o->quiet};
 	struct client_config cc = {.base_url = url, .timeout_s = o->timeout,
-				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries};
+				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries,
+				   .deadline_s = o->deadline,
+				   .max_answer = (size_t)o->max_answer_mb << 20};
 	bool local = !strcmp(o->endpoint, "local");
 	snprintf(url, sizeof url, "%s", o->endpoint);
 	FILE *scores_to = output_is_stdout(o->out) ? stderr : stdout; /* before -o replaces it */

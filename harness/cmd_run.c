@@ -21,6 +21,7 @@
 #include "core/fileio.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
+#include "harness/endpoints.h"
 #include "harness/plots.h"
 #include "harness/report.h"
 #include "harness/runner.h"
@@ -30,6 +31,8 @@ struct run_cli {
 	bool dry_run, report_only;
 	int model_set;        /* -1: choose, else enum model_set */
 	long limit, jobs, retries, nsamples, seqlen;
+	const char *endpoints_source; /* "--endpoints" or "ENDPOINTS", for errors */
+	const char *deadline;         /* --deadline S: each job's, through BB_EVAL_DEADLINE */
 	struct run_opts run;
 	const char *score_method, *calib;
 };
@@ -38,8 +41,9 @@ static const char usage[] =
 	"usage: bitbudget run EXPERIMENT [--endpoints URL,URL...] [--jobs N] [--dry-run]\n"
 	"                     [--limit N] [--keep-checkpoints] [--demo | --paper]\n"
 	"  EXPERIMENT          experiments/tableN.json (or your own)\n"
-	"  --endpoints LIST    lm-eval endpoints, one job each at a time (default: $ENDPOINTS,\n"
-	"                      else 'local': the embedded C engine)\n"
+	"  --endpoints LIST    lm-eval endpoints, comma-separated http(s) URLs, one job each at\n"
+	"                      a time (a job moves on when its endpoint stops answering); or\n"
+	"                      'local' alone: the embedded C engine (default: $ENDPOINTS, else local)\n"
 	"  --jobs N            jobs at once (default: one per endpoint)\n"
 	"  --dry-run           print the plan (recipes and their average bits) and stop\n"
 	"  --limit N           first N documents of each task (default: $LIMIT, else all)\n"
@@ -47,13 +51,16 @@ static const char usage[] =
 	"                      endpoints are set, or for --dry-run; demo otherwise)\n"
 	"  --keep-checkpoints  keep quantized checkpoints in --scratch (default scratch/)\n"
 	"  --retries N         retries per job (default 2)\n"
+	"  --deadline S        give up an evaluation job after S seconds (default 43200: 12 h;\n"
+	"                      see bitbudget eval --deadline)\n"
 	"  --sshloginfile F    spread jobs over machines with GNU parallel (see README)\n"
 	"  --score-method M    deltaloss (default) or proxy; --nsamples N (16), --seqlen N (256)\n"
 	"  --calib FILE        calibration text (default experiments/calibration/default.txt)\n"
 	"  --results DIR, --reports DIR, --plots DIR   output folders\n";
 
 enum { OPT_KEEP = 256, OPT_DEMO, OPT_PAPER, OPT_SSH, OPT_RESULTS, OPT_REPORTS, OPT_PLOTS,
-       OPT_RETRIES, OPT_METHOD, OPT_NSAMPLES, OPT_SEQLEN, OPT_CALIB, OPT_SCRATCH };
+       OPT_RETRIES, OPT_METHOD, OPT_NSAMPLES, OPT_SEQLEN, OPT_CALIB, OPT_SCRATCH,
+       OPT_DEADLINE };
 
 static int parse_args(struct run_cli *o, int argc, char **argv)
 {
@@ -67,13 +74,14 @@ static int parse_args(struct run_cli *o, int argc, char **argv)
 		{"score-method", 1, NULL, OPT_METHOD}, {"nsamples", 1, NULL, OPT_NSAMPLES},
 		{"seqlen", 1, NULL, OPT_SEQLEN},     {"calib", 1, NULL, OPT_CALIB},
 		{"scratch", 1, NULL, OPT_SCRATCH},   {"help", 0, NULL, 'h'},
+		{"deadline", 1, NULL, OPT_DEADLINE},
 		{NULL, 0, NULL, 0}};
 	int c;
 	bool ok = true;
 	optind = 1;
 	while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'e': o->run.endpoints = optarg; break;
+		case 'e': o->run.endpoints = optarg, o->endpoints_source = "--endpoints"; break;
 		case 'j': ok = cli_parse_long("--jobs", optarg, 1, 1024, &o->jobs); break;
 		case 'n': o->dry_run = true; break;
 		case 'l': ok = cli_parse_long("--limit", optarg, 0, 100000000, &o->limit); break;
@@ -90,6 +98,12 @@ static int parse_args(struct run_cli *o, int argc, char **argv)
 		case OPT_SEQLEN: ok = cli_parse_long("--seqlen", optarg, 2, 1 << 20, &o->seqlen); break;
 		case OPT_CALIB: o->calib = optarg; break;
 		case OPT_SCRATCH: o->run.scratch = optarg; break;
+		case OPT_DEADLINE: {
+			double seconds;
+			ok = cli_parse_double("--deadline", optarg, 1, 1e7, &seconds);
+			o->deadline = optarg;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return 0;
 		default: return cli_usage_error("run: bad option (see --help)");
 		}
@@ -121,6 +135,7 @@ static void defaults(struct run_cli *o)
 	o->shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
 	const char *env = getenv("ENDPOINTS"), *limit = getenv("LIMIT");
 	o->run.endpoints = env && *env ? env : NULL;
+	o->endpoints_source = "ENDPOINTS";
 	o->limit = limit ? atol(limit) : 0;
 }
 
@@ -223,18 +238,27 @@ int run_or_report(int argc, char **argv, bool report_only)
 		return status;
 	if (!o.run.endpoints)
 		o.run.endpoints = "local";
+	if (o.deadline) /* read by the evaluations the jobs start */
+		setenv("BB_EVAL_DEADLINE", o.deadline, 1);
 	o.run.jobs = (int)o.jobs;
 	o.run.retries = (int)o.retries;
 	struct bb_error err = {0};
 	struct experiment e;
 	static struct plan p;
 	char version[256] = "?";
-	int rc = experiment_load(&e, o.experiment, choose_set(&o), o.model_root, o.shared, &err);
-	if (rc)
+	struct endpoint_list endpoints;
+	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
 		return cli_report(&err);
-	fprintf(stderr, "run: %s: %s\n", e.name, e.set_note);
+	int rc = experiment_load(&e, o.experiment, choose_set(&o), o.model_root, o.shared, &err);
+	if (rc) {
+		endpoint_list_free(&endpoints);
+		return cli_report(&err);
+	}
 	/* Part of every evaluation key: results from other endpoint software are not reused. */
-	rc = endpoint_version(o.run.endpoints, version, sizeof version, &err);
+	rc = endpoint_list_version(&endpoints, version, sizeof version, &err);
+	endpoint_list_free(&endpoints);
+	if (!rc || o.dry_run || report_only)
+		fprintf(stderr, "run: %s: %s\n", e.name, e.set_note);
 	if (rc && (o.dry_run || report_only)) {
 		fprintf(stderr, "run: %s; cache status is shown as if nothing were done\n", err.msg);
 		rc = 0;

@@ -30,6 +30,7 @@
 #include "core/spawn.h"
 #include "core/version.h"
 #include "harness/client.h"
+#include "harness/endpoints.h"
 
 // ---- child processes ----
 
@@ -256,14 +257,6 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 	return rc;
 }
 
-static int count_endpoints(const char *list)
-{
-	int n = 1;
-	for (const char *c = list; *c; c++)
-		n += *c == ',';
-	return n;
-}
-
 void runner_clean_tmp(const char *results_dir)
 {
 	char dir[1100];
@@ -285,6 +278,10 @@ void runner_clean_tmp(const char *results_dir)
 		closedir(d);
 }
 
+/* The environment a job reads: its endpoints and the settings of the eval it starts. */
+static const char *const job_environment[] = {"BB_ENDPOINTS", "BB_EVAL_TIMEOUT",
+	"BB_EVAL_RETRY_FOR", "BB_EVAL_TRIES", "BB_EVAL_DEADLINE", "BB_EVAL_MAX_ANSWER_MB", NULL};
+
 int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
 	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err)
 {
@@ -297,12 +294,17 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 		return rc;
 	if (self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
-	snprintf(jobs, sizeof jobs, "%d", o->jobs > 0 ? o->jobs : count_endpoints(o->endpoints));
-	snprintf(retries, sizeof retries, "%d", o->retries);
+	struct endpoint_list endpoints;
+	if ((rc = endpoint_list_parse(&endpoints, o->endpoints, "--endpoints", err)))
+		return rc;
+	snprintf(jobs, sizeof jobs, "%d", o->jobs > 0 ? o->jobs : endpoints.n);
+	endpoint_list_free(&endpoints);
+	/* parallel's --retries N counts tries (and 0 tries for ever): ours counts retries */
+	snprintf(retries, sizeof retries, "%d", o->retries + 1);
 	setenv("BB_ENDPOINTS", o->endpoints, 1);
 	/* The job's command is separate arguments after -q (--quote): parallel shell-quotes
 	 * each one, so this program's path reaches the job as one word, whatever it holds. */
-	char *argv[24];
+	char *argv[40];
 	int a = 0;
 	argv[a++] = "/usr/bin/parallel";
 	argv[a++] = "--will-cite";
@@ -310,8 +312,17 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	argv[a++] = "--joblog", argv[a++] = joblog;
 	argv[a++] = "--retries", argv[a++] = retries;
 	argv[a++] = "-j", argv[a++] = jobs;
-	if (o->sshloginfile)
+	char cwd[PATH_MAX];
+	if (o->sshloginfile) {
+		/* On another login the job starts in its home folder with ssh's environment:
+		 * run it in this folder (the same path there) with the settings jobs read. */
+		if (!getcwd(cwd, sizeof cwd))
+			return bb_fail(err, BB_EIO, "cannot find the current folder: %s", strerror(errno));
 		argv[a++] = "--sshloginfile", argv[a++] = (char *)o->sshloginfile;
+		argv[a++] = "--workdir", argv[a++] = cwd;
+		for (const char *const *v = job_environment; *v; v++)
+			argv[a++] = "--env", argv[a++] = (char *)*v;
+	}
 	argv[a++] = self, argv[a++] = "run-job", argv[a++] = "{}";
 	argv[a++] = "--slot", argv[a++] = "{%}";
 	argv[a++] = "::::", argv[a++] = list;
@@ -340,20 +351,6 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 }
 
 // ---- one job ----
-
-static const char *pick_endpoint(int slot, char *buf, size_t n)
-{
-	const char *list = getenv("BB_ENDPOINTS");
-	if (!list || !*list)
-		list = "local";
-	int count = count_endpoints(list), want = (slot > 0 ? slot - 1 : 0) % count;
-	const char *at = list;
-	for (int i = 0; i < want; i++)
-		at = strchr(at, ',') + 1;
-	size_t len = strcspn(at, ",");
-	snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), at);
-	return buf;
-}
 
 static const char *get_str(const cJSON *j, const char *key)
 {
@@ -492,11 +489,67 @@ static const char *path_for(const char *endpoint, const char *path, char *buf, s
 	return buf;
 }
 
-static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
+/* What a job does on one endpoint: evaluate model there and write the result, or score. */
+typedef int (*job_step_fn)(const cJSON *spec, const char *endpoint, const char *model,
+			   struct bb_error *err);
+
+static bool endpoint_answers(const char *endpoint)
+{
+	char version[256];
+	struct bb_error ignored;
+	return !strcmp(endpoint, "local") ||
+	       endpoint_version(endpoint, version, sizeof version, &ignored) == 0;
+}
+
+/* Run step on this slot's endpoint (the slots take BB_ENDPOINTS in turn). An endpoint that
+ * does not answer /v1/health, before the step or after it failed, is passed over for the
+ * next one, so a job outlives the loss of every endpoint but one; a failure on an endpoint
+ * that still answers is the job's own and final. */
+static int on_live_endpoint(const cJSON *spec, int slot, job_step_fn step, const char *model,
+			    struct bb_error *err)
+{
+	const char *list = getenv("BB_ENDPOINTS");
+	struct endpoint_list l;
+	list = list && *list ? list : "local";
+	int rc = endpoint_list_parse(&l, list, "BB_ENDPOINTS", err);
+	if (rc)
+		return rc;
+	int first = (slot > 0 ? slot - 1 : 0) % l.n;
+	rc = bb_fail(err, BB_EIO, "no endpoint of '%s' answers /v1/health", list);
+	for (int i = 0; i < l.n; i++) {
+		const char *endpoint = l.url[(first + i) % l.n];
+		if (!endpoint_answers(endpoint)) {
+			fprintf(stderr, "warning: job %s: endpoint %s does not answer; trying the "
+				"next one\n", get_str(spec, "key"), endpoint);
+			continue;
+		}
+		rc = step(spec, endpoint, model, err);
+		if (!rc || endpoint_answers(endpoint))
+			break;
+		fprintf(stderr, "warning: job %s: endpoint %s stopped answering (%s); trying the "
+			"next one\n", get_str(spec, "key"), endpoint, err->msg);
+	}
+	endpoint_list_free(&l);
+	return rc;
+}
+
+static int evaluate_and_write(const cJSON *spec, const char *endpoint, const char *model,
+			      struct bb_error *err)
+{
+	char real[PATH_MAX], tmp[1300];
+	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
+		 (int)getpid());
+	int rc = evaluate_on(spec, path_for(endpoint, model, real, sizeof real), endpoint, tmp, err);
+	if (!rc)
+		rc = write_result(spec, endpoint, tmp, err);
+	unlink(tmp);
+	return rc;
+}
+
+static int run_eval_job(const cJSON *spec, int slot, struct bb_error *err)
 {
 	const char *recipe = get_str(spec, "recipe"), *model = get_str(spec, "model");
-	char real[PATH_MAX];
-	char checkpoint[1200] = "", tmp[1300];
+	char checkpoint[1200] = "";
 	int rc = 0;
 	if (*recipe) {
 		snprintf(checkpoint, sizeof checkpoint, "%s/%s", get_str(spec, "scratch"),
@@ -507,14 +560,8 @@ static int run_eval_job(const cJSON *spec, const char *endpoint, struct bb_error
 					   err);
 		model = checkpoint;
 	}
-	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
-		 (int)getpid());
 	if (!rc)
-		rc = evaluate_on(spec, path_for(endpoint, model, real, sizeof real), endpoint, tmp,
-				 err);
-	if (!rc)
-		rc = write_result(spec, endpoint, tmp, err);
-	unlink(tmp);
+		rc = on_live_endpoint(spec, slot, evaluate_and_write, model, err);
 	if (*checkpoint && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "keep_checkpoint")))
 		remove_checkpoint(checkpoint);
 	return rc;
@@ -559,8 +606,10 @@ static int remote_scores(const cJSON *spec, const char *endpoint, struct bb_erro
 	return rc;
 }
 
-static int run_scores_job(const cJSON *spec, const char *endpoint, struct bb_error *err)
+static int run_scores_job(const cJSON *spec, const char *endpoint, const char *model_unused,
+			  struct bb_error *err)
 {
+	(void)model_unused; /* the spec names the model */
 	if (strcmp(endpoint, "local") != 0)
 		return remote_scores(spec, endpoint, err);
 	char self[PATH_MAX], nsamples[32], seqlen[32], options[256] = "";
@@ -603,7 +652,7 @@ static int lock_key(const cJSON *spec, struct bb_error *err)
 
 int run_job(const char *spec_path, int slot, struct bb_error *err)
 {
-	char *text, endpoint[1024];
+	char *text;
 	int rc = read_file(spec_path, &text, NULL, err);
 	if (rc)
 		return rc;
@@ -617,9 +666,9 @@ int run_job(const char *spec_path, int slot, struct bb_error *err)
 	else if (rc < 0)
 		; /* the lock failed */
 	else if (strcmp(kind, "scores") == 0)
-		rc = run_scores_job(spec, pick_endpoint(slot, endpoint, sizeof endpoint), err);
+		rc = on_live_endpoint(spec, slot, run_scores_job, NULL, err);
 	else
-		rc = run_eval_job(spec, pick_endpoint(slot, endpoint, sizeof endpoint), err);
+		rc = run_eval_job(spec, slot, err);
 	cJSON_Delete(spec);
 	return rc;
 }

@@ -106,7 +106,7 @@ kill "$SERVER_PID"
 
 # The server loses the job (404 on the first poll): submitted again, then it works.
 start_server "$TMP/lose" python3 "$TMP/fake.py" lose "$TMP/lose.log"
-"$BB" eval --endpoint "$URL" --model m --tasks piqa -o "$TMP/lose.json" > "$TMP/out" 2> "$TMP/err" ||
+"$BB" eval --endpoint "$URL" --model m --tasks piqa,mmlu -o "$TMP/lose.json" > "$TMP/out" 2> "$TMP/err" ||
 	{ cat "$TMP/err" >&2; fail "eval against an endpoint that loses the job"; }
 grep -q "lost job ab01; submitting it again" "$TMP/err" || fail "lose: no warning"
 [ "$(wc -l < "$TMP/lose.log")" -eq 2 ] || fail "lose: not resubmitted once"

@@ -35,6 +35,7 @@ class Fake:
     """Controls the fake simple_evaluate: block until released, fail, or answer."""
     gate = threading.Event()
     fail = None
+    nan_perplexity = True  # answer a NaN perplexity, which the endpoint sends as null
     calls = []
 
 
@@ -46,7 +47,8 @@ def fake_simple_evaluate(model, tasks, num_fewshot, limit, random_seed, log_samp
     if Fake.fail:
         raise ValueError(Fake.fail)
     res = {t: {"alias": t, "acc,none": 0.5, "acc_stderr,none": 0.1} for t in tasks}
-    res[tasks[0]]["perplexity,none"] = float("nan")
+    if Fake.nan_perplexity:
+        res[tasks[0]]["perplexity,none"] = float("nan")
     return {"results": res, "configs": {t: {"task": t} for t in tasks},
             "versions": {t: 1.0 for t in tasks}, "n-shot": {t: 0 for t in tasks},
             "higher_is_better": {t: {"acc": True} for t in tasks},
@@ -104,6 +106,7 @@ class EndpointTest(unittest.TestCase):
 
     def setUp(self):
         Fake.fail = None
+        Fake.nan_perplexity = True
         Fake.gate.set()
         self.wait_idle()
 
@@ -261,9 +264,16 @@ class EndpointTest(unittest.TestCase):
     @unittest.skipUnless(os.access(os.environ.get("BB", ""), os.X_OK), "BB (bin/bitbudget) not set")
     def test_bitbudget_client_against_this_server(self):
         out = os.path.join(self.tmp.name, "results.json")
-        run = subprocess.run([os.environ["BB"], "eval", "--endpoint", self.url, "--model", "tiny",
-                              "--tasks", "piqa,lambada_openai", "--limit", "3", "-q", "-o", out],
-                             capture_output=True, text=True, timeout=60)
+        argv = [os.environ["BB"], "eval", "--endpoint", self.url, "--model", "tiny",
+                "--tasks", "piqa,lambada_openai", "--limit", "3", "-q", "-o", out]
+        # lm-eval's NaN perplexity reaches the client as null: refused, nothing written
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertEqual(run.stderr, 'error: endpoint: results.piqa."perplexity,none" is not '
+                         'a valid perplexity value\n')
+        self.assertFalse(os.path.exists(out))
+        Fake.nan_perplexity = False
+        run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(run.stdout, "piqa acc 0.5000\nlambada_openai acc 0.5000\nmean acc 0.5000\n")
         with open(out) as f:

@@ -25,7 +25,13 @@ On a schedule (a seeded random draw per request, --fault-rate of them faulty; GE
              (so the request that saw the restart gets its 404 if it named a job)
 
 --result-fault KIND injects KIND into every result request (and nowhere else), for tests
-of one failure at a time.
+of one failure at a time. KIND may also be one that is never drawn at random:
+
+  huge       200 and a body of --huge-bytes (default 1 GiB) streamed without a
+             Content-Length until the client stops reading (a server that will not stop)
+
+--job-seconds inf makes every job stay "running" for ever. --result-json FILE answers every
+result request with FILE's bytes as they are (a results object of the test's choosing).
 
 Every request and every fault is counted in --stats FILE (JSON, rewritten atomically
 after each request): {"requests": N, "faults": {"refuse": N, ...}, "jobs_submitted": N,
@@ -47,6 +53,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KINDS = ["refuse", "stall", "http500", "http503", "cut", "truncated", "schema", "lose", "restart"]
+RESULT_ONLY_KINDS = ["huge"]
 
 
 class State:
@@ -55,7 +62,7 @@ class State:
         self.lock = threading.Lock()
         self.rng = random.Random(args.seed)
         self.jobs = {}
-        self.stats = {"requests": 0, "faults": {k: 0 for k in KINDS}, "jobs_submitted": 0,
+        self.stats = {"requests": 0, "faults": {k: 0 for k in KINDS + RESULT_ONLY_KINDS}, "jobs_submitted": 0,
                       "results_served": 0}
 
     def draw(self, method, path):
@@ -182,6 +189,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             if kind == "cut":
                 self.drop()
+        elif kind == "huge":
+            self.stream_huge()
         elif kind == "schema":
             status, body = answer()
             if isinstance(body, dict) and "results" in body:
@@ -192,6 +201,22 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def stream_huge(self):
+        """--huge-bytes of JSON-looking text, no Content-Length, until done or cut off."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        chunk = b'{"pad": "' + b"x" * (1 << 20)
+        left = self.state.args.huge_bytes
+        try:
+            while left > 0:
+                self.wfile.write(chunk[:left])
+                left -= len(chunk)
+        except OSError:
+            pass  # the client hung up: what a size cap does
 
     # ---- routes ----
 
@@ -269,6 +294,9 @@ class Handler(BaseHTTPRequestHandler):
                     return 409, {"error": "job %s is %s" % (job["id"], v["status"])}
                 with s.lock:
                     s.stats["results_served"] += 1
+                if s.args.result_json:
+                    with open(s.args.result_json, "rb") as f:
+                        return 200, f.read()
                 return 200, canned_result(job)
             if len(parts) == 4 and method == "GET":
                 return 200, self.job_view(job)
@@ -298,8 +326,12 @@ def main():
     ap.add_argument("--stall-seconds", type=float, default=3.0)
     ap.add_argument("--job-seconds", type=float, default=0.3)
     ap.add_argument("--stats", default=None)
-    ap.add_argument("--result-fault", choices=KINDS, default=None,
+    ap.add_argument("--result-fault", choices=KINDS + RESULT_ONLY_KINDS, default=None,
                     help="inject this fault into every GET /v1/jobs/{id}/result")
+    ap.add_argument("--huge-bytes", type=int, default=1 << 30,
+                    help="the size of the body the 'huge' fault streams")
+    ap.add_argument("--result-json", default=None,
+                    help="answer every result request with this file's bytes")
     args = ap.parse_args()
     Handler.state = State(args)
     server = ThreadingHTTPServer((args.host, args.port), Handler)

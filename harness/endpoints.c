@@ -1,0 +1,101 @@
+/*
+ * endpoints.c: parse, check and probe a list of evaluation endpoints (endpoints.h).
+ */
+#include "harness/endpoints.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/runner.h"
+
+/* Why element e is not an endpoint, or NULL when it is one. */
+static const char *element_problem(const char *e, char *why, size_t n)
+{
+	if (!*e)
+		return "is empty (two commas in a row, or a comma at an end)";
+	for (const char *p = e; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return "contains a space or a control character";
+	if (!strcmp(e, "local"))
+		return NULL;
+	const char *host = !strncmp(e, "http://", 7) ? e + 7 : !strncmp(e, "https://", 8) ? e + 8 : NULL;
+	if (!host)
+		return "is not 'local' nor an http:// or https:// URL";
+	size_t host_len = strcspn(host, ":/");
+	if (host_len == 0)
+		return "has no host";
+	if (host[host_len] != ':')
+		return NULL;
+	const char *port = host + host_len + 1;
+	char *end;
+	long v = strtol(port, &end, 10);
+	if (end == port || (*end && *end != '/') || v < 1 || v > 65535 || !isdigit((unsigned char)*port)) {
+		snprintf(why, n, "has a port '%.*s' that is not a number in 1-65535",
+			 (int)strcspn(port, "/"), port);
+		return why;
+	}
+	return NULL;
+}
+
+int endpoint_list_parse(struct endpoint_list *l, const char *text, const char *source,
+			struct bb_error *err)
+{
+	memset(l, 0, sizeof *l);
+	if (!(l->storage = strdup(text)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	char why[128];
+	bool local = false;
+	for (char *at = l->storage;; at++) {
+		char *comma = strchr(at, ',');
+		if (comma)
+			*comma = 0;
+		const char *problem = element_problem(at, why, sizeof why);
+		if (!problem && l->n == MAX_ENDPOINTS) {
+			snprintf(why, sizeof why, "is one too many (at most %d)", MAX_ENDPOINTS);
+			problem = why;
+		}
+		if (problem) {
+			int rc = bb_fail(err, BB_EINVAL, "%s: element %d ('%.200s') %s", source,
+					 l->n + 1, at, problem);
+			endpoint_list_free(l);
+			return rc;
+		}
+		local |= !strcmp(at, "local");
+		l->url[l->n++] = at;
+		if (!comma)
+			break;
+		at = comma;
+	}
+	if (local && l->n > 1) {
+		endpoint_list_free(l);
+		return bb_fail(err, BB_EINVAL, "%s: 'local' cannot be mixed with URLs: give 'local' "
+			       "alone, or URLs of servers ('bitbudget serve' serves this machine)",
+			       source);
+	}
+	return 0;
+}
+
+void endpoint_list_free(struct endpoint_list *l)
+{
+	free(l->storage);
+	memset(l, 0, sizeof *l);
+}
+
+int endpoint_list_version(const struct endpoint_list *l, char *out, size_t n,
+			  struct bb_error *err)
+{
+	char other[256];
+	for (int i = 0; i < l->n; i++) {
+		int rc = endpoint_version(l->url[i], i ? other : out, i ? sizeof other : n, err);
+		if (rc)
+			return rc;
+		if (i && strcmp(other, out))
+			return bb_fail(err, BB_EINVAL, "endpoints disagree on their software: '%s' "
+				       "reports '%s', '%s' reports '%s' (results are cached by it)",
+				       l->url[0], out, l->url[i], other);
+	}
+	return 0;
+}
