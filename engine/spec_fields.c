@@ -16,12 +16,38 @@ static bool in_list(const char *const *list, const char *key)
 	return false;
 }
 
+static bool is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if (is_control(*s))
+			return true;
+	return false;
+}
+
+/* text as it may appear inside a one-line error: control characters become '?', and
+ * at most n - 1 bytes are kept. */
+static const char *printable(const char *text, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; text[i] && i + 1 < n; i++)
+		buf[i] = is_control(text[i]) ? '?' : text[i];
+	buf[i] = 0;
+	return buf;
+}
+
 int spec_check_keys(const cJSON *obj, const char *const *keys, const char *const *more,
 		    const char *what, struct bb_error *err)
 {
+	char shown[64];
 	for (const cJSON *it = obj->child; it; it = it->next)
 		if (!in_list(keys, it->string) && !in_list(more, it->string))
-			return bb_fail(err, BB_EINVAL, "unknown field '%s' for a %s", it->string, what);
+			return bb_fail(err, BB_EINVAL, "unknown field '%s' for a %s",
+				       printable(it->string, shown, sizeof shown), what);
 	return 0;
 }
 
@@ -132,6 +158,8 @@ static int split_names(char *joined, const char *key, int max, char **names, int
 {
 	int rc = 0;
 	for (char *save, *t = strtok_r(joined, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		if (has_control(t))
+			rc = bb_fail(err, BB_EINVAL, "%s: a name holds a control character", key);
 		for (int i = 0; i < *n && !rc; i++)
 			if (!strcmp(names[i], t))
 				rc = bb_fail(err, BB_EINVAL, "%s: '%s' is given twice", key, t);
