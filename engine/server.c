@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <strings.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -36,6 +37,7 @@ struct server {
 	struct completer comp;   /* comp.m is NULL when no completions model is served */
 	struct MHD_Daemon *daemon;
 	int port;
+	char *token;             /* NULL: every client is accepted */
 };
 
 /* Per request: the body read so far. */
@@ -43,6 +45,7 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_big;
+	bool unauthorized;       /* answered 401 at the headers; the body is ignored */
 };
 
 cJSON *http_error(const char *fmt, ...)
@@ -79,6 +82,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -251,6 +256,55 @@ static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, cons
 	return send_json(conn, 404, http_error("no such resource '%.200s'", url), NULL);
 }
 
+// ---- authentication ----
+
+#define TOKEN_MIN 16
+#define TOKEN_MAX 256
+
+int server_check_token(const char *token, struct bb_error *err)
+{
+	size_t n = strlen(token);
+	bool printable = true;
+	for (const char *c = token; *c; c++)
+		printable &= *c > ' ' && *c < 0x7f;
+	if (n < TOKEN_MIN || n > TOKEN_MAX || !printable)
+		return bb_fail(err, BB_EINVAL, "token: expected %d to %d printable characters "
+			       "without spaces", TOKEN_MIN, TOKEN_MAX);
+	return 0;
+}
+
+/* Compare in time that depends only on the expected token's length, so that the time of
+ * an answer does not tell how many leading characters a guess got right. */
+static bool same_token(const char *expected, const char *got)
+{
+	size_t n = strlen(expected), m = strlen(got);
+	unsigned char diff = n != m;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
+	return diff == 0;
+}
+
+/* Whether the request may proceed: no token is set, it is the health probe, or it
+ * carries "Authorization: Bearer <the token>" (the scheme's case does not matter). */
+static bool authorized(const struct server *s, struct MHD_Connection *conn, const char *url)
+{
+	if (!s->token || !strcmp(url, "/v1/health"))
+		return true;
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	for (h += 7; *h == ' '; h++)
+		;
+	return same_token(s->token, h);
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn)
+{
+	return send_json(conn, 401, http_error("missing or wrong bearer token (send "
+					       "'Authorization: Bearer TOKEN')"), NULL);
+}
+
 // ---- libmicrohttpd callbacks ----
 
 static enum MHD_Result too_big(struct server *s, struct MHD_Connection *conn)
@@ -273,10 +327,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!(rq = calloc(1, sizeof *rq)))
 			return MHD_NO;
 		*con_cls = rq;
+		if (!authorized(s, conn, url)) {
+			rq->unauthorized = true;
+			return unauthorized(conn); /* answered before the body is read */
+		}
 		if (cl && strtoull(cl, NULL, 10) > s->set.max_body) {
 			rq->too_big = true;
 			return too_big(s, conn); /* answered before the body is read */
 		}
+		return MHD_YES;
+	}
+	if (rq->unauthorized) {
+		*size = 0;
 		return MHD_YES;
 	}
 	if (*size) {
@@ -415,6 +477,9 @@ int server_start(struct server **out, const struct server_config *cfg, struct bb
 	if (!s)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	int rc = settings_init(&s->set, cfg, err);
+	if (!rc && cfg->token && !(rc = server_check_token(cfg->token, err)) &&
+	    !(s->token = strdup(cfg->token)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc && cfg->completions_model)
 		rc = completer_open(&s->comp, cfg->completions_model, err);
 	if (!rc)
@@ -443,5 +508,6 @@ void server_stop(struct server *s)
 	jobs_stop(s->jobs);
 	completer_close(&s->comp);
 	settings_free(&s->set);
+	free(s->token);
 	free(s);
 }

@@ -33,7 +33,14 @@ struct server_config {
 	size_t max_body;               /* request body limit in bytes; beyond: 413; 0: 1 MiB */
 	int request_timeout_s;         /* a connection idle this long (a request that stops
 					* sending, a client that stops reading) is closed; 0: 300 */
+	const char *token;             /* NULL: no authentication; else every request but
+					* GET /v1/health must carry "Authorization: Bearer TOKEN"
+					* (401 otherwise); see server_check_token */
 };
+
+/* Whether token is one a server accepts: 16 to 256 printable ASCII characters, no space
+ * (it travels in an HTTP header). BB_EINVAL with one line otherwise. */
+int server_check_token(const char *token, struct bb_error *err);
 
 struct server;
 

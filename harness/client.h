@@ -27,6 +27,8 @@ struct client_config {
 	double retry_for_s;     /* give up retrying after this long; 0: 120 */
 	int max_tries;          /* attempts per request; 0: no limit but retry_for_s */
 	double poll_max_s;      /* longest pause between two polls of a job; 0: 2 */
+	const char *token;      /* sent as "Authorization: Bearer TOKEN"; NULL: none. Must
+				 * outlive the client (server_check_token's form) */
 };
 
 struct client {

@@ -29,6 +29,7 @@
 #include "core/quantize.h"
 #include "core/version.h"
 #include "engine/run_spec.h"
+#include "engine/server.h"
 #include "harness/client.h"
 
 extern char **environ;
@@ -455,10 +456,14 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint, stru
 	cJSON_AddNumberToObject(job, "seqlen", spec->seqlen);
 	cJSON_AddStringToObject(job, "calib_text", calib);
 	free(calib);
-	struct client_config cfg = {.base_url = endpoint};
+	/* The endpoint's bearer token, if it has one, as `bitbudget eval` takes it. */
+	const char *token = getenv("BB_TOKEN");
+	struct client_config cfg = {.base_url = endpoint, .token = token && *token ? token : NULL};
 	struct client cl;
 	cJSON *result = NULL;
-	rc = client_init(&cl, &cfg, err);
+	rc = cfg.token ? server_check_token(cfg.token, err) : 0;
+	if (!rc)
+		rc = client_init(&cl, &cfg, err);
 	if (!rc)
 		rc = client_run_job(&cl, job, NULL, NULL, &result, err);
 	if (!rc && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(result, "scores")))
