@@ -105,7 +105,7 @@ static int check_keys(const cJSON *req, const char *const *kind_keys, const char
 		      struct bb_error *err)
 {
 	char what[32];
-	snprintf(what, sizeof what, "%s job", kind);
+	snprintf(what, sizeof what, "a %s job", kind);
 	return spec_check_keys(req, common_keys, kind_keys, what, err);
 }
 

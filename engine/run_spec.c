@@ -174,7 +174,7 @@ int run_spec_from_json(struct run_spec *s, const cJSON *j, struct bb_error *err)
 		return bb_fail(err, BB_EINVAL, "a job spec must be a JSON object");
 	if (!(rc = get_kind(s, j, err)) &&
 	    !(rc = spec_check_keys(j, common_keys, s->kind == RUN_SCORES ? scores_keys : eval_keys,
-				   s->kind == RUN_SCORES ? "scores job spec" : "eval job spec", err)) &&
+				   s->kind == RUN_SCORES ? "a scores job spec" : "an eval job spec", err)) &&
 	    !(rc = read_common(s, j, err)))
 		rc = s->kind == RUN_SCORES ? read_scores(s, j, err) : read_eval(s, j, err);
 	if (rc)

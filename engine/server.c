@@ -268,7 +268,7 @@ int server_check_token(const char *token, struct bb_error *err)
 	for (const char *c = token; *c; c++)
 		printable &= *c > ' ' && *c < 0x7f;
 	if (n < TOKEN_MIN || n > TOKEN_MAX || !printable)
-		return bb_fail(err, BB_EINVAL, "token: expected %d to %d printable characters "
+		return bb_fail(err, BB_EINVAL, "a token must be %d to %d printable characters "
 			       "without spaces", TOKEN_MIN, TOKEN_MAX);
 	return 0;
 }

@@ -46,7 +46,7 @@ int spec_check_keys(const cJSON *obj, const char *const *keys, const char *const
 	char shown[64];
 	for (const cJSON *it = obj->child; it; it = it->next)
 		if (!in_list(keys, it->string) && !in_list(more, it->string))
-			return bb_fail(err, BB_EINVAL, "unknown field '%s' for a %s",
+			return bb_fail(err, BB_EINVAL, "unknown field '%s' for %s",
 				       printable(it->string, shown, sizeof shown), what);
 	return 0;
 }

@@ -18,7 +18,7 @@
 #include "core/error.h"
 
 /* Every key of obj is in one of the NULL-terminated lists (the second may be NULL);
- * otherwise "unknown field 'K' for a WHAT". */
+ * otherwise "unknown field 'K' for WHAT" (WHAT with its article). */
 int spec_check_keys(const cJSON *obj, const char *const *keys, const char *const *more,
 		    const char *what, struct bb_error *err);
 

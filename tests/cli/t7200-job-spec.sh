@@ -82,6 +82,8 @@ for field_file in "$TMP"/*.field; do
 	grep -q "$name.json" "$TMP/err" || { cat "$TMP/err" >&2; fail "$name: the error does not name the spec file"; }
 	[ ! -e "$TMP/result.json" ] || fail "$name: a result was written"
 	[ -z "$(find "$TMP/tmp" "$TMP/cwd" -mindepth 1)" ] || { find "$TMP/tmp" "$TMP/cwd" >&2; fail "$name: files written"; }
+	# BB_CATALOGUE=FILE collects "test<TAB>command<TAB>error line" (docs/reliability.md)
+	[ -z "${BB_CATALOGUE:-}" ] || printf '%s\t%s\t%s\n' "$0" "bitbudget run-job $name.json" "$(cat "$TMP/err")" >> "$BB_CATALOGUE"
 	n=$((n + 1))
 done
 cd "$ROOT_DIR"
