@@ -6,6 +6,7 @@
  * 0, bad numbers, bad recipes and model paths outside the models root are all refused.
  * Model paths are resolved lexically first (no "..", no absolute path outside the root),
  * then with realpath (a symlink leaving the root reads as "not found").
+ * job_spec_to_json writes the same body from the struct, for the clients.
  * Never prints, never exits, never opens a file outside the models root except the data
  * and calibration files the server was configured with.
  */
@@ -295,6 +296,56 @@ int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_set
 	if (rc)
 		job_spec_free(s);
 	return rc ? status : 0;
+}
+
+// ---- writing a request ----
+
+static void write_evaluate(cJSON *j, const struct job_spec *s)
+{
+	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
+	for (int i = 0; i < s->n_tasks; i++)
+		cJSON_AddItemToArray(tasks, cJSON_CreateString(s->tasks[i]));
+	cJSON_AddNumberToObject(j, "num_fewshot", 0);
+	cJSON_AddNumberToObject(j, "seed", (double)s->seed);
+	if (s->limit)
+		cJSON_AddNumberToObject(j, "limit", s->limit);
+	if (s->batch_size)
+		cJSON_AddNumberToObject(j, "batch_size", s->batch_size);
+	if (s->add_bos_token >= 0)
+		cJSON_AddBoolToObject(j, "add_bos_token", s->add_bos_token);
+	if (s->log_samples)
+		cJSON_AddTrueToObject(j, "log_samples");
+	if (s->has_recipe)
+		cJSON_AddItemToObject(j, "recipe", recipe_to_json(&s->recipe));
+}
+
+static void write_scores(cJSON *j, const struct job_spec *s)
+{
+	cJSON *opts = cJSON_AddArrayToObject(j, "options");
+	for (int k = 0; k < s->n_options; k++)
+		cJSON_AddItemToArray(opts, cJSON_CreateString(s->options[k].name));
+	cJSON_AddStringToObject(j, "method", s->method == SCORE_PROXY ? "proxy" : "deltaloss");
+	cJSON_AddNumberToObject(j, "nsamples", s->nsamples);
+	cJSON_AddNumberToObject(j, "seqlen", s->seqlen);
+	if (s->batch)
+		cJSON_AddNumberToObject(j, "batch", s->batch);
+	cJSON_AddNumberToObject(j, "seed", (double)s->seed);
+	if (s->calib_text)
+		cJSON_AddStringToObject(j, "calib_text", s->calib_text);
+}
+
+cJSON *job_spec_to_json(const struct job_spec *s)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return NULL;
+	cJSON_AddStringToObject(j, "kind", job_kind_name(s->kind));
+	cJSON_AddStringToObject(j, "model", s->model);
+	if (s->kind == JOB_SCORES)
+		write_scores(j, s);
+	else
+		write_evaluate(j, s);
+	return j;
 }
 
 // ---- running an evaluate job ----

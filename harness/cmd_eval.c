@@ -31,6 +31,7 @@
 #include "core/recipe.h"
 #include "engine/server.h"
 #include "engine/evaluate.h"
+#include "engine/job_spec.h"
 #include "harness/cli.h"
 #include "harness/client.h"
 #include "harness/commands.h"
@@ -185,36 +186,25 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 
 // ---- the job ----
 
+/* The job request (engine/job_spec.h) for the options, the recipe read here and sent
+ * inline. */
 static int job_json(cJSON **out, const struct eval_opts *o, const char *model,
 		    struct bb_error *err)
 {
-	cJSON *job = cJSON_CreateObject(), *tasks = cJSON_AddArrayToObject(job, "tasks");
-	cJSON_AddStringToObject(job, "kind", "evaluate");
-	cJSON_AddStringToObject(job, "model", model);
-	for (int i = 0; i < o->n_tasks; i++)
-		cJSON_AddItemToArray(tasks, cJSON_CreateString(o->task[i]));
-	cJSON_AddNumberToObject(job, "num_fewshot", 0);
-	cJSON_AddNumberToObject(job, "seed", (double)o->seed);
-	if (o->limit)
-		cJSON_AddNumberToObject(job, "limit", (double)o->limit);
-	if (o->batch_size)
-		cJSON_AddNumberToObject(job, "batch_size", (double)o->batch_size);
-	if (o->add_bos >= 0)
-		cJSON_AddBoolToObject(job, "add_bos_token", o->add_bos);
-	if (o->log_samples)
-		cJSON_AddTrueToObject(job, "log_samples");
+	struct job_spec s = {.kind = JOB_EVALUATE, .model = (char *)model, .n_tasks = o->n_tasks,
+			     .tasks = (char **)o->task, .limit = (int)o->limit,
+			     .add_bos_token = o->add_bos, .batch_size = (int)o->batch_size,
+			     .seed = (uint64_t)o->seed, .log_samples = o->log_samples};
 	if (o->recipe) {
-		struct recipe r;
-		int rc = recipe_read(&r, o->recipe, err);
-		if (rc) {
-			cJSON_Delete(job);
+		int rc = recipe_read(&s.recipe, o->recipe, err);
+		if (rc)
 			return rc;
-		}
-		cJSON_AddItemToObject(job, "recipe", recipe_to_json(&r));
-		recipe_free(&r);
+		s.has_recipe = true;
 	}
-	*out = job;
-	return 0;
+	*out = job_spec_to_json(&s);
+	if (s.has_recipe)
+		recipe_free(&s.recipe);
+	return *out ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
 // ---- progress ----

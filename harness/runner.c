@@ -28,6 +28,7 @@
 #include "core/fileio.h"
 #include "core/quantize.h"
 #include "core/version.h"
+#include "engine/job_spec.h"
 #include "engine/run_spec.h"
 #include "engine/server.h"
 #include "harness/client.h"
@@ -445,21 +446,21 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint, stru
 	int rc = read_file(spec->calib, &calib, NULL, err);
 	if (rc)
 		return rc;
-	cJSON *job = cJSON_CreateObject(), *opts = cJSON_AddArrayToObject(job, "options");
-	cJSON_AddStringToObject(job, "kind", "scores");
 	char real[PATH_MAX];
-	cJSON_AddStringToObject(job, "model", path_for(endpoint, spec->model, real, sizeof real));
-	for (int k = 0; k < spec->n_options; k++)
-		cJSON_AddItemToArray(opts, cJSON_CreateString(spec->options[k].name));
-	cJSON_AddStringToObject(job, "method", spec->method == SCORE_PROXY ? "proxy" : "deltaloss");
-	cJSON_AddNumberToObject(job, "nsamples", spec->nsamples);
-	cJSON_AddNumberToObject(job, "seqlen", spec->seqlen);
-	cJSON_AddStringToObject(job, "calib_text", calib);
+	/* batch and seed: the defaults of `bitbudget scores`, as a local job gets them */
+	struct job_spec request = {
+		.kind = JOB_SCORES, .model = (char *)path_for(endpoint, spec->model, real, sizeof real),
+		.method = spec->method, .n_options = spec->n_options, .nsamples = spec->nsamples,
+		.seqlen = spec->seqlen, .batch = 8, .seed = 42, .calib_text = calib};
+	memcpy(request.options, spec->options, sizeof request.options);
+	cJSON *job = job_spec_to_json(&request);
 	free(calib);
+	if (!job)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	/* The endpoint's bearer token, if it has one, as `bitbudget eval` takes it. */
 	const char *token = getenv("BB_TOKEN");
 	struct client_config cfg = {.base_url = endpoint, .token = token && *token ? token : NULL};
-	struct client cl;
+	struct client cl = {0};
 	cJSON *result = NULL;
 	rc = cfg.token ? server_check_token(cfg.token, err) : 0;
 	if (!rc)
