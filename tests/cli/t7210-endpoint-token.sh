@@ -74,6 +74,19 @@ expect_auth 401 "" GET /v1/jobs
 expect_auth 200 "Bearer $TOKEN" GET /v1/jobs
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 
+# 2b. The Python adapter takes the token the same way (its jobs need torch; listing does not).
+BB_TOKEN=$TOKEN start_server "$TMP/py" python3 endpoint/lm_eval_endpoint.py --models-root "$MODELS" --port 0
+expect_auth 401 "" GET /v1/jobs
+expect_auth 401 "Bearer $WRONG" DELETE /v1/jobs/0123456789abcdef
+expect_auth 200 "" GET /v1/health
+expect_auth 200 "Bearer $TOKEN" GET /v1/jobs
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+timeout 20 python3 endpoint/lm_eval_endpoint.py --models-root "$MODELS" --host 0.0.0.0 --port 0 \
+	> "$TMP/py0.out" 2> "$TMP/py0.err"
+rc=$?
+[ $rc -eq 2 ] || fail "the Python adapter on 0.0.0.0 without a token: exit $rc, expected 2"
+grep -q "token" "$TMP/py0.err" || { cat "$TMP/py0.err" >&2; fail "the Python adapter's refusal does not name the token"; }
+
 # 3. eval --endpoint local, end to end: the same accuracy as through the served endpoint.
 "$BB" eval --endpoint local --model "$MODELS/tinystories-656k" --data-dir "$DATA" --tasks piqa \
 	--limit 4 -q -o "$TMP/local.json" > "$TMP/local.out" 2> "$TMP/err" || { cat "$TMP/err"; fail "eval --endpoint local"; }
