@@ -63,11 +63,12 @@ expect_error "token" "$TMP/none.json" "$BB" eval --endpoint "$URL" --token short
 	--model tinystories-656k --tasks piqa -q -o "$TMP/none.json"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 
-# 2. Off loopback a token is required; a bad token is refused; with one it starts.
-expect_error "token" "$TMP/none" "$BB" serve --models-root "$MODELS" --host 0.0.0.0 --port 0
-expect_error "token" "$TMP/none" "$BB" serve --models-root "$MODELS" --host :: --port 0
-expect_error "token" "$TMP/none" "$BB" serve --models-root "$MODELS" --port 0 --token 'has space in it!!'
-expect_error "token" "$TMP/none" env BB_TOKEN=tooshort "$BB" serve --models-root "$MODELS" --port 0
+# 2. Off loopback a token is required; a bad token is refused; with one it starts. (timeout:
+# a server that wrongly starts must not hang the test.)
+expect_error "token" "$TMP/none" timeout 20 "$BB" serve --models-root "$MODELS" --host 0.0.0.0 --port 0
+expect_error "token" "$TMP/none" timeout 20 "$BB" serve --models-root "$MODELS" --host :: --port 0
+expect_error "token" "$TMP/none" timeout 20 "$BB" serve --models-root "$MODELS" --port 0 --token 'has space in it!!'
+expect_error "token" "$TMP/none" env BB_TOKEN=tooshort timeout 20 "$BB" serve --models-root "$MODELS" --port 0
 start_server "$TMP/srv0" "$BB" serve --models-root "$MODELS" --host 0.0.0.0 --port 0 --token "$TOKEN"
 URL=$(printf '%s' "$URL" | sed 's|//0\.0\.0\.0:|//127.0.0.1:|')
 expect_auth 401 "" GET /v1/jobs
