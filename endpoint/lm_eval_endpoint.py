@@ -12,12 +12,15 @@ the job's recipe, which also quantizes weights). Scores jobs: DeltaLoss with aut
 Never serves a checkpoint outside --models-root.
 """
 import argparse
+import hmac
+import ipaddress
 import json
 import math
 import os
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -560,6 +563,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Allow", allow)
         if status == 503:
             self.send_header("Retry-After", "1")
+        if status == 401:
+            self.send_header("WWW-Authenticate", "Bearer")
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -594,6 +599,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/health":
             self._allow(method, "GET")
             return 200, self._health()
+        self._check_token()
         if path == "/v1/jobs":
             self._allow(method, "GET, POST")
             return jobs.list() if method == "GET" else jobs.submit(self._body())
@@ -607,6 +613,19 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(404, "this server has no completions model (use bitbudget serve "
                             "--completions-model DIR)")
         raise HttpError(404, f"no such resource '{path[:200]}'")
+
+    def _check_token(self):
+        """As bitbudget serve --token: every resource but /v1/health needs the bearer token."""
+        token = self.server.settings.token
+        if token is None:
+            return
+        got = self.headers.get("Authorization", "")
+        if got[:7].lower() == "bearer ":
+            got = got[7:].lstrip(" ")
+        else:
+            got = ""
+        if not hmac.compare_digest(got.encode(), token.encode()):
+            raise HttpError(401, "missing or wrong bearer token (send 'Authorization: Bearer TOKEN')")
 
     def _allow(self, method, allowed):
         if method not in allowed.split(", "):
@@ -649,12 +668,37 @@ class Handler(BaseHTTPRequestHandler):
 
 class Settings:
     def __init__(self, models_root, workers=1, max_queue=16, max_body=1 << 20,
-                 keep_finished=64, calib=None, device=None, verbose=False):
+                 keep_finished=64, calib=None, device=None, verbose=False, token=None):
         self.models_root = os.path.realpath(models_root)
         if not os.path.isdir(self.models_root):
             raise SystemExit(f"error: --models-root '{models_root}': not a folder")
         self.workers, self.max_queue, self.max_body = workers, max_queue, max_body
         self.keep_finished, self.calib, self.device, self.verbose = keep_finished, calib, device, verbose
+        self.token = token
+
+
+def is_loopback(host):
+    """Whether every address host resolves to is a loopback one."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return all(_loopback_address(i[4][0]) for i in infos)
+
+
+def _loopback_address(addr):
+    ip = ipaddress.ip_address(addr.split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def check_token(ap, token, host):
+    """--token, else $BB_TOKEN: 16-256 printable characters, required off loopback."""
+    if token and not (16 <= len(token) <= 256 and all(" " < c < "\x7f" for c in token)):
+        ap.error("--token: expected 16 to 256 printable characters without spaces")
+    if not token and not is_loopback(host):
+        ap.error(f"--host '{host}' is not a loopback address: a --token (or BB_TOKEN) is required")
+    return token or None
 
 
 def make_server(host, port, settings):
@@ -682,12 +726,16 @@ def main(argv=None):
     ap.add_argument("--calib", help="calibration text for scores jobs without calib_text")
     ap.add_argument("--device", help="torch device (default: cuda if available)")
     ap.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    ap.add_argument("--token", default=os.environ.get("BB_TOKEN") or None,
+                    help="bearer token required on every resource but /v1/health (default "
+                    "$BB_TOKEN); required unless --host is a loopback address")
     a = ap.parse_args(argv)
+    token = check_token(ap, a.token, a.host)
     if min(a.workers, a.max_queue, a.keep_finished) < 1 or a.max_body < 1024:
         ap.error("--workers, --max-queue, --keep-finished must be >= 1, --max-body >= 1024")
     srv = make_server(a.host, a.port, Settings(a.models_root, a.workers, a.max_queue,
                                                a.max_body, a.keep_finished, a.calib, a.device,
-                                               a.verbose))
+                                               a.verbose, token))
     print(f"listening on http://{a.host}:{srv.server_address[1]}", flush=True)
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:

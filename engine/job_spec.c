@@ -6,6 +6,7 @@
  * 0, bad numbers, bad recipes and model paths outside the models root are all refused.
  * Model paths are resolved lexically first (no "..", no absolute path outside the root),
  * then with realpath (a symlink leaving the root reads as "not found").
+ * job_spec_to_json writes the same body from the struct, for the clients.
  * Never prints, never exits, never opens a file outside the models root except the data
  * and calibration files the server was configured with.
  */
@@ -21,6 +22,7 @@
 #include "core/fileio.h"
 #include "engine/calib.h"
 #include "engine/evaluate.h"
+#include "engine/spec_fields.h"
 #include "engine/tokenizer.h"
 
 const char *job_kind_name(enum job_kind k)
@@ -100,90 +102,33 @@ static const char *const evaluate_keys[] = {"recipe", "tasks", "limit", "num_few
 static const char *const scores_keys[] = {"options", "method", "nsamples", "seqlen", "batch",
 					  "seed", "calib_text", NULL};
 
-static bool in_list(const char *const *list, const char *key)
-{
-	for (; *list; list++)
-		if (!strcmp(*list, key))
-			return true;
-	return false;
-}
-
 static int check_keys(const cJSON *req, const char *const *kind_keys, const char *kind,
 		      struct bb_error *err)
 {
-	for (const cJSON *it = req->child; it; it = it->next)
-		if (!in_list(common_keys, it->string) && !in_list(kind_keys, it->string))
-			return bb_fail(err, BB_EINVAL, "unknown field '%s' for a %s job", it->string,
-				       kind);
-	return 0;
+	char what[32];
+	snprintf(what, sizeof what, "a %s job", kind);
+	return spec_check_keys(req, common_keys, kind_keys, what, err);
 }
 
 /* An optional integer field in [min, max]; absent or null leaves *out. */
 static int get_int(const cJSON *req, const char *key, long min, long max, long *out,
 		   struct bb_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)min && d <= (double)max) || d != floor(d))
-		return bb_fail(err, BB_EINVAL, "%s: expected an integer in [%ld, %ld]", key, min, max);
-	*out = (long)d;
-	return 0;
+	return spec_get_int(req, key, false, min, max, out, err);
 }
 
 /* An optional boolean: -1 when absent or null. */
 static int get_bool(const cJSON *req, const char *key, int *out, struct bb_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, key);
 	*out = -1;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsBool(v))
-		return bb_fail(err, BB_EINVAL, "%s: expected true or false", key);
-	*out = cJSON_IsTrue(v);
-	return 0;
+	return spec_get_bool(req, key, false, out, err);
 }
 
-/* A string list given as a JSON array of strings or as one comma-separated string. */
-static int get_names(const cJSON *v, const char *key, int max, char ***names, int *n,
+/* A list of names: required, given as a JSON array of strings or a comma-separated string. */
+static int get_names(const cJSON *req, const char *key, int max, char ***names, int *n,
 		     struct bb_error *err)
 {
-	char *joined = NULL;
-	size_t len = 0;
-	const cJSON *it;
-	if (!cJSON_IsString(v) && !cJSON_IsArray(v))
-		return bb_fail(err, BB_EINVAL, "%s: expected a list of names", key);
-	cJSON_ArrayForEach(it, v) {
-		if (!cJSON_IsString(it))
-			return bb_fail(err, BB_EINVAL, "%s: expected strings", key);
-		len += strlen(it->valuestring) + 1;
-	}
-	if (cJSON_IsString(v))
-		joined = strdup(v->valuestring);
-	else if ((joined = calloc(1, len + 1)))
-		cJSON_ArrayForEach(it, v) {
-			strcat(joined, it->valuestring);
-			strcat(joined, ",");
-		}
-	if (!joined)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	*names = calloc((size_t)max, sizeof(char *));
-	*n = 0;
-	int rc = *names ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
-	for (char *save, *t = strtok_r(joined, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
-		for (int i = 0; i < *n && !rc; i++)
-			if (!strcmp((*names)[i], t))
-				rc = bb_fail(err, BB_EINVAL, "%s: '%s' is given twice", key, t);
-		if (!rc && *n == max)
-			rc = bb_fail(err, BB_EINVAL, "%s: more than %d names", key, max);
-		if (!rc && !((*names)[(*n)++] = strdup(t)))
-			rc = bb_fail(err, BB_ENOMEM, "out of memory");
-	}
-	if (!rc && *n == 0)
-		rc = bb_fail(err, BB_EINVAL, "%s: the list is empty", key);
-	free(joined);
-	return rc;
+	return spec_get_names(req, key, true, max, names, n, err);
 }
 
 // ---- evaluate jobs ----
@@ -241,7 +186,7 @@ static int parse_evaluate(struct job_spec *s, const cJSON *req, const struct ser
 	if (!set->data_dir)
 		return bb_fail(err, BB_EINVAL, "evaluate: this server has no task data (start it "
 			       "with --data-dir)");
-	int rc = get_names(cJSON_GetObjectItemCaseSensitive(req, "tasks"), "tasks", 64, &s->tasks,
+	int rc = get_names(req, "tasks", 64, &s->tasks,
 			   &s->n_tasks, err);
 	if (!rc && !(rc = check_tasks(s, set, err)) &&
 	    !(rc = get_int(req, "limit", 0, INT_MAX, &limit, err)) &&
@@ -269,7 +214,7 @@ static int parse_evaluate(struct job_spec *s, const cJSON *req, const struct ser
 static int parse_options(struct job_spec *s, const cJSON *req, struct bb_error *err)
 {
 	char **names = NULL;
-	int n = 0, rc = get_names(cJSON_GetObjectItemCaseSensitive(req, "options"), "options",
+	int n = 0, rc = get_names(req, "options",
 				  RECIPE_MAX_OPTIONS, &names, &n, err);
 	for (int i = 0; i < n; i++) {
 		if (!rc && format_parse(&s->options[i], names[i], err))
@@ -351,6 +296,56 @@ int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_set
 	if (rc)
 		job_spec_free(s);
 	return rc ? status : 0;
+}
+
+// ---- writing a request ----
+
+static void write_evaluate(cJSON *j, const struct job_spec *s)
+{
+	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
+	for (int i = 0; i < s->n_tasks; i++)
+		cJSON_AddItemToArray(tasks, cJSON_CreateString(s->tasks[i]));
+	cJSON_AddNumberToObject(j, "num_fewshot", 0);
+	cJSON_AddNumberToObject(j, "seed", (double)s->seed);
+	if (s->limit)
+		cJSON_AddNumberToObject(j, "limit", s->limit);
+	if (s->batch_size)
+		cJSON_AddNumberToObject(j, "batch_size", s->batch_size);
+	if (s->add_bos_token >= 0)
+		cJSON_AddBoolToObject(j, "add_bos_token", s->add_bos_token);
+	if (s->log_samples)
+		cJSON_AddTrueToObject(j, "log_samples");
+	if (s->has_recipe)
+		cJSON_AddItemToObject(j, "recipe", recipe_to_json(&s->recipe));
+}
+
+static void write_scores(cJSON *j, const struct job_spec *s)
+{
+	cJSON *opts = cJSON_AddArrayToObject(j, "options");
+	for (int k = 0; k < s->n_options; k++)
+		cJSON_AddItemToArray(opts, cJSON_CreateString(s->options[k].name));
+	cJSON_AddStringToObject(j, "method", s->method == SCORE_PROXY ? "proxy" : "deltaloss");
+	cJSON_AddNumberToObject(j, "nsamples", s->nsamples);
+	cJSON_AddNumberToObject(j, "seqlen", s->seqlen);
+	if (s->batch)
+		cJSON_AddNumberToObject(j, "batch", s->batch);
+	cJSON_AddNumberToObject(j, "seed", (double)s->seed);
+	if (s->calib_text)
+		cJSON_AddStringToObject(j, "calib_text", s->calib_text);
+}
+
+cJSON *job_spec_to_json(const struct job_spec *s)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return NULL;
+	cJSON_AddStringToObject(j, "kind", job_kind_name(s->kind));
+	cJSON_AddStringToObject(j, "model", s->model);
+	if (s->kind == JOB_SCORES)
+		write_scores(j, s);
+	else
+		write_evaluate(j, s);
+	return j;
 }
 
 // ---- running an evaluate job ----

@@ -50,6 +50,7 @@ struct server {
 	struct request_pool *pool;
 	struct MHD_Daemon *daemon;
 	int port;
+	char *token;             /* NULL: every client is accepted */
 };
 
 /* Per request: the body read so far, and for a model request handed to the request pool
@@ -64,6 +65,7 @@ struct request {
 	bool answered;
 	int status;
 	cJSON *reply;
+	bool unauthorized;       /* answered 401 at the headers; the body is ignored */
 };
 
 cJSON *http_error(const char *fmt, ...)
@@ -104,6 +106,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -308,6 +312,55 @@ static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, cons
 	return send_json(conn, 404, http_error("no such resource '%.200s'", url), NULL);
 }
 
+// ---- authentication ----
+
+#define TOKEN_MIN 16
+#define TOKEN_MAX 256
+
+int server_check_token(const char *token, struct bb_error *err)
+{
+	size_t n = strlen(token);
+	bool printable = true;
+	for (const char *c = token; *c; c++)
+		printable &= *c > ' ' && *c < 0x7f;
+	if (n < TOKEN_MIN || n > TOKEN_MAX || !printable)
+		return bb_fail(err, BB_EINVAL, "a token must be %d to %d printable characters "
+			       "without spaces", TOKEN_MIN, TOKEN_MAX);
+	return 0;
+}
+
+/* Compare in time that depends only on the expected token's length, so that the time of
+ * an answer does not tell how many leading characters a guess got right. */
+static bool same_token(const char *expected, const char *got)
+{
+	size_t n = strlen(expected), m = strlen(got);
+	unsigned char diff = n != m;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
+	return diff == 0;
+}
+
+/* Whether the request may proceed: no token is set, it is the health probe, or it
+ * carries "Authorization: Bearer <the token>" (the scheme's case does not matter). */
+static bool authorized(const struct server *s, struct MHD_Connection *conn, const char *url)
+{
+	if (!s->token || !strcmp(url, "/v1/health"))
+		return true;
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	for (h += 7; *h == ' '; h++)
+		;
+	return same_token(s->token, h);
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn)
+{
+	return send_json(conn, 401, http_error("missing or wrong bearer token (send "
+					       "'Authorization: Bearer TOKEN')"), NULL);
+}
+
 // ---- libmicrohttpd callbacks ----
 
 static enum MHD_Result too_big(struct server *s, struct MHD_Connection *conn)
@@ -364,12 +417,16 @@ static cJSON *bad_framing(struct MHD_Connection *conn)
 
 /* The first call for a request: refuse bad framing and bodies announced too big. */
 static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *conn,
-				  struct request *rq)
+				  const char *url, struct request *rq)
 {
 	cJSON *bad = bad_framing(conn);
 	if (bad) {
 		rq->too_big = true; /* what follows is not read */
 		return send_json(conn, 400, bad, "close");
+	}
+	if (!authorized(s, conn, url)) {
+		rq->unauthorized = true;
+		return unauthorized(conn); /* answered before the body is read */
 	}
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -393,12 +450,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!(rq = calloc(1, sizeof *rq)))
 			return MHD_NO;
 		*con_cls = rq;
-		return on_headers(s, conn, rq);
+		return on_headers(s, conn, url, rq);
 	}
 	if (rq->answered) {
 		cJSON *reply = rq->reply;
 		rq->reply = NULL;
 		return send_json(conn, rq->status, reply, NULL);
+	}
+	if (rq->unauthorized) {
+		*size = 0;
+		return MHD_YES;
 	}
 	if (*size) {
 		if (!rq->too_big && rq->len + *size <= s->set.max_body) {
@@ -542,6 +603,9 @@ int server_start(struct server **out, const struct server_config *cfg, struct bb
 	if (!s)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	int rc = settings_init(&s->set, cfg, err);
+	if (!rc && cfg->token && !(rc = server_check_token(cfg->token, err)) &&
+	    !(s->token = strdup(cfg->token)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc && cfg->completions_model)
 		rc = completer_open(&s->comp, cfg->completions_model, err);
 	if (!rc)
@@ -574,5 +638,6 @@ void server_stop(struct server *s)
 	jobs_stop(s->jobs);
 	completer_close(&s->comp);
 	settings_free(&s->set);
+	free(s->token);
 	free(s);
 }

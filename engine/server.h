@@ -35,7 +35,14 @@ struct server_config {
 					* sending, a client that stops reading) is closed; 0: 10 */
 	int max_connections;           /* connections open at once; beyond: closed at once; 0: 512 */
 	int max_connections_per_ip;    /* the same from one client address; 0: 256 */
+	const char *token;             /* NULL: no authentication; else every request but
+					* GET /v1/health must carry "Authorization: Bearer TOKEN"
+					* (401 otherwise); see server_check_token */
 };
+
+/* Whether token is one a server accepts: 16 to 256 printable ASCII characters, no space
+ * (it travels in an HTTP header). BB_EINVAL with one line otherwise. */
+int server_check_token(const char *token, struct bb_error *err);
 
 struct server;
 

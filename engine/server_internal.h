@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/recipe.h"
+#include "engine/job_spec.h"
 #include "engine/model.h"
 
 /* The server's configuration once resolved (owned strings; models_root is a real path). */
@@ -38,31 +39,6 @@ cJSON *http_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // ---- job requests (job_spec.c) ----
 
-enum job_kind { JOB_EVALUATE, JOB_SCORES };
-
-struct job_spec {
-	enum job_kind kind;
-	char *model;             /* as the request named it */
-	char *model_dir;         /* its real path, under the models root */
-	/* evaluate */
-	bool has_recipe;
-	struct recipe recipe;
-	int n_tasks;
-	char **tasks;
-	int limit, add_bos_token, batch_size;
-	uint64_t seed;
-	bool log_samples;
-	/* scores */
-	enum score_method method;
-	int n_options;
-	struct format options[RECIPE_MAX_OPTIONS];
-	int nsamples, seqlen, batch;
-	char *calib_text;        /* NULL: the server's calibration file */
-};
-
-/* The job kind's name, "evaluate" or "scores". */
-const char *job_kind_name(enum job_kind k);
-
 /* Resolve name (relative to root, or absolute) to the real path of a checkpoint folder
  * (with config.json) inside root. ".." components and absolute paths outside root are
  * refused before touching the file system; a path whose real path leaves root (through a
@@ -74,7 +50,6 @@ int models_root_resolve(const char *root, const char *name, char **out, struct b
  * (s is then already released). */
 int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_settings *set,
 		   struct bb_error *err);
-void job_spec_free(struct job_spec *s);
 
 typedef void (*job_progress_fn)(void *ctx, long done, long total);
 

@@ -9,6 +9,8 @@
  * The models root is a temporary folder holding "tiny" (a config.json), a folder with no
  * config, and "tiny-escape", a symlink to a model folder outside the root (a sibling
  * "outside" inside the temporary folder, reached only through the link); the data folder holds a custom task descriptor.
+ * An accepted job request is written back (job_spec_to_json, what the clients send) and
+ * must read again to the same request.
  * The completions routes use the shared TinyStories model (skipped without it); to keep
  * each input fast, max_tokens is capped at 2 and more than 4 prompts are not run.
  */
@@ -128,6 +130,23 @@ static void check_reply(int status, cJSON *reply)
 	cJSON_Delete(reply);
 }
 
+/* Whether the writer's body for s reads back to a request that writes the same body. */
+static bool round_trips(const struct job_spec *s)
+{
+	struct job_spec again;
+	struct bb_error err = {0};
+	cJSON *first = job_spec_to_json(s), *second = NULL;
+	bool same = first && job_spec_parse(&again, first, &set, &err) == 0;
+	if (same) {
+		second = job_spec_to_json(&again);
+		same = second && cJSON_Compare(first, second, true);
+		job_spec_free(&again);
+	}
+	cJSON_Delete(first);
+	cJSON_Delete(second);
+	return same;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
 	if (size < 1)
@@ -142,6 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 		if (status == 0) {
 			if (!s.model_dir || strncmp(s.model_dir, root, strlen(root)) != 0)
 				abort(); /* a model outside the root was accepted */
+			if (!round_trips(&s))
+				abort(); /* the clients' body would not read as this request */
 			job_spec_free(&s);
 		} else if ((status != 400 && status != 404 && status != 500) || !err.msg[0]) {
 			abort();

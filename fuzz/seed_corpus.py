@@ -178,6 +178,30 @@ def seeds_server_body():
     put("fuzz_server_body", "detokenize", b"\x03" + json.dumps({"tokens": [1, 2, 300, 5]}).encode())
 
 
+def seeds_job_spec():
+    """Job specs as `bitbudget run` writes them (harness/runner.c), and near misses."""
+    common = {"key": "0" * 64, "experiment": "demo-mini", "model_name": "TinyStories-656K",
+              "model": "../shared/models/tinystories-656k",
+              "result": "results/cache/" + "0" * 64 + ".json", "tmp_dir": "results/tmp"}
+    scores = dict(common, kind="scores", options=["MXFP4", "MXFP8", "W4G128-asym"],
+                  method="deltaloss", nsamples=16, seqlen=256,
+                  calib="experiments/calibration/default.txt")
+    evaluate = dict(common, kind="eval", row="Head 8-bit", strategy="head",
+                    recipe="results/recipes/demo-mini/tiny/head-8-bit.json",
+                    recipe_sha256="f" * 64, achieved_avg_bits=5.5, predicted_loss=0.125,
+                    tasks=["experiments/demo-tasks/story_cloze.json", "piqa"], limit=8,
+                    add_bos_token=True, log_samples=True, endpoint_version="bitbudget-engine 0.1.0",
+                    scratch="results/scratch", keep_checkpoint=False)
+    put("fuzz_job_spec", "scores.json", json.dumps(scores, indent=1))
+    put("fuzz_job_spec", "eval.json", json.dumps(evaluate, indent=1))
+    put("fuzz_job_spec", "eval-bf16.json", json.dumps(dict(evaluate, recipe="", recipe_sha256="bf16",
+                                                           achieved_avg_bits=16, predicted_loss=-1)))
+    put("fuzz_job_spec", "no-limit.json", json.dumps({k: v for k, v in evaluate.items() if k != "limit"}))
+    put("fuzz_job_spec", "tasks-numbers.json", json.dumps(dict(evaluate, tasks=[1, 2])))
+    put("fuzz_job_spec", "options-number.json", json.dumps(dict(scores, options=[4])))
+    put("fuzz_job_spec", "limit-huge.json", json.dumps(dict(evaluate, limit=1e98)))
+
+
 def seeds_results(tmp):
     bb = os.environ.get("BB", "bin/bitbudget")
     tiny = os.path.join(SHARED, "models", "tinystories-656k")
@@ -227,6 +251,7 @@ def main():
         seeds_experiments()
         seeds_task_rows()
         seeds_server_body()
+        seeds_job_spec()
         seeds_results(tmp)
         seeds_plots()
     return 0

@@ -102,6 +102,11 @@ static CURLcode attempt(struct client *c, const char *method, const char *url,
 			const char *body, long *status, struct buffer *out)
 {
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+	char auth[300];
+	if (c->cfg.token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->cfg.token);
+		headers = curl_slist_append(headers, auth);
+	}
 	CURL *h = c->curl;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);

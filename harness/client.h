@@ -34,6 +34,8 @@ struct client_config {
 	double deadline_s;      /* everything this client does, from client_init on, ends
 				 * within this many seconds; 0: CLIENT_DEADLINE_S */
 	size_t max_answer;      /* largest answer body in bytes; 0: CLIENT_MAX_ANSWER */
+	const char *token;      /* sent as "Authorization: Bearer TOKEN"; NULL: none. Must
+				 * outlive the client (server_check_token's form) */
 };
 
 /* A whole evaluation of an 8B model on the paper's five tasks takes an hour or two on one

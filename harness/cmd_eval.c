@@ -4,11 +4,15 @@
  * evaluation endpoint (docs/endpoint.md), and print each task's acc and their mean.
  *
  * With --endpoint local the embedded server runs in this process on a free loopback port
- * for the duration of the command, its models root the model's parent folder. The result
+ * for the duration of the command, its models root the model's parent folder, its tasks
+ * root the folder of the custom task descriptors named, and a random bearer token that
+ * only this process knows, so no other local process can list, read or cancel its job.
+ * A remote endpoint gets the token of --token or $BB_TOKEN, if any. The result
  * is checked against lm-eval's results schema before it is written, atomically: a broken
  * or partial answer never leaves a file. Progress goes to stderr (a bar on a terminal,
  * plain lines otherwise); the scores go to stdout.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +31,7 @@
 #include "core/recipe.h"
 #include "engine/server.h"
 #include "engine/evaluate.h"
+#include "engine/job_spec.h"
 #include "harness/cli.h"
 #include "harness/client.h"
 #include "harness/commands.h"
@@ -34,7 +40,7 @@
 #define DEFAULT_DATA_DIR "../shared/data/lm-eval"
 
 struct eval_opts {
-	const char *endpoint, *model, *recipe, *tasks, *out, *data_dir;
+	const char *endpoint, *model, *recipe, *tasks, *out, *data_dir, *token;
 	long limit, batch_size, seed, timeout, tries, max_answer_mb;
 	double retry_for, deadline;
 	int add_bos;        /* -1: the tokenizer's default */
@@ -48,7 +54,7 @@ static const char usage[] =
 	"                      [--recipe R] [--limit N] [--add-bos-token|--no-add-bos-token]\n"
 	"                      [--batch-size N] [--seed N] [--log-samples] [--data-dir DIR]\n"
 	"                      [--timeout S] [--retry-for S] [--tries N] [--deadline S]\n"
-	"                      [--max-answer-mb N] [--quiet]\n"
+	"                      [--max-answer-mb N] [--token T] [--quiet]\n"
 	"  --endpoint URL   an evaluation endpoint (bitbudget serve, endpoint/lm_eval_endpoint.py),\n"
 	"                   e.g. http://127.0.0.1:8000; 'local' runs one in this process\n"
 	"  --model M        checkpoint folder: relative to the endpoint's models root, or a\n"
@@ -73,6 +79,8 @@ static const char usage[] =
 	"                   43200: 12 h, or $BB_EVAL_DEADLINE)\n"
 	"  --max-answer-mb N  refuse an answer larger than N MiB (default 256, or\n"
 	"                   $BB_EVAL_MAX_ANSWER_MB)\n"
+	"  --token T        bearer token of a remote endpoint started with one (default\n"
+	"                   $BB_TOKEN); --endpoint local makes its own\n"
 	"  -q, --quiet      no progress on stderr\n";
 
 // ---- options ----
@@ -131,6 +139,20 @@ static int env_defaults(struct eval_opts *o)
 	return -1;
 }
 
+/* --token, else $BB_TOKEN (a token on the command line is visible to every local user
+ * in the process list; the environment is not). */
+static int check_token(struct eval_opts *o)
+{
+	struct bb_error err = {0};
+	const char *env = getenv("BB_TOKEN");
+	if (!o->token && env && *env)
+		o->token = env;
+	if (o->token && server_check_token(o->token, &err))
+		return cli_usage_error("eval: %s: %s", o->token == env ? "BB_TOKEN" : "--token",
+				       err.msg);
+	return -1;
+}
+
 static int parse_args(struct eval_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -141,12 +163,14 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 		{"seed", required_argument, NULL, 'S'},     {"timeout", required_argument, NULL, 'T'},
 		{"tries", required_argument, NULL, 'N'},    {"retry-for", required_argument, NULL, 'R'},
 		{"deadline", required_argument, NULL, 'D'}, {"max-answer-mb", required_argument, NULL, 'M'},
+		{"token", required_argument, NULL, 'k'},
 		{"add-bos-token", no_argument, NULL, 'B'},  {"no-add-bos-token", no_argument, NULL, 'n'},
 		{"log-samples", no_argument, NULL, 'L'},    {"quiet", no_argument, NULL, 'q'},
 		{"force", no_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['e'] = &o->endpoint, ['m'] = &o->model, ['r'] = &o->recipe,
-				 ['t'] = &o->tasks, ['o'] = &o->out, ['d'] = &o->data_dir};
+				 ['t'] = &o->tasks, ['o'] = &o->out, ['d'] = &o->data_dir,
+				 ['k'] = &o->token};
 	int c = env_defaults(o);
 	if (c >= 0)
 		return c;
@@ -172,41 +196,31 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 	if (!o->endpoint || !o->model || !o->tasks || !o->out)
 		return cli_usage_error("eval: --endpoint, --model, --tasks and -o are required "
 				       "(see --help)");
-	return split_tasks(o);
+	c = check_token(o);
+	return c >= 0 ? c : split_tasks(o);
 }
 
 // ---- the job ----
 
+/* The job request (engine/job_spec.h) for the options, the recipe read here and sent
+ * inline. */
 static int job_json(cJSON **out, const struct eval_opts *o, const char *model,
 		    struct bb_error *err)
 {
-	cJSON *job = cJSON_CreateObject(), *tasks = cJSON_AddArrayToObject(job, "tasks");
-	cJSON_AddStringToObject(job, "kind", "evaluate");
-	cJSON_AddStringToObject(job, "model", model);
-	for (int i = 0; i < o->n_tasks; i++)
-		cJSON_AddItemToArray(tasks, cJSON_CreateString(o->task[i]));
-	cJSON_AddNumberToObject(job, "num_fewshot", 0);
-	cJSON_AddNumberToObject(job, "seed", (double)o->seed);
-	if (o->limit)
-		cJSON_AddNumberToObject(job, "limit", (double)o->limit);
-	if (o->batch_size)
-		cJSON_AddNumberToObject(job, "batch_size", (double)o->batch_size);
-	if (o->add_bos >= 0)
-		cJSON_AddBoolToObject(job, "add_bos_token", o->add_bos);
-	if (o->log_samples)
-		cJSON_AddTrueToObject(job, "log_samples");
+	struct job_spec s = {.kind = JOB_EVALUATE, .model = (char *)model, .n_tasks = o->n_tasks,
+			     .tasks = (char **)o->task, .limit = (int)o->limit,
+			     .add_bos_token = o->add_bos, .batch_size = (int)o->batch_size,
+			     .seed = (uint64_t)o->seed, .log_samples = o->log_samples};
 	if (o->recipe) {
-		struct recipe r;
-		int rc = recipe_read(&r, o->recipe, err);
-		if (rc) {
-			cJSON_Delete(job);
+		int rc = recipe_read(&s.recipe, o->recipe, err);
+		if (rc)
 			return rc;
-		}
-		cJSON_AddItemToObject(job, "recipe", recipe_to_json(&r));
-		recipe_free(&r);
+		s.has_recipe = true;
 	}
-	*out = job;
-	return 0;
+	*out = job_spec_to_json(&s);
+	if (s.has_recipe)
+		recipe_free(&s.recipe);
+	return *out ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
 // ---- progress ----
@@ -295,24 +309,66 @@ static void print_scores(const cJSON *r, const struct eval_opts *o, FILE *out)
 
 // ---- the command ----
 
+/* A fresh bearer token: 32 random bytes in hex. */
+static int random_token(char out[65], struct bb_error *err)
+{
+	unsigned char bytes[32];
+	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+		return bb_fail(err, BB_EIO, "cannot draw a random token: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+/* The folder holding every custom task descriptor (a .json task) named, into root; ""
+ * when none is named. The local server reads descriptors only there and in the data
+ * folder. Descriptors that share no folder but "/" are refused rather than opening "/". */
+static int local_tasks_root(const struct eval_opts *o, char *root, size_t n,
+			    struct bb_error *err)
+{
+	char real[PATH_MAX];
+	root[0] = 0;
+	for (int i = 0; i < o->n_tasks; i++) {
+		size_t len = strlen(o->task[i]);
+		if (len < 6 || strcmp(o->task[i] + len - 5, ".json") || !realpath(o->task[i], real))
+			continue; /* a built-in task, or a missing file the server will name */
+		char *dir = dirname(real);
+		if (!root[0])
+			snprintf(root, n, "%s", dir);
+		size_t k = 0; /* the common prefix, cut back to whole folder names */
+		while (root[k] && root[k] == dir[k])
+			k++;
+		if (root[k] || (dir[k] && dir[k] != '/'))
+			while (k > 0 && root[k] != '/')
+				k--;
+		root[k] = 0;
+		if (!root[0] || !strcmp(root, "/"))
+			return bb_fail(err, BB_EINVAL, "eval: the custom task descriptors share no "
+				       "folder but '/' (put them in one folder)");
+	}
+	return 0;
+}
+
 /* --endpoint local: a server in this process whose models root is the model's folder's
- * parent; *model becomes the folder's name. */
-static int start_local(struct server **srv, char *url, size_t n, char **model,
+ * parent, reachable only with the random token; *model becomes the folder's name. */
+static int start_local(struct server **srv, char *url, size_t n, char **model, char *token,
 		       const struct eval_opts *o, struct bb_error *err)
 {
-	char real[PATH_MAX], root[PATH_MAX], base[PATH_MAX];
+	char real[PATH_MAX], root[PATH_MAX], base[PATH_MAX], tasks_root[PATH_MAX];
 	if (!realpath(o->model, real))
 		return bb_fail(err, BB_EIO, "'%s': no such model folder", o->model);
 	snprintf(root, sizeof root, "%s", real);
 	snprintf(base, sizeof base, "%s", real);
 	const char *data = o->data_dir ? o->data_dir
 				       : (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL);
-	/* In-process, the server reads what this user could read anyway: custom task
-	 * descriptors may lie anywhere. */
+	int rc = local_tasks_root(o, tasks_root, sizeof tasks_root, err);
+	if (!rc)
+		rc = random_token(token, err);
 	struct server_config cfg = {.host = "127.0.0.1", .models_root = dirname(root),
-				    .data_dir = data, .tasks_root = "/", .workers = 1,
-				    .max_body = 64 << 20};
-	int rc = server_start(srv, &cfg, err);
+				    .data_dir = data, .tasks_root = tasks_root[0] ? tasks_root : NULL,
+				    .workers = 1, .max_body = 64 << 20, .token = token};
+	if (!rc)
+		rc = server_start(srv, &cfg, err);
 	if (rc)
 		return rc;
 	snprintf(url, n, "http://127.0.0.1:%d", server_port(*srv));
@@ -324,14 +380,14 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 {
 	struct server *srv = NULL;
 	struct client cl = {0};
-	char url[256];
+	char url[256], token[65];
 	char *model = NULL;
 	cJSON *job = NULL, *result = NULL;
 	struct progress p = {.tty = isatty(2), .quiet = o->quiet};
 	struct client_config cc = {.base_url = url, .timeout_s = o->timeout,
 				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries,
 				   .deadline_s = o->deadline,
-				   .max_answer = (size_t)o->max_answer_mb << 20};
+				   .max_answer = (size_t)o->max_answer_mb << 20, .token = o->token};
 	bool local = !strcmp(o->endpoint, "local");
 	snprintf(url, sizeof url, "%s", o->endpoint);
 	FILE *scores_to = output_is_stdout(o->out) ? stderr : stdout; /* before -o replaces it */
@@ -340,7 +396,9 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 	if (!rc && local && o->recipe && !o->force)
 		rc = cli_check_recipe_model(o->recipe, o->model, err);
 	if (!rc && local)
-		rc = start_local(&srv, url, sizeof url, &model, o, err);
+		rc = start_local(&srv, url, sizeof url, &model, token, o, err);
+	if (local)
+		cc.token = token;
 	if (!rc && !local && !(model = strdup(o->model)))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc && !(rc = job_json(&job, o, model, err)) && !(rc = client_init(&cl, &cc, err)))

@@ -6,10 +6,17 @@
  * scripts started with --port 0 can read the port. SIGINT/SIGTERM are blocked in every
  * thread and taken here with sigwait, then the server is stopped cleanly (jobs cancelled,
  * workers joined). Never serves a checkpoint outside --models-root.
+ *
+ * With --token (or $BB_TOKEN) every request but GET /v1/health needs "Authorization:
+ * Bearer TOKEN". On a loopback address the token is optional; on any other address the
+ * server refuses to start without one, since anyone who can reach the port could
+ * otherwise run, read and cancel jobs.
  */
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +32,7 @@
 #define DEFAULT_DATA_DIR "../shared/data/lm-eval"
 
 struct serve_opts {
-	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model;
+	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model, *token;
 	long port, workers, max_queue, max_body, keep, request_timeout;
 	long max_connections, max_connections_per_ip;
 };
@@ -36,7 +43,7 @@ static const char usage[] =
 	"                       [--completions-model DIR] [--calib FILE] [--workers N]\n"
 	"                       [--max-queue N] [--max-body BYTES] [--keep-finished N]\n"
 	"                       [--request-timeout S] [--max-connections N]\n"
-	"                       [--max-connections-per-ip N]\n"
+	"                       [--max-connections-per-ip N] [--token TOKEN]\n"
 	"  --models-root DIR        requests may name only checkpoints under DIR\n"
 	"  --host H                 address to bind (default 127.0.0.1)\n"
 	"  --port N                 port (default 8000; 0 picks a free one); the line\n"
@@ -55,7 +62,11 @@ static const char usage[] =
 	"  --request-timeout S      close a connection idle for S seconds: a request that\n"
 	"                           stops sending, a client that stops reading (default 10)\n"
 	"  --max-connections N      connections open at once; more are closed (default 512)\n"
-	"  --max-connections-per-ip N  the same from one client address (default 256)\n";
+	"  --max-connections-per-ip N  the same from one client address (default 256)\n"
+	"  --token TOKEN            every request but GET /v1/health must carry\n"
+	"                           \"Authorization: Bearer TOKEN\" (16-256 printable characters;\n"
+	"                           default $BB_TOKEN, which the process list does not show);\n"
+	"                           required unless --host is a loopback address\n";
 
 static int parse_number(int c, struct serve_opts *o)
 {
@@ -73,6 +84,46 @@ static int parse_number(int c, struct serve_opts *o)
 	}
 }
 
+/* Whether every address host resolves to is a loopback one (127.0.0.0/8, ::1, or
+ * ::ffff:127.0.0.0/104); a name that does not resolve counts as not loopback. */
+static bool is_loopback(const char *host)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return false;
+	bool loopback = true;
+	for (const struct addrinfo *a = ai; a; a = a->ai_next) {
+		if (a->ai_family == AF_INET) {
+			const struct sockaddr_in *v4 = (const struct sockaddr_in *)a->ai_addr;
+			loopback &= (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+		} else if (a->ai_family == AF_INET6) {
+			const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+			loopback &= IN6_IS_ADDR_LOOPBACK(v6) ||
+				    (IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127);
+		} else {
+			loopback = false;
+		}
+	}
+	freeaddrinfo(ai);
+	return loopback;
+}
+
+/* --token, else $BB_TOKEN; checked, and required off loopback. */
+static int check_token(struct serve_opts *o)
+{
+	struct bb_error err = {0};
+	const char *env = getenv("BB_TOKEN"), *host = o->host ? o->host : "127.0.0.1";
+	if (!o->token && env && *env)
+		o->token = env;
+	if (o->token && server_check_token(o->token, &err))
+		return cli_usage_error("serve: %s: %s", o->token == env ? "BB_TOKEN" : "--token",
+				       err.msg);
+	if (!o->token && !is_loopback(host))
+		return cli_usage_error("serve: --host '%s' is not a loopback address: a --token "
+				       "(or BB_TOKEN) is required", host);
+	return -1;
+}
+
 static int parse_args(struct serve_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,9 +137,11 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 		{"request-timeout", required_argument, NULL, 'T'},
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-connections-per-ip", required_argument, NULL, 'I'},
+		{"token", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['H'] = &o->host, ['r'] = &o->models_root, ['d'] = &o->data_dir,
-				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root};
+				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root,
+				 ['K'] = &o->token};
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -107,7 +160,7 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 		return cli_usage_error("serve: unexpected argument '%s' (see --help)", argv[optind]);
 	if (!o->models_root)
 		return cli_usage_error("serve: --models-root is required (see --help)");
-	return -1;
+	return check_token(o);
 }
 
 /* experiments/calibration/default.txt of the build this binary belongs to (bin/..), if
@@ -151,7 +204,7 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 		.workers = (int)o->workers, .max_queue = (int)o->max_queue,
 		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body,
 		.request_timeout_s = (int)o->request_timeout, .max_connections = (int)o->max_connections,
-		.max_connections_per_ip = (int)o->max_connections_per_ip};
+		.max_connections_per_ip = (int)o->max_connections_per_ip, .token = o->token};
 	block_signals(&set);
 	int rc = server_start(&srv, &cfg, err);
 	if (rc)

@@ -29,6 +29,9 @@
 #include "core/quantize.h"
 #include "core/spawn.h"
 #include "core/version.h"
+#include "engine/job_spec.h"
+#include "engine/run_spec.h"
+#include "engine/server.h"
 #include "harness/client.h"
 #include "harness/endpoints.h"
 
@@ -176,46 +179,35 @@ int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error 
 
 // ---- job specs ----
 
-static cJSON *spec_of(const struct plan_item *it, const struct experiment *e,
-		      const struct plan_settings *s, const struct run_opts *o)
+/* The run spec of a plan item. Its strings are borrowed from the plan, the experiment and
+ * the options (never freed here); tmp_dir and tasks point into the caller's buffers. */
+static void spec_of(struct run_spec *j, const struct plan_item *it, const struct experiment *e,
+		    const struct plan_settings *s, const struct run_opts *o, char *tmp_dir,
+		    size_t tmp_n, char **tasks)
 {
 	const struct exp_model *m = &e->models[it->model];
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "kind", it->kind == PLAN_SCORES ? "scores" : "eval");
-	cJSON_AddStringToObject(j, "key", it->key);
-	cJSON_AddStringToObject(j, "experiment", e->name);
-	cJSON_AddStringToObject(j, "model_name", m->name);
-	cJSON_AddStringToObject(j, "model", m->path);
-	cJSON_AddStringToObject(j, "result", it->result);
-	char tmp_dir[1100];
-	snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", s->results_dir);
-	cJSON_AddStringToObject(j, "tmp_dir", tmp_dir);
+	snprintf(tmp_dir, tmp_n, "%s/tmp", s->results_dir);
+	*j = (struct run_spec){
+		.kind = it->kind == PLAN_SCORES ? RUN_SCORES : RUN_EVAL, .key = (char *)it->key,
+		.experiment = (char *)e->name, .model_name = (char *)m->name, .model = (char *)m->path,
+		.result = (char *)it->result, .tmp_dir = tmp_dir};
 	if (it->kind == PLAN_SCORES) {
-		cJSON *opts = cJSON_AddArrayToObject(j, "options");
-		for (int k = 0; k < e->n_options; k++)
-			cJSON_AddItemToArray(opts, cJSON_CreateString(e->options[k].name));
-		cJSON_AddStringToObject(j, "method", s->score_method);
-		cJSON_AddNumberToObject(j, "nsamples", s->nsamples);
-		cJSON_AddNumberToObject(j, "seqlen", s->seqlen);
-		cJSON_AddStringToObject(j, "calib", s->calib);
-		return j;
+		j->n_options = e->n_options;
+		memcpy(j->options, e->options, sizeof j->options);
+		j->method = strcmp(s->score_method, "proxy") ? SCORE_DELTALOSS : SCORE_PROXY;
+		j->nsamples = s->nsamples, j->seqlen = s->seqlen, j->calib = (char *)s->calib;
+		return;
 	}
-	cJSON_AddStringToObject(j, "row", e->rows[it->row].label);
-	cJSON_AddStringToObject(j, "strategy", e->rows[it->row].strategy);
-	cJSON_AddStringToObject(j, "recipe", it->recipe);
-	cJSON_AddStringToObject(j, "recipe_sha256", it->recipe_hash); /* "bf16": none */
-	cJSON_AddNumberToObject(j, "achieved_avg_bits", it->achieved_avg_bits);
-	cJSON_AddNumberToObject(j, "predicted_loss", it->predicted_loss);
-	cJSON *tasks = cJSON_AddArrayToObject(j, "tasks");
 	for (int t = 0; t < e->n_tasks; t++)
-		cJSON_AddItemToArray(tasks, cJSON_CreateString(e->tasks[t]));
-	cJSON_AddNumberToObject(j, "limit", s->limit);
-	cJSON_AddBoolToObject(j, "add_bos_token", m->add_bos_token);
-	cJSON_AddBoolToObject(j, "log_samples", true); /* per-document outcomes, for paired tests */
-	cJSON_AddStringToObject(j, "endpoint_version", s->endpoint_version);
-	cJSON_AddStringToObject(j, "scratch", o->scratch);
-	cJSON_AddBoolToObject(j, "keep_checkpoint", o->keep_checkpoints);
-	return j;
+		tasks[t] = (char *)e->tasks[t];
+	j->row = (char *)e->rows[it->row].label, j->strategy = (char *)e->rows[it->row].strategy;
+	j->recipe = (char *)it->recipe, j->recipe_sha256 = (char *)it->recipe_hash;
+	j->achieved_avg_bits = it->achieved_avg_bits, j->predicted_loss = it->predicted_loss;
+	j->n_tasks = e->n_tasks, j->tasks = tasks, j->limit = s->limit;
+	j->add_bos_token = m->add_bos_token;
+	j->log_samples = true; /* per-document outcomes, for paired tests */
+	j->endpoint_version = (char *)s->endpoint_version;
+	j->scratch = (char *)o->scratch, j->keep_checkpoint = o->keep_checkpoints;
 }
 
 static int write_json(const char *path, cJSON *json, struct bb_error *err)
@@ -246,9 +238,12 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 			continue;
 		char path[1300];
 		snprintf(path, sizeof path, "%s/%s.json", dir, it->key);
-		cJSON *spec = spec_of(it, e, s, o);
-		rc = write_json(path, spec, err);
-		cJSON_Delete(spec);
+		struct run_spec spec;
+		char tmp_dir[1100], *tasks[RUN_SPEC_MAX_TASKS];
+		spec_of(&spec, it, e, s, o, tmp_dir, sizeof tmp_dir, tasks);
+		cJSON *json = run_spec_to_json(&spec);
+		rc = json ? write_json(path, json, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+		cJSON_Delete(json);
 		fprintf(f, "%s\n", path);
 		(*count)++;
 	}
@@ -352,12 +347,6 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 
 // ---- one job ----
 
-static const char *get_str(const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* The recipe a job's key was built from: the file's bytes must still hash to the planned
  * SHA-256, and the recipe quantized is parsed from those very bytes, so a result never
  * records one recipe's hash for another recipe's evaluation. */
@@ -410,31 +399,32 @@ static void remove_checkpoint(const char *dir)
 	spawn_wait(argv);
 }
 
-static char *join_tasks(const cJSON *tasks)
+/* names joined by commas (caller frees), or NULL when out of memory. */
+static char *join_names(char *const *names, int n)
 {
-	size_t n = 1;
-	const cJSON *t;
-	cJSON_ArrayForEach(t, tasks) n += strlen(t->valuestring) + 1;
-	char *s = calloc(n, 1);
-	cJSON_ArrayForEach(t, tasks)
-	{
-		if (*s)
+	size_t len = 1;
+	for (int i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	char *s = calloc(len, 1);
+	for (int i = 0; i < n && s; i++) {
+		if (i)
 			strcat(s, ",");
-		strcat(s, t->valuestring);
+		strcat(s, names[i]);
 	}
 	return s;
 }
 
 /* `bitbudget eval` on the endpoint; the lm-eval results come back in tmp. */
-static int evaluate_on(const cJSON *spec, const char *model, const char *endpoint,
+static int evaluate_on(const struct run_spec *spec, const char *model, const char *endpoint,
 		       const char *tmp, struct bb_error *err)
 {
 	char self[PATH_MAX], limit[32];
 	if (self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
-	char *tasks = join_tasks(cJSON_GetObjectItemCaseSensitive(spec, "tasks"));
-	snprintf(limit, sizeof limit, "%d",
-		 cJSON_GetObjectItemCaseSensitive(spec, "limit")->valueint);
+	char *tasks = join_names(spec->tasks, spec->n_tasks);
+	if (!tasks)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	snprintf(limit, sizeof limit, "%d", spec->limit);
 	char *argv[16];
 	int a = 0;
 	argv[a++] = self, argv[a++] = "eval";
@@ -442,9 +432,9 @@ static int evaluate_on(const cJSON *spec, const char *model, const char *endpoin
 	argv[a++] = "--model", argv[a++] = (char *)model;
 	argv[a++] = "--tasks", argv[a++] = tasks;
 	argv[a++] = "--limit", argv[a++] = limit;
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "add_bos_token")))
+	if (spec->add_bos_token)
 		argv[a++] = "--add-bos-token";
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "log_samples")))
+	if (spec->log_samples)
 		argv[a++] = "--log-samples";
 	argv[a++] = "-o", argv[a++] = (char *)tmp;
 	argv[a] = NULL;
@@ -456,8 +446,8 @@ static int evaluate_on(const cJSON *spec, const char *model, const char *endpoin
 }
 
 /* The result file: the lm-eval results (with their per-document "samples") plus everything
- * that produced them, the recipe's SHA-256 included. */
-static int write_result(const cJSON *spec, const char *endpoint, const char *tmp,
+ * that produced them (the spec less its working folders), the recipe's SHA-256 included. */
+static int write_result(const struct run_spec *spec, const char *endpoint, const char *tmp,
 			struct bb_error *err)
 {
 	char *text;
@@ -468,14 +458,18 @@ static int write_result(const cJSON *spec, const char *endpoint, const char *tmp
 	free(text);
 	if (!results)
 		return bb_fail(err, BB_EFORMAT, "'%s': not valid JSON", tmp);
-	cJSON *out = cJSON_Duplicate(spec, 1);
+	cJSON *out = run_spec_to_json(spec);
+	if (!out) {
+		cJSON_Delete(results);
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "scratch");
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "tmp_dir");
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "keep_checkpoint");
 	cJSON_AddStringToObject(out, "endpoint", endpoint);
 	cJSON_AddNumberToObject(out, "finished", (double)time(NULL));
 	cJSON_AddItemToObject(out, "lm_eval", results);
-	rc = write_json(get_str(spec, "result"), out, err);
+	rc = write_json(spec->result, out, err);
 	cJSON_Delete(out);
 	return rc;
 }
@@ -490,8 +484,8 @@ static const char *path_for(const char *endpoint, const char *path, char *buf, s
 }
 
 /* What a job does on one endpoint: evaluate model there and write the result, or score. */
-typedef int (*job_step_fn)(const cJSON *spec, const char *endpoint, const char *model,
-			   struct bb_error *err);
+typedef int (*job_step_fn)(const struct run_spec *spec, const char *endpoint,
+			   const char *model, struct bb_error *err);
 
 static bool endpoint_answers(const char *endpoint)
 {
@@ -505,8 +499,8 @@ static bool endpoint_answers(const char *endpoint)
  * does not answer /v1/health, before the step or after it failed, is passed over for the
  * next one, so a job outlives the loss of every endpoint but one; a failure on an endpoint
  * that still answers is the job's own and final. */
-static int on_live_endpoint(const cJSON *spec, int slot, job_step_fn step, const char *model,
-			    struct bb_error *err)
+static int on_live_endpoint(const struct run_spec *spec, int slot, job_step_fn step,
+			    const char *model, struct bb_error *err)
 {
 	const char *list = getenv("BB_ENDPOINTS");
 	struct endpoint_list l;
@@ -520,25 +514,24 @@ static int on_live_endpoint(const cJSON *spec, int slot, job_step_fn step, const
 		const char *endpoint = l.url[(first + i) % l.n];
 		if (!endpoint_answers(endpoint)) {
 			fprintf(stderr, "warning: job %s: endpoint %s does not answer; trying the "
-				"next one\n", get_str(spec, "key"), endpoint);
+				"next one\n", spec->key, endpoint);
 			continue;
 		}
 		rc = step(spec, endpoint, model, err);
 		if (!rc || endpoint_answers(endpoint))
 			break;
 		fprintf(stderr, "warning: job %s: endpoint %s stopped answering (%s); trying the "
-			"next one\n", get_str(spec, "key"), endpoint, err->msg);
+			"next one\n", spec->key, endpoint, err->msg);
 	}
 	endpoint_list_free(&l);
 	return rc;
 }
 
-static int evaluate_and_write(const cJSON *spec, const char *endpoint, const char *model,
-			      struct bb_error *err)
+static int evaluate_and_write(const struct run_spec *spec, const char *endpoint,
+			      const char *model, struct bb_error *err)
 {
 	char real[PATH_MAX], tmp[1300];
-	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", get_str(spec, "tmp_dir"), get_str(spec, "key"),
-		 (int)getpid());
+	snprintf(tmp, sizeof tmp, "%s/%s.%d.json", spec->tmp_dir, spec->key, (int)getpid());
 	int rc = evaluate_on(spec, path_for(endpoint, model, real, sizeof real), endpoint, tmp, err);
 	if (!rc)
 		rc = write_result(spec, endpoint, tmp, err);
@@ -546,101 +539,97 @@ static int evaluate_and_write(const cJSON *spec, const char *endpoint, const cha
 	return rc;
 }
 
-static int run_eval_job(const cJSON *spec, int slot, struct bb_error *err)
+static int run_eval_job(const struct run_spec *spec, int slot, struct bb_error *err)
 {
-	const char *recipe = get_str(spec, "recipe"), *model = get_str(spec, "model");
+	const char *model = spec->model;
 	char checkpoint[1200] = "";
 	int rc = 0;
-	if (*recipe) {
-		snprintf(checkpoint, sizeof checkpoint, "%s/%s", get_str(spec, "scratch"),
-			 get_str(spec, "key"));
-		mkdir(get_str(spec, "scratch"), 0755);
+	if (*spec->recipe) {
+		snprintf(checkpoint, sizeof checkpoint, "%s/%s", spec->scratch, spec->key);
+		mkdir(spec->scratch, 0755);
 		if (!file_exists(checkpoint))
-			rc = quantize_into(model, recipe, get_str(spec, "recipe_sha256"), checkpoint,
-					   err);
+			rc = quantize_into(model, spec->recipe, spec->recipe_sha256, checkpoint, err);
 		model = checkpoint;
 	}
 	if (!rc)
 		rc = on_live_endpoint(spec, slot, evaluate_and_write, model, err);
-	if (*checkpoint && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "keep_checkpoint")))
+	if (*checkpoint && !spec->keep_checkpoint)
 		remove_checkpoint(checkpoint);
 	return rc;
 }
 
 /* A scores job on a remote endpoint (a GPU machine computes DeltaLoss for a large model):
  * the calibration text travels in the request; the answer is the scores file. */
-static int remote_scores(const cJSON *spec, const char *endpoint, struct bb_error *err)
+static int remote_scores(const struct run_spec *spec, const char *endpoint, struct bb_error *err)
 {
 	char *calib = NULL;
-	int rc = read_file(get_str(spec, "calib"), &calib, NULL, err);
+	int rc = read_file(spec->calib, &calib, NULL, err);
 	if (rc)
 		return rc;
-	cJSON *job = cJSON_CreateObject();
-	cJSON_AddStringToObject(job, "kind", "scores");
 	char real[PATH_MAX];
-	cJSON_AddStringToObject(job, "model",
-				path_for(endpoint, get_str(spec, "model"), real, sizeof real));
-	cJSON_AddItemToObject(job, "options",
-			      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "options"), 1));
-	cJSON_AddStringToObject(job, "method", get_str(spec, "method"));
-	cJSON_AddNumberToObject(job, "nsamples",
-				cJSON_GetObjectItemCaseSensitive(spec, "nsamples")->valuedouble);
-	cJSON_AddNumberToObject(job, "seqlen",
-				cJSON_GetObjectItemCaseSensitive(spec, "seqlen")->valuedouble);
-	cJSON_AddStringToObject(job, "calib_text", calib);
+	/* batch and seed: the defaults of `bitbudget scores`, as a local job gets them */
+	struct job_spec request = {
+		.kind = JOB_SCORES, .model = (char *)path_for(endpoint, spec->model, real, sizeof real),
+		.method = spec->method, .n_options = spec->n_options, .nsamples = spec->nsamples,
+		.seqlen = spec->seqlen, .batch = 8, .seed = 42, .calib_text = calib};
+	memcpy(request.options, spec->options, sizeof request.options);
+	cJSON *job = job_spec_to_json(&request);
 	free(calib);
-	struct client_config cfg = {.base_url = endpoint};
-	struct client cl;
+	if (!job)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	/* The endpoint's bearer token, if it has one, as `bitbudget eval` takes it. */
+	const char *token = getenv("BB_TOKEN");
+	struct client_config cfg = {.base_url = endpoint, .token = token && *token ? token : NULL};
+	struct client cl = {0};
 	cJSON *result = NULL;
-	rc = client_init(&cl, &cfg, err);
+	rc = cfg.token ? server_check_token(cfg.token, err) : 0;
+	if (!rc)
+		rc = client_init(&cl, &cfg, err);
 	if (!rc)
 		rc = client_run_job(&cl, job, NULL, NULL, &result, err);
 	if (!rc && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(result, "scores")))
 		rc = bb_fail(err, BB_EFORMAT, "endpoint %s: the scores job's result has no 'scores'",
 			     endpoint);
 	if (!rc)
-		rc = write_json(get_str(spec, "result"), result, err);
+		rc = write_json(spec->result, result, err);
 	client_free(&cl);
 	cJSON_Delete(result);
 	cJSON_Delete(job);
 	return rc;
 }
 
-static int run_scores_job(const cJSON *spec, const char *endpoint, const char *model_unused,
-			  struct bb_error *err)
+static int run_scores_job(const struct run_spec *spec, const char *endpoint,
+			  const char *model_unused, struct bb_error *err)
 {
 	(void)model_unused; /* the spec names the model */
 	if (strcmp(endpoint, "local") != 0)
 		return remote_scores(spec, endpoint, err);
-	char self[PATH_MAX], nsamples[32], seqlen[32], options[256] = "";
+	char self[PATH_MAX], nsamples[32], seqlen[32], *names[RECIPE_MAX_OPTIONS];
 	if (self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
-	const cJSON *o;
-	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(spec, "options"))
-	{
-		if (*options)
-			strncat(options, ",", sizeof options - strlen(options) - 1);
-		strncat(options, o->valuestring, sizeof options - strlen(options) - 1);
-	}
-	snprintf(nsamples, sizeof nsamples, "%d",
-		 cJSON_GetObjectItemCaseSensitive(spec, "nsamples")->valueint);
-	snprintf(seqlen, sizeof seqlen, "%d",
-		 cJSON_GetObjectItemCaseSensitive(spec, "seqlen")->valueint);
-	char *argv[] = {self, "scores", "--model", (char *)get_str(spec, "model"), "--options",
-			options, "--method", (char *)get_str(spec, "method"), "--nsamples", nsamples,
-			"--seqlen", seqlen, "--calib", (char *)get_str(spec, "calib"), "-o",
-			(char *)get_str(spec, "result"), NULL};
+	for (int k = 0; k < spec->n_options; k++)
+		names[k] = (char *)spec->options[k].name;
+	char *options = join_names(names, spec->n_options);
+	if (!options)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	snprintf(nsamples, sizeof nsamples, "%d", spec->nsamples);
+	snprintf(seqlen, sizeof seqlen, "%d", spec->seqlen);
+	char *argv[] = {self, "scores", "--model", spec->model, "--options", options,
+			"--method", spec->method == SCORE_PROXY ? "proxy" : "deltaloss",
+			"--nsamples", nsamples, "--seqlen", seqlen, "--calib", spec->calib,
+			"-o", spec->result, NULL};
 	int status = spawn_wait(argv);
+	free(options);
 	return status == 0 ? 0 : bb_fail(err, BB_EIO, "bitbudget scores failed (exit %d)", status);
 }
 
 /* One job per key at a time, whichever run started it: a job orphaned by a killed run
  * may still be finishing when the resumed run reaches the same key. Blocks until free. */
-static int lock_key(const cJSON *spec, struct bb_error *err)
+static int lock_key(const struct run_spec *spec, struct bb_error *err)
 {
 	char path[1300];
-	snprintf(path, sizeof path, "%s/%s.lock", get_str(spec, "tmp_dir"), get_str(spec, "key"));
-	make_dirs(get_str(spec, "tmp_dir"));
+	snprintf(path, sizeof path, "%s/%s.lock", spec->tmp_dir, spec->key);
+	make_dirs(spec->tmp_dir);
 	int fd = open(path, O_RDWR | O_CREAT, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		if (fd >= 0)
@@ -650,25 +639,39 @@ static int lock_key(const cJSON *spec, struct bb_error *err)
 	return fd; /* released when the process exits */
 }
 
-int run_job(const char *spec_path, int slot, struct bb_error *err)
+/* Read the spec file; a bad one is refused before anything is locked or written, with
+ * one line naming the file and the field. */
+static int read_spec(struct run_spec *spec, const char *spec_path, struct bb_error *err)
 {
 	char *text;
-	int rc = read_file(spec_path, &text, NULL, err);
+	size_t len = 0;
+	int rc = read_file(spec_path, &text, &len, err);
 	if (rc)
 		return rc;
-	cJSON *spec = cJSON_Parse(text);
+	rc = run_spec_parse(spec, text, len, err);
 	free(text);
-	const char *kind = get_str(spec, "kind"), *result = get_str(spec, "result");
-	if (!spec || !*result || (strcmp(kind, "eval") != 0 && strcmp(kind, "scores") != 0))
-		rc = bb_fail(err, BB_EFORMAT, "'%s': not a job spec", spec_path);
-	else if ((rc = lock_key(spec, err)) >= 0 && file_exists(result))
+	if (rc) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		bb_fail(err, rc, "'%s': not a valid job spec: %s", spec_path, why);
+	}
+	return rc;
+}
+
+int run_job(const char *spec_path, int slot, struct bb_error *err)
+{
+	struct run_spec spec;
+	int rc = read_spec(&spec, spec_path, err);
+	if (rc)
+		return rc;
+	if ((rc = lock_key(&spec, err)) >= 0 && file_exists(spec.result))
 		rc = 0; /* finished before (perhaps just now, by an orphan): nothing to redo */
 	else if (rc < 0)
 		; /* the lock failed */
-	else if (strcmp(kind, "scores") == 0)
-		rc = on_live_endpoint(spec, slot, run_scores_job, NULL, err);
+	else if (spec.kind == RUN_SCORES)
+		rc = on_live_endpoint(&spec, slot, run_scores_job, NULL, err);
 	else
-		rc = run_eval_job(spec, slot, err);
-	cJSON_Delete(spec);
+		rc = run_eval_job(&spec, slot, err);
+	run_spec_free(&spec);
 	return rc;
 }
