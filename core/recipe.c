@@ -389,16 +389,25 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 	return rc;
 }
 
-int recipe_write(const struct recipe *r, const char *path, struct bb_error *err)
+char *recipe_to_text(const struct recipe *r, size_t *len)
 {
 	cJSON *json = recipe_to_json(r);
 	char *text = cJSON_Print(json);
 	cJSON_Delete(json);
 	if (!text)
+		return NULL;
+	*len = strlen(text) + 1;
+	text[*len - 1] = '\n'; /* replace the NUL: the file ends with a newline */
+	return text;
+}
+
+int recipe_write(const struct recipe *r, const char *path, struct bb_error *err)
+{
+	size_t n;
+	char *text = recipe_to_text(r, &n);
+	if (!text)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
-	size_t n = strlen(text);
-	text[n] = '\n'; /* replace the NUL: the file ends with a newline */
-	int rc = write_file_atomic(path, text, n + 1, err);
+	int rc = write_file_atomic(path, text, n, err);
 	free(text);
 	return rc;
 }

@@ -58,6 +58,9 @@ int recipe_from_json(struct recipe *r, const cJSON *json, const char *what, stru
 int recipe_read(struct recipe *r, const char *path, struct bb_error *err);
 /* Write atomically (temporary file renamed into place). */
 int recipe_write(const struct recipe *r, const char *path, struct bb_error *err);
+/* The bytes recipe_write writes (JSON ending in a newline, not NUL-terminated: *len bytes),
+ * for a caller that names the file by their hash; NULL when out of memory. */
+char *recipe_to_text(const struct recipe *r, size_t *len);
 
 struct checkpoint;
 /* Whether the recipe was made for this checkpoint: its manifest's model identity must equal

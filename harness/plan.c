@@ -133,16 +133,13 @@ struct model_ctx {
 static int write_recipe_by_content(const struct recipe *r, const char *dir, const char *slug,
 				   struct plan_item *it, struct bb_error *err)
 {
-	cJSON *json = recipe_to_json(r);
-	char *text = cJSON_Print(json);
-	cJSON_Delete(json);
+	size_t n;
+	char *text = recipe_to_text(r, &n);
 	if (!text)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
-	size_t n = strlen(text);
-	text[n] = '\n'; /* the NUL becomes the final newline, as recipe_write does */
-	sha256_hex(text, n + 1, it->recipe_hash);
+	sha256_hex(text, n, it->recipe_hash);
 	snprintf(it->recipe, sizeof it->recipe, "%s/%s-%.16s.json", dir, slug, it->recipe_hash);
-	int rc = write_file_atomic(it->recipe, text, n + 1, err);
+	int rc = write_file_atomic(it->recipe, text, n, err);
 	free(text);
 	return rc;
 }
