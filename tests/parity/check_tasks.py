@@ -1,2 +1,133 @@
-"""placeholder"""
-CHECKS = []
+"""Check 5: the five tasks through `bitbudget eval --endpoint local --log-samples`
+against `lm_eval --model hf` (CPU, float32, the shared checkpoint folder) on lm-eval's
+own task configs pointed at the same local rows (lm_eval_tasks.py), at --limit 50, with
+BOS forced on and forced off. Three checks per model and BOS setting: every request's
+log-likelihood within 1e-4; every document's acc and acc_norm equal; every aggregate
+(acc, acc_norm, perplexity and their stderr, per task and for the mmlu group) equal
+within 1e-6 relative."""
+import glob
+import json
+import os
+import sys
+
+from common import MODELS, Result, bb, model_dir, run
+from lm_eval_tasks import HELLASWAG_ROWS, TASK_NAMES, build_include_folder
+from common import DATA_DIR
+
+LIMIT = "50"
+LOGLIK_TOL = 1e-4
+AGGREGATE_RTOL = 1e-6
+METRICS = ("acc", "acc_norm")
+
+_RUNS = {}
+
+
+def local_data_dir(tmp):
+    """One folder with the shared rows and the hand-made hellaswag rows, as --data-dir."""
+    path = os.path.join(tmp, "data")
+    if not os.path.isdir(path):
+        os.makedirs(path)
+        for src in glob.glob(os.path.join(DATA_DIR, "*.jsonl")) + [HELLASWAG_ROWS]:
+            os.symlink(os.path.abspath(src), os.path.join(path, os.path.basename(src)))
+    return path
+
+
+def lm_eval_run(name, bos, tmp):
+    """{(task, doc_id): sample} and results, from lm-eval's hf backend."""
+    include = os.path.join(tmp, "tasks")
+    if not os.path.isdir(include):
+        build_include_folder(include)
+    out = os.path.join(tmp, f"lm-eval-{name}-{bos}")
+    lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")
+    run([lm_eval, "run", "--model", "hf", "--model_args",
+         f"pretrained={os.path.abspath(model_dir(name))},dtype=float32,add_bos_token={bos}",
+         "--tasks", ",".join(TASK_NAMES), "--include_path", include, "--limit", LIMIT,
+         "--log_samples", "--output_path", out, "--device", "cpu", "--batch_size", "16"])
+    samples = {}
+    for path in glob.glob(os.path.join(out, "*", "samples_*.jsonl")):
+        task = os.path.basename(path)[len("samples_"):].rsplit("_", 1)[0]
+        with open(path) as f:
+            for line in f:
+                doc = json.loads(line)
+                samples[(task, doc["doc_id"])] = doc
+    (results_path,) = glob.glob(os.path.join(out, "*", "results_*.json"))
+    with open(results_path) as f:
+        return samples, json.load(f)["results"]
+
+
+def bitbudget_run(name, bos, tmp):
+    out = os.path.join(tmp, f"bitbudget-{name}-{bos}.json")
+    bb("eval", "--endpoint", "local", "--model", model_dir(name), "--tasks",
+       ",".join(TASK_NAMES), "--limit", LIMIT, "--data-dir", local_data_dir(tmp),
+       "--log-samples", "--quiet", "--add-bos-token" if bos else "--no-add-bos-token",
+       "-o", out)
+    with open(out) as f:
+        res = json.load(f)
+    samples = {(task, doc["doc_id"]): doc
+               for task, docs in res["samples"].items() for doc in docs}
+    return samples, res["results"]
+
+
+def both_runs(name, bos, tmp):
+    if (name, bos) not in _RUNS:
+        _RUNS[(name, bos)] = (lm_eval_run(name, bos, tmp), bitbudget_run(name, bos, tmp))
+    return _RUNS[(name, bos)]
+
+
+def logliks(doc):
+    """Each request's log-likelihood; lm-eval writes them as strings."""
+    return [float(r[0]) for r in doc["filtered_resps"]]
+
+
+def requests(name, bos, tmp):
+    (theirs, _), (ours, _) = both_runs(name, bos, tmp)
+    missing = set(theirs) ^ set(ours)
+    worst, n = 0.0, 0
+    for key in theirs.keys() & ours.keys():
+        a, b = logliks(ours[key]), logliks(theirs[key])
+        if len(a) != len(b):
+            missing.add(key)
+            continue
+        worst = max([worst] + [abs(x - y) for x, y in zip(a, b)])
+        n += len(a)
+    return Result(worst if not missing else float("inf"), LOGLIK_TOL,
+                  f"{n} requests of {len(theirs)} documents, {len(missing)} unmatched")
+
+
+def documents(name, bos, tmp):
+    (theirs, _), (ours, _) = both_runs(name, bos, tmp)
+    differ = [key for key in theirs.keys() & ours.keys()
+              if any(float(ours[key].get(m, 0)) != float(theirs[key].get(m, 0))
+                     for m in METRICS)]
+    detail = f"{len(theirs)} documents, acc/acc_norm differ on {len(differ)}"
+    if differ:
+        detail += f", e.g. {differ[0]}"
+    return Result(len(differ), 0, detail)
+
+
+def aggregates(name, bos, tmp):
+    (_, theirs), (_, ours) = both_runs(name, bos, tmp)
+    worst, n, first = 0.0, 0, ""
+    for task, metrics in theirs.items():
+        for key, value in metrics.items():
+            if "," not in key or not isinstance(value, (int, float)):
+                continue  # names, aliases, sizes; "N/A" stderr of a one-row task
+            ours_value = ours.get(task, {}).get(key)
+            if not isinstance(ours_value, (int, float)):
+                rel = float("inf")
+            else:
+                rel = abs(ours_value - value) / max(abs(value), 1e-12)
+            if rel > worst:
+                worst, first = rel, f"{task} {key}: {ours_value} vs {value}"
+            n += 1
+    return Result(worst, AGGREGATE_RTOL, f"{n} aggregates; worst {first}")
+
+
+def check(fn, name, bos):
+    return lambda tmp: fn(name, bos, tmp)
+
+
+CHECKS = [(f"tasks/{kind}/{m}/bos-{'on' if bos else 'off'}", check(fn, m, bos))
+          for m in MODELS for bos in (True, False)
+          for kind, fn in (("requests", requests), ("documents", documents),
+                           ("aggregates", aggregates))]

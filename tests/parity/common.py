@@ -1,5 +1,6 @@
 """Shared plumbing of the parity checks: where bitbudget and the models are, how to run
 bitbudget and bb-parity-tool, and the result every check returns."""
+import functools
 import json
 import os
 import subprocess
@@ -64,12 +65,14 @@ def load_hf_tokenizer(name):
     return AutoTokenizer.from_pretrained(model_dir(name))
 
 
+@functools.cache
 def raw_tokenizer(name):
     """The `tokenizers` library on the folder's tokenizer.json, exactly as written."""
     from tokenizers import Tokenizer
     return Tokenizer.from_file(os.path.join(model_dir(name), "tokenizer.json"))
 
 
+@functools.cache
 def bos_id(name):
     with open(os.path.join(model_dir(name), "config.json")) as f:
         return json.load(f)["bos_token_id"]

@@ -12,8 +12,10 @@ import tempfile
 import time
 import traceback
 
-for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
+            "HF_DATASETS_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
     os.environ[var] = "1"
+os.environ["TRANSFORMERS_VERBOSITY"] = "error"
 # A fresh cache each run: nothing left over from another run (or another checkout) is
 # read, and nothing is left behind.
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
