@@ -124,21 +124,22 @@ def original_weights(folder, names):
 
 
 def same_model(folder, layer_config, tmp, label):
+    """The Result, and the count of -0.0 inputs that AutoRound wrote as +0.0."""
     names = quantized(layer_config)
     if not names:
-        return Result(0, 0, f"{label}: no budget layer fits the groups; both keep all")
+        return Result(0, 0, f"{label}: no budget layer fits the groups; both keep all"), 0
     ours = bitbudget_weights(folder, layer_config, tmp)
     theirs = autoround_weights(folder, layer_config, tmp)
     other, signed_zero, total, worst = compare_bits(ours, theirs,
                                                     original_weights(folder, names))
     return Result(other, 0, f"{label}: {len(names)} tensors, {total} weights, "
                             f"max |diff| {worst:g}, {signed_zero} -0.0 inputs written +0.0 "
-                            f"by AutoRound")
+                            f"by AutoRound"), signed_zero
 
 
 def uniform(name, fmt, tmp):
     folder = model_dir(name)
-    return same_model(folder, uniform_layer_config(folder, fmt), tmp, fmt)
+    return same_model(folder, uniform_layer_config(folder, fmt), tmp, fmt)[0]
 
 
 def mixed(name, options, bits, tmp):
@@ -148,7 +149,7 @@ def mixed(name, options, bits, tmp):
        "--avg-bits", bits, "--export", "autoround", "-o", path)
     with open(path) as f:
         layer_config = json.load(f)
-    return same_model(folder, layer_config, tmp, f"head {options} at {bits} bits")
+    return same_model(folder, layer_config, tmp, f"head {options} at {bits} bits")[0]
 
 
 def edge_rows(n_rows, width):
@@ -190,8 +191,19 @@ def edge_model(tmp):
 
 
 def edges(fmt, tmp):
+    """The edge rows; also checks the documented -0.0 rule: for MX formats AutoRound
+    writes +0.0 for exactly the -0.0 inputs (torch.sign(-0.0) is +0), for INT formats
+    the two agree on them too."""
+    import torch
     folder = edge_model(tmp)
-    return same_model(folder, uniform_layer_config(folder, fmt), tmp, f"edge rows, {fmt}")
+    res, signed = same_model(folder, uniform_layer_config(folder, fmt), tmp,
+                             f"edge rows, {fmt}")
+    x = original_weights(folder, ["model.layers.0.self_attn.q_proj"])
+    w = x["model.layers.0.self_attn.q_proj"]
+    expected = int(((w == 0) & torch.signbit(w)).sum()) if fmt.startswith("MX") else 0
+    res.max_diff += abs(signed - expected)
+    res.detail += f" (expected {expected})"
+    return res
 
 
 def check(fn, *args):
