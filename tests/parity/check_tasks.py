@@ -10,9 +10,8 @@ import json
 import os
 import sys
 
-from common import MODELS, Result, bb, model_dir, run
+from common import DATA_DIR, MODELS, Result, bb, model_dir, run
 from lm_eval_tasks import HELLASWAG_ROWS, TASK_NAMES, build_include_folder
-from common import DATA_DIR
 
 LIMIT = "50"
 LOGLIK_TOL = 1e-4

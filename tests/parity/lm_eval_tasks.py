@@ -6,7 +6,10 @@ the only lines changed are the dataset source: `dataset_path` becomes `json`,
 `dataset_name` becomes null, and `dataset_kwargs.data_files` names the local file of each
 split. The YAML is edited as text, so lm-eval's `!function` tags stay as written.
 mmlu's 57 subjects each read their own rows: the shared mmlu.test.jsonl holds all
-subjects, so it is split by its `subject` field (rows kept in order) into the folder."""
+subjects, so it is split by its `subject` field (rows kept in order) into the folder.
+
+Run alone (`python tests/parity/lm_eval_tasks.py OUT_DIR`) it writes the folder for
+`lm_eval --include_path OUT_DIR` (README, "Under real lm-eval")."""
 import json
 import os
 import re
@@ -125,3 +128,10 @@ def request_strings(include):
         for inst in task.instances:
             strings.update(inst.arguments[:2])
     return sorted(strings)
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 2:
+        sys.exit("usage: lm_eval_tasks.py OUT_DIR   (task data from $SHARED/data/lm-eval)")
+    print(build_include_folder(sys.argv[1]))
