@@ -25,9 +25,13 @@
 #include "engine/model.h"
 #include "engine/tokenizer.h"
 
+/* line 0: not about a stdin line (arguments, loading the model). */
 static int fail(const char *what, int line, const char *why)
 {
-	fprintf(stderr, "bb-parity-tool: %s: line %d: %s\n", what, line, why);
+	if (line > 0)
+		fprintf(stderr, "bb-parity-tool: %s: line %d: %s\n", what, line, why);
+	else
+		fprintf(stderr, "bb-parity-tool: %s: %s\n", what, why);
 	return 2;
 }
 
