@@ -8,7 +8,7 @@ two define alike (same token ids from transformers' AutoTokenizer, which lm-eval
 from tokenizer.json, which bitbudget follows; the others are counted): every request's
 log-likelihood within 1e-4 (+ 1e-6 relative); every document's acc and acc_norm equal;
 every aggregate (acc, acc_norm, perplexity and their stderr, per task and for the mmlu
-group) equal within 1e-6 relative where no document was left out."""
+group) equal within 1e-4 relative where no document was left out."""
 import glob
 import json
 import os
@@ -21,7 +21,10 @@ LIMIT = "50"
 # A request agrees when |diff| <= 1e-4 + 1e-6 |log-likelihood|: 1e-4 absolute as the issue
 # asks, plus float32's relative precision for the long sums (a piqa continuation is -280).
 LOGLIK_ABS, LOGLIK_REL = 1e-4, 1e-6
-AGGREGATE_RTOL = 1e-6
+# Aggregates: acc and acc_norm follow from the documents (equal, checked exactly above);
+# perplexity is exp(-mean log-likelihood), so requests agreeing within 1e-4 move it by up
+# to 1e-4 relative, and its bootstrapped stderr with it.
+AGGREGATE_RTOL = 1e-4
 # lm-eval's mmlu category groups; bitbudget's results have the tasks and the mmlu group only
 # (docs/parity.md, open).
 KNOWN_MISSING = {"mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"}
