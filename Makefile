@@ -188,3 +188,19 @@ clean:
 	rm -rf build bin build-asan bin-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The parity suite: the real Python stack (transformers, tokenizers, lm-eval, AutoRound)
+# as the oracle for the engine, tokenizer, quantizer and tasks (docs/parity.md). Its
+# virtual environment, .venv-parity/, is built from requirements-parity.txt and reused
+# while that file is unchanged. PARITY_CHECKS (a regex) runs only the checks it matches.
+PARITY_CHECKS ?=
+PARITY_TOOL := $(BUILD)/tests/bb-parity-tool
+$(PARITY_TOOL): tests/parity/bb-parity-tool.c $(LIBS)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+.PHONY: parity
+parity: $(BINDIR)/bitbudget $(PARITY_TOOL)
+	sh tests/parity/venv.sh .venv-parity
+	BB=$(CURDIR)/$(BINDIR)/bitbudget BB_PARITY_TOOL=$(CURDIR)/$(PARITY_TOOL) \
+		SHARED=$(SHARED) .venv-parity/bin/python tests/parity/run.py '$(PARITY_CHECKS)'

@@ -1,0 +1,84 @@
+"""Shared plumbing of the parity checks: where bitbudget and the models are, how to run
+bitbudget and bb-parity-tool, and the result every check returns."""
+import functools
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+
+BB = os.environ.get("BB", "bin/bitbudget")
+TOOL = os.environ.get("BB_PARITY_TOOL", "build/tests/bb-parity-tool")
+SHARED = os.environ.get("SHARED", "../shared")
+MODELS = ("tinystories-656k", "stories260k")
+DATA_DIR = os.path.join(SHARED, "data", "lm-eval")
+
+
+def model_dir(name):
+    return os.path.join(SHARED, "models", name)
+
+
+@dataclass
+class Result:
+    """A check's outcome: the largest difference it measured and the most it allows
+    (0 for checks that must agree exactly: ids, bits, documents)."""
+    max_diff: float
+    tolerance: float
+    detail: str = ""
+
+    @property
+    def passed(self):
+        return self.max_diff <= self.tolerance
+
+
+def run(argv, stdin=None):
+    """Run argv (never through a shell); its stdout, or an exception naming its stderr."""
+    p = subprocess.run(argv, input=stdin, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:3])}...: exit {p.returncode}: {p.stderr.strip()}")
+    return p.stdout
+
+
+def bb(*args):
+    return run([BB, *args])
+
+
+def tool_lines(args, items):
+    """Feed bb-parity-tool one JSON value a line; its answers, parsed, in order."""
+    out = run([TOOL, *args], "".join(json.dumps(x) + "\n" for x in items))
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def load_hf_model(name):
+    """The shared checkpoint as transformers loads it: float32, eager attention."""
+    import torch
+    from transformers import LlamaForCausalLM
+    model = LlamaForCausalLM.from_pretrained(model_dir(name), dtype=torch.float32,
+                                             attn_implementation="eager")
+    return model.eval()
+
+
+def load_hf_tokenizer(name):
+    """transformers' AutoTokenizer. Note: transformers 5 rebuilds a LlamaTokenizer's
+    pipeline instead of reading tokenizer.json as is (docs/parity.md, check 2), so ids
+    that must match tokenizer.json come from raw_tokenizer."""
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(model_dir(name))
+
+
+@functools.cache
+def raw_tokenizer(name):
+    """The `tokenizers` library on the folder's tokenizer.json, exactly as written."""
+    from tokenizers import Tokenizer
+    return Tokenizer.from_file(os.path.join(model_dir(name), "tokenizer.json"))
+
+
+@functools.cache
+def bos_id(name):
+    with open(os.path.join(model_dir(name), "config.json")) as f:
+        return json.load(f)["bos_token_id"]
+
+
+def encode(name, text, bos):
+    """tokenizer.json's ids of text, with no template tokens, BOS first when bos."""
+    ids = raw_tokenizer(name).encode(text, add_special_tokens=False).ids
+    return [bos_id(name)] + ids if bos else ids

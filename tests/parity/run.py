@@ -1,0 +1,65 @@
+"""The parity suite's runner (make parity): runs every check of tests/parity/check_*.py
+in order and prints one line per check -- PASS or FAIL, its name, the largest difference
+it measured against the real Python stack and its tolerance -- then "N passed, N failed".
+Exits non-zero when any check fails. An argument (a regular expression) runs only the
+checks whose names match it. Hugging Face's hub is never contacted: models and data come
+from $SHARED."""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
+            "HF_DATASETS_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
+    os.environ[var] = "1"
+os.environ["TRANSFORMERS_VERBOSITY"] = "error"
+# A fresh cache each run: nothing left over from another run (or another checkout) is
+# read, and nothing is left behind.
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_engine  # noqa: E402  (after the environment is set)
+import check_quantizer  # noqa: E402
+import check_tasks  # noqa: E402
+import check_tokenizer  # noqa: E402
+
+SUITE = (check_engine, check_tokenizer, check_quantizer, check_tasks)
+
+
+def run_check(name, fn, tmp):
+    start = time.monotonic()
+    try:
+        res = fn(tmp)
+        verdict = "PASS" if res.passed else "FAIL"
+        line = f"max_diff={res.max_diff:.3g} tol={res.tolerance:g} {res.detail}"
+    except Exception as e:  # a check that cannot run fails, naming why
+        verdict, line = "FAIL", f"error: {e}"
+        traceback.print_exc(file=sys.stderr)
+    print(f"{verdict} {name}: {line} ({time.monotonic() - start:.1f} s)", flush=True)
+    return verdict == "PASS"
+
+
+def main():
+    pattern = re.compile(sys.argv[1] if len(sys.argv) > 1 else "")
+    tmp = tempfile.mkdtemp(prefix="bb-parity-")
+    passed = failed = 0
+    try:
+        for module in SUITE:
+            for name, fn in module.CHECKS:
+                if pattern.search(name):
+                    if run_check(name, fn, tmp):
+                        passed += 1
+                    else:
+                        failed += 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(os.environ["HF_HOME"], ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
