@@ -626,7 +626,7 @@ int tokenizer_answer(const struct completer *c, const char *which, const cJSON *
 	*reply = cJSON_CreateObject();
 	cJSON_AddItemToObject(*reply, "eos_token", piece_or_null(c, tokenizer_eos(c->tok)));
 	cJSON_AddItemToObject(*reply, "bos_token", piece_or_null(c, tokenizer_bos(c->tok)));
-	cJSON_AddNullToObject(*reply, "pad_token");
+	cJSON_AddItemToObject(*reply, "pad_token", piece_or_null(c, tokenizer_pad(c->tok)));
 	cJSON_AddNullToObject(*reply, "chat_template");
 	cJSON_AddNumberToObject(*reply, "model_max_length", model_max_length(c->m));
 	cJSON_AddNumberToObject(*reply, "vocab_size", tokenizer_vocab_size(c->tok));
