@@ -4,7 +4,8 @@
 # Python's json; tinystories-656k's is "<unk>"). A string prompt to /v1/completions gets no
 # BOS, as lm-eval's local-completions with tokenized_requests=False expects (its API
 # backends never add BOS): it is scored exactly as the token ids /tokenize gives with
-# add_special_tokens false, and "add_special_tokens": true gives those ids after BOS.
+# add_special_tokens false, and "add_special_tokens": true gives those ids after BOS (a
+# value that is not a boolean is a 400 naming it).
 . tests/cli/lib.sh
 . tests/cli/endpoint_lib.sh
 
@@ -49,4 +50,7 @@ with_bos, ids_bos = load("string_bos"), load("ids_bos")
 assert with_bos[0] == len(ids) + 1 and with_bos == ids_bos, (with_bos, ids_bos)
 assert with_bos[1][2:] != string[1][1:], "BOS changed nothing"
 PY
+# a flag that is not a boolean is bad input: 400, one line naming it
+expect_status 400 POST /v1/completions '{"prompt": "x", "max_tokens": 1, "add_special_tokens": "yes"}'
+field 'j["error"]' | grep -q "add_special_tokens: expected true or false" || fail "no message"
 echo "t8210: ok"
