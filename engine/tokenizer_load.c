@@ -1002,8 +1002,9 @@ static int parse_post(struct ctx *c, const cJSON *o, const char *where, struct i
 #define ABSENT 2 /* get_bool default: the key is not in the file */
 
 /* bos_token/eos_token/pad_token: "text", {"content": "text"} or null; *id -2 when not
- * given. A name outside the vocabulary fails unless optional (then *id is -2): the pad
- * token is only reported (/tokenizer_info), so it must not stop a model from loading. */
+ * given. A value of another type or a name outside the vocabulary fails unless optional
+ * (then *id is -2): the pad token is only reported (/tokenizer_info), so it must not stop
+ * a model from loading. */
 static int config_token_ex(struct ctx *c, const cJSON *cfg, const char *key, bool optional,
 			   int *id)
 {
@@ -1015,7 +1016,7 @@ static int config_token_ex(struct ctx *c, const cJSON *cfg, const char *key, boo
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "content");
 	if (!cJSON_IsString(v))
-		return fail_field(c, key, "is not a string or {\"content\": ...}");
+		return optional ? 0 : fail_field(c, key, "is not a string or {\"content\": ...}");
 	name = v->valuestring;
 	*id = tk_strmap_get(&c->t->added_map, name, strlen(name));
 	if (*id < 0)
