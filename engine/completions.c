@@ -3,8 +3,9 @@
  * and `gguf` backends call it (../shared/docs/lm-eval.md section 4), on one loaded model,
  * plus the vLLM-style /tokenizer_info, /tokenize and /detokenize endpoints.
  *
- * A prompt is a string (tokenized with the tokenizer's own special tokens) or a list of
- * token ids (used exactly as sent: no BOS is added). With echo, every prompt token gets
+ * A prompt is a string (tokenized without BOS or other special tokens, as lm-eval's API
+ * backends expect: they never prepend BOS; a request's "add_special_tokens": true adds the
+ * tokenizer's own) or a list of token ids (used exactly as sent: no BOS is added). With echo, every prompt token gets
  * its log-probability (the first one null, as OpenAI does) and top alternatives; then
  * max_tokens tokens are generated greedily (temperature is accepted and ignored), each
  * with its log-probability, so lm-eval's token_logprobs[ctxlen:-1] window is exact.
@@ -65,6 +66,7 @@ void completer_close(struct completer *c)
 struct completion_req {
 	int max_tokens;
 	bool echo;
+	bool add_special;        /* string prompts get the tokenizer's BOS/EOS (default no) */
 	int logprobs;            /* -1: none asked */
 	int n_stop;
 	const char *stop[MAX_STOP];
@@ -110,12 +112,16 @@ static int parse_request(struct completion_req *r, const cJSON *req, struct bb_e
 	const cJSON *stream = cJSON_GetObjectItemCaseSensitive(req, "stream");
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(req, "model");
 	const cJSON *temp = cJSON_GetObjectItemCaseSensitive(req, "temperature");
+	const cJSON *special = cJSON_GetObjectItemCaseSensitive(req, "add_special_tokens");
 	int n = 1;
 	*r = (struct completion_req){.max_tokens = 16, .logprobs = -1};
 	r->model = cJSON_IsString(model) ? model->valuestring : NULL;
 	if (echo && !cJSON_IsNull(echo) && !cJSON_IsBool(echo))
 		return bb_fail(err, BB_EINVAL, "echo: expected true or false");
 	r->echo = cJSON_IsTrue(echo);
+	if (special && !cJSON_IsNull(special) && !cJSON_IsBool(special))
+		return bb_fail(err, BB_EINVAL, "add_special_tokens: expected true or false");
+	r->add_special = cJSON_IsTrue(special);
 	if (cJSON_IsTrue(stream))
 		return bb_fail(err, BB_EUNSUPPORTED, "stream: streaming is not supported");
 	if (temp && !cJSON_IsNull(temp) && (!cJSON_IsNumber(temp) || temp->valuedouble < 0))
@@ -132,16 +138,16 @@ static int parse_request(struct completion_req *r, const cJSON *req, struct bb_e
 	return rc;
 }
 
-/* The prompt's token ids: a string is encoded with the tokenizer's special tokens, an id
- * list is checked against the vocabulary. */
-static int prompt_ids(const struct completer *c, const cJSON *p, int **ids, int *n,
-		      struct bb_error *err)
+/* The prompt's token ids: a string is encoded (with the tokenizer's special tokens only
+ * when add_special), an id list is checked against the vocabulary. */
+static int prompt_ids(const struct completer *c, const cJSON *p, bool add_special, int **ids,
+		      int *n, struct bb_error *err)
 {
 	int vocab = model_config(c->m)->vocab_size, i = 0;
 	const cJSON *it;
 	if (cJSON_IsString(p))
-		return tokenizer_encode(c->tok, p->valuestring, strlen(p->valuestring), -1, ids, n,
-					err);
+		return tokenizer_encode(c->tok, p->valuestring, strlen(p->valuestring),
+					add_special ? -1 : 0, ids, n, err);
 	if (!cJSON_IsArray(p) || !(*n = cJSON_GetArraySize(p)))
 		return bb_fail(err, BB_EINVAL, "prompt: expected a string or a list of token ids");
 	if (!(*ids = malloc((size_t)*n * sizeof(int))))
@@ -302,11 +308,11 @@ static int generate(const struct completer *c, const struct completion_req *r,
 }
 
 /* The prompt's token ids, checked against the model's context. */
-static int prompt_tokens(const struct completer *c, const cJSON *prompt, int **ids, int *n,
-			 struct bb_error *err)
+static int prompt_tokens(const struct completer *c, const cJSON *prompt, bool add_special,
+			 int **ids, int *n, struct bb_error *err)
 {
 	int maxlen = model_max_length(c->m);
-	int rc = prompt_ids(c, prompt, ids, n, err);
+	int rc = prompt_ids(c, prompt, add_special, ids, n, err);
 	if (!rc && *n == 0)
 		rc = bb_fail(err, BB_EINVAL, "prompt: no tokens");
 	if (!rc && *n > maxlen)
@@ -487,8 +493,8 @@ static void prompt_set_free(struct prompt_set *ps)
 	free(ps->n);
 }
 
-static int prompt_set_read(const struct completer *c, const cJSON *req, struct prompt_set *ps,
-			   int *failed, struct bb_error *err)
+static int prompt_set_read(const struct completer *c, const cJSON *req, bool add_special,
+			   struct prompt_set *ps, int *failed, struct bb_error *err)
 {
 	const cJSON **prompts = NULL;
 	int rc = prompt_list(cJSON_GetObjectItemCaseSensitive(req, "prompt"), &prompts, &ps->count,
@@ -500,7 +506,7 @@ static int prompt_set_read(const struct completer *c, const cJSON *req, struct p
 	if (!ps->ids || !ps->n)
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; !rc && i < ps->count; i++)
-		if ((rc = prompt_tokens(c, prompts[i], &ps->ids[i], &ps->n[i], err)))
+		if ((rc = prompt_tokens(c, prompts[i], add_special, &ps->ids[i], &ps->n[i], err)))
 			*failed = i;
 	free(prompts);
 	return rc;
@@ -539,7 +545,7 @@ int completions_answer(const struct completer *c, const cJSON *req, cJSON **repl
 	int failed = -1, rc = cJSON_IsObject(req) ? parse_request(&r, req, &err)
 					    : bb_fail(&err, BB_EINVAL, "the body must be a JSON object");
 	if (!rc)
-		rc = prompt_set_read(c, req, &ps, &failed, &err);
+		rc = prompt_set_read(c, req, r.add_special, &ps, &failed, &err);
 	bool over_bound = !rc && (rc = check_bounds(c, &r, &ps, &err));
 	cJSON *out = rc ? NULL : answer_json(c, &r);
 	for (int i = 0; !rc && i < ps.count; i++) {
@@ -605,7 +611,7 @@ static int detokenize(const struct completer *c, const cJSON *req, cJSON **reply
 	char *text = NULL;
 	if (!cJSON_IsArray(t))
 		rc = bb_fail(&err, BB_EINVAL, "tokens: expected a list of token ids");
-	else if (!(rc = prompt_ids(c, t, &ids, &n, &err)))
+	else if (!(rc = prompt_ids(c, t, false, &ids, &n, &err)))
 		rc = tokenizer_decode(c->tok, ids, n, &text, &err);
 	free(ids);
 	if (rc)
@@ -626,7 +632,7 @@ int tokenizer_answer(const struct completer *c, const char *which, const cJSON *
 	*reply = cJSON_CreateObject();
 	cJSON_AddItemToObject(*reply, "eos_token", piece_or_null(c, tokenizer_eos(c->tok)));
 	cJSON_AddItemToObject(*reply, "bos_token", piece_or_null(c, tokenizer_bos(c->tok)));
-	cJSON_AddNullToObject(*reply, "pad_token");
+	cJSON_AddItemToObject(*reply, "pad_token", piece_or_null(c, tokenizer_pad(c->tok)));
 	cJSON_AddNullToObject(*reply, "chat_template");
 	cJSON_AddNumberToObject(*reply, "model_max_length", model_max_length(c->m));
 	cJSON_AddNumberToObject(*reply, "vocab_size", tokenizer_vocab_size(c->tok));

@@ -46,10 +46,20 @@ static void task_config_free(struct task_config *c)
 	free(c->target_delimiter);
 }
 
+void task_doc_free(struct task_doc *d)
+{
+	cJSON_Delete(d->doc);
+	free(d->target);
+	d->doc = NULL;
+	d->target = NULL;
+}
+
 void task_free(struct task *t)
 {
 	if (!t)
 		return;
+	for (int i = 0; i < t->n_docs; i++)
+		task_doc_free(&t->docs[i]);
 	for (int i = 0; i < t->n_reqs; i++) {
 		free(t->reqs[i].context);
 		free(t->reqs[i].continuation);
@@ -153,6 +163,7 @@ void task_pop_doc(struct task *t)
 	if (t->n_docs == 0)
 		return;
 	struct task_doc *d = &t->docs[--t->n_docs];
+	task_doc_free(d);
 	for (int i = d->first; i < d->first + d->n; i++) {
 		free(t->reqs[i].context);
 		free(t->reqs[i].continuation);
@@ -246,6 +257,14 @@ int task_read_jsonl(const char *path, task_row_fn fn, void *ctx, int *n_rows,
 	return rc;
 }
 
+int task_keep_row(struct task *t, const cJSON *row, struct bb_error *err)
+{
+	struct task_doc *d = t->n_docs ? &t->docs[t->n_docs - 1] : NULL;
+	if (d && !d->doc && !(d->doc = cJSON_Duplicate(row, true)))
+		return bb_fail(err, BB_ENOMEM, "task '%s': out of memory", t->name);
+	return 0;
+}
+
 struct rows_ctx {
 	struct task *t;
 	int limit;
@@ -256,6 +275,8 @@ static int add_row(void *ctx, const cJSON *row, struct bb_error *err)
 {
 	struct rows_ctx *c = ctx;
 	int rc = c->add_doc(c->t, row, err);
+	if (!rc)
+		rc = task_keep_row(c->t, row, err);
 	if (!rc && c->limit && c->t->n_docs > c->limit)
 		task_pop_doc(c->t);
 	return rc;

@@ -124,6 +124,25 @@ static int add_endings(struct task *t, const char *query, const cJSON *endings,
 	return rc;
 }
 
+/* lm-eval's doc after process_docs: the row plus query, choices (the preprocessed
+ * endings) and gold, kept for the samples. */
+static int keep_processed_doc(struct task *t, const cJSON *row, const char *query,
+			      struct bb_error *err)
+{
+	struct task_doc *d = &t->docs[t->n_docs - 1];
+	cJSON *doc = cJSON_Duplicate(row, true), *choices = cJSON_CreateArray();
+	for (int i = d->first; doc && choices && i < d->first + d->n; i++)
+		cJSON_AddItemToArray(choices, cJSON_CreateString(t->reqs[i].continuation + 1));
+	if (!doc || !choices || !cJSON_AddStringToObject(doc, "query", query) ||
+	    !cJSON_AddItemToObject(doc, "choices", choices) ||
+	    !cJSON_AddNumberToObject(doc, "gold", d->gold)) {
+		cJSON_Delete(doc);
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	}
+	d->doc = doc;
+	return 0;
+}
+
 int hellaswag_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 {
 	const char *label = row_string(row, "activity_label", err), *ctx_a = NULL, *ctx_b = NULL;
@@ -139,6 +158,8 @@ int hellaswag_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 	rc = query ? task_begin_doc(t, gold, err) : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
 		rc = add_endings(t, query, endings, err);
+	if (!rc)
+		rc = keep_processed_doc(t, row, query, err);
 	free(raw);
 	free(query);
 	return rc;

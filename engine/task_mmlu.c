@@ -194,6 +194,8 @@ static int mmlu_row(void *ctx, const cJSON *row, struct bb_error *err)
 			       subject);
 	struct task *t = &r->subjects[hit - mmlu_subjects];
 	int rc = mmlu_add_doc(t, row, err);
+	if (!rc)
+		rc = task_keep_row(t, row, err);
 	t->n_original += !rc;
 	if (!rc && r->limit && t->n_docs > r->limit)
 		task_pop_doc(t);

@@ -2,13 +2,17 @@
  * task_results.c: lm-eval's results object (../shared/docs/lm-eval.md section 1, the
  * v0.4.12+ shape): "results" (every task and the mmlu group), "groups", "group_subtasks",
  * "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config", the
- * environment fields, and with log_samples a compact "samples".
+ * environment fields, and with log_samples lm-eval's per-document "samples" (doc,
+ * arguments, resps, stringified filtered_resps and the three hashes).
  *
  * The mmlu group is the size-weighted mean over its subject tasks with lm-eval's pooled
  * stderr (Group.aggregate). Built with cJSON only; never prints, never exits, never
  * writes files (the caller decides where the object goes).
  */
 #include "engine/tasks.h"
+
+#include "core/hash.h"
+#include "engine/py_format.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -133,17 +137,89 @@ static cJSON *higher_is_better(const enum metric *m, int n)
 
 // ---- "samples" ----
 
-static cJSON *sample_resps(const struct task *t, const struct task_doc *d)
+/* One request's answer as lm-eval writes it in a sample (sanitize_list stringifies):
+ * ["-4.21", "False"] (a rolling request: "-4.21" alone). */
+static cJSON *request_resp(const struct task *t, const struct task_request *r)
 {
-	cJSON *resps = cJSON_CreateArray();
+	char num[32];
+	py_float_repr(r->logprob, num);
+	if (t->output == TASK_ROLLING)
+		return cJSON_CreateString(num);
+	cJSON *pair = cJSON_CreateArray();
+	cJSON_AddItemToArray(pair, cJSON_CreateString(num));
+	cJSON_AddItemToArray(pair, cJSON_CreateString(r->is_greedy ? "True" : "False"));
+	return pair;
+}
+
+/* "resps" (each request's list of answers: one) and "filtered_resps" (the answers). */
+static void add_resps(cJSON *s, const struct task *t, const struct task_doc *d)
+{
+	cJSON *resps = cJSON_AddArrayToObject(s, "resps");
+	cJSON *filtered = cJSON_AddArrayToObject(s, "filtered_resps");
 	for (int i = d->first; i < d->first + d->n; i++) {
-		cJSON *r = cJSON_CreateArray();
-		cJSON_AddItemToArray(r, cJSON_CreateNumber(t->reqs[i].logprob));
-		if (t->output != TASK_ROLLING)
-			cJSON_AddItemToArray(r, cJSON_CreateBool(t->reqs[i].is_greedy));
-		cJSON_AddItemToArray(resps, r);
+		cJSON *one = cJSON_CreateArray();
+		cJSON_AddItemToArray(one, request_resp(t, &t->reqs[i]));
+		cJSON_AddItemToArray(resps, one);
+		cJSON_AddItemToArray(filtered, request_resp(t, &t->reqs[i]));
 	}
-	return resps;
+}
+
+/* "arguments": {"gen_args_<i>": {"arg_0": context, "arg_1": continuation}} (a rolling
+ * request: {"arg_0": text}), the shape lm-eval 0.4.12+ writes. */
+static cJSON *request_arguments(const struct task *t, const struct task_doc *d)
+{
+	cJSON *args = cJSON_CreateObject();
+	char key[32];
+	for (int i = d->first; i < d->first + d->n; i++) {
+		cJSON *one = cJSON_CreateObject();
+		const struct task_request *r = &t->reqs[i];
+		snprintf(key, sizeof key, "gen_args_%d", i - d->first);
+		cJSON_AddStringToObject(one, "arg_0", r->context ? r->context : r->continuation);
+		if (r->context)
+			cJSON_AddStringToObject(one, "arg_1", r->continuation);
+		cJSON_AddItemToObject(args, key, one);
+	}
+	return args;
+}
+
+/* str(doc_to_target(doc)): the task's own, else the gold index (multiple choice) or the
+ * continuation; NULL for a rolling task (lm-eval's target is then the empty string). */
+static char *sample_target(const struct task *t, const struct task_doc *d)
+{
+	char num[32];
+	if (d->target)
+		return strdup(d->target);
+	if (t->output == TASK_MULTIPLE_CHOICE) {
+		snprintf(num, sizeof num, "%d", d->gold);
+		return strdup(num);
+	}
+	return strdup(t->output == TASK_LOGLIKELIHOOD ? t->reqs[d->first].continuation : "");
+}
+
+static void add_hash(cJSON *s, const char *key, const char *text)
+{
+	char hex[65];
+	sha256_hex(text, strlen(text), hex);
+	cJSON_AddStringToObject(s, key, hex);
+}
+
+/* doc_hash, prompt_hash and target_hash exactly as lm-eval's evaluate() computes them:
+ * SHA-256 of json.dumps(doc, indent=2, ensure_ascii=False), of the first request's first
+ * argument and of str(target). */
+static void add_hashes(cJSON *s, const struct task *t, const struct task_doc *d,
+		       const char *target)
+{
+	struct sbuf doc = {0};
+	const struct task_request *r = &t->reqs[d->first];
+	if (d->doc)
+		py_json_dumps_indent2(d->doc, &doc);
+	else
+		sbuf_adds(&doc, "null");
+	char *dumped = sbuf_take(&doc);
+	add_hash(s, "doc_hash", dumped ? dumped : "");
+	add_hash(s, "prompt_hash", r->context ? r->context : r->continuation);
+	add_hash(s, "target_hash", target);
+	free(dumped);
 }
 
 /* A per-document metric value as process_results gives it. */
@@ -162,27 +238,33 @@ static cJSON *sample_metric(enum metric m, const struct task_doc *d)
 	return pair;
 }
 
+/* One document's record, key for key as lm-eval's evaluate() logs it. */
+static cJSON *task_sample(const struct task *t, int i)
+{
+	const struct task_doc *d = &t->docs[i];
+	cJSON *s = cJSON_CreateObject(), *names = cJSON_CreateArray();
+	char *target = sample_target(t, d);
+	cJSON_AddNumberToObject(s, "doc_id", i);
+	cJSON_AddItemToObject(s, "doc", d->doc ? cJSON_Duplicate(d->doc, true) : cJSON_CreateNull());
+	cJSON_AddStringToObject(s, "target", target ? target : "");
+	cJSON_AddItemToObject(s, "arguments", request_arguments(t, d));
+	add_resps(s, t, d);
+	cJSON_AddStringToObject(s, "filter", "none");
+	for (int k = 0; k < t->n_metrics; k++)
+		cJSON_AddItemToArray(names, cJSON_CreateString(metric_name(t->metrics[k])));
+	cJSON_AddItemToObject(s, "metrics", names);
+	add_hashes(s, t, d, target ? target : "");
+	for (int k = 0; k < t->n_metrics; k++)
+		cJSON_AddItemToObject(s, metric_name(t->metrics[k]), sample_metric(t->metrics[k], d));
+	free(target);
+	return s;
+}
+
 static cJSON *task_samples(const struct task *t)
 {
 	cJSON *list = cJSON_CreateArray();
-	for (int i = 0; i < t->n_docs; i++) {
-		const struct task_doc *d = &t->docs[i];
-		cJSON *s = cJSON_CreateObject(), *names = cJSON_CreateArray();
-		cJSON_AddNumberToObject(s, "doc_id", i);
-		if (t->output == TASK_MULTIPLE_CHOICE)
-			cJSON_AddNumberToObject(s, "target", d->gold);
-		else if (t->output == TASK_LOGLIKELIHOOD)
-			cJSON_AddStringToObject(s, "target", t->reqs[d->first].continuation);
-		cJSON_AddItemToObject(s, "filtered_resps", sample_resps(t, d));
-		cJSON_AddStringToObject(s, "filter", "none");
-		for (int k = 0; k < t->n_metrics; k++) {
-			cJSON_AddItemToArray(names, cJSON_CreateString(metric_name(t->metrics[k])));
-			cJSON_AddItemToObject(s, metric_name(t->metrics[k]),
-					      sample_metric(t->metrics[k], d));
-		}
-		cJSON_AddItemToObject(s, "metrics", names);
-		cJSON_AddItemToArray(list, s);
-	}
+	for (int i = 0; i < t->n_docs; i++)
+		cJSON_AddItemToArray(list, task_sample(t, i));
 	return list;
 }
 
@@ -226,7 +308,30 @@ static cJSON *run_config(const struct results_meta *meta)
 	return c;
 }
 
-static void add_environment(cJSON *root, const struct results_meta *meta)
+/* lm-eval's task_hashes: per task, SHA-256 of its samples' doc_hash + prompt_hash +
+ * target_hash concatenated in order (EvaluationTracker.save_results_aggregated); {}
+ * without samples. */
+static cJSON *task_hashes(const cJSON *samples)
+{
+	cJSON *hashes = cJSON_CreateObject();
+	const cJSON *task, *s;
+	cJSON_ArrayForEach(task, samples) {
+		struct sbuf all = {0};
+		static const char *const keys[] = {"doc_hash", "prompt_hash", "target_hash"};
+		cJSON_ArrayForEach(s, task)
+			for (int k = 0; k < 3; k++) {
+				const char *h = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(s, keys[k]));
+				sbuf_adds(&all, h ? h : "");
+			}
+		char *text = sbuf_take(&all);
+		add_hash(hashes, task->string, text ? text : "");
+		free(text);
+	}
+	return hashes;
+}
+
+static void add_environment(cJSON *root, const struct results_meta *meta, const cJSON *samples)
 {
 	const char *model = meta->model_dir ? meta->model_dir : "";
 	char *sanitized = sanitized_name(model), secs[32];
@@ -234,7 +339,7 @@ static void add_environment(cJSON *root, const struct results_meta *meta)
 	cJSON_AddNullToObject(root, "git_hash");
 	cJSON_AddNumberToObject(root, "date", meta->start_time);
 	cJSON_AddStringToObject(root, "lm_eval_version", "bitbudget-engine");
-	cJSON_AddItemToObject(root, "task_hashes", cJSON_CreateObject());
+	cJSON_AddItemToObject(root, "task_hashes", task_hashes(samples));
 	cJSON_AddStringToObject(root, "model_source", "bitbudget");
 	cJSON_AddStringToObject(root, "model_name", model);
 	cJSON_AddStringToObject(root, "model_name_sanitized", sanitized ? sanitized : "");
@@ -381,7 +486,7 @@ int results_build(const struct task_list *tl, const struct results_meta *meta,
 		if (s.samples)
 			cJSON_AddItemToObject(s.root, "samples", s.samples);
 		cJSON_AddItemToObject(s.root, "config", run_config(meta));
-		add_environment(s.root, meta);
+		add_environment(s.root, meta, s.samples);
 		*out = s.root;
 	} else {
 		cJSON_Delete(s.root);

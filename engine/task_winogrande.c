@@ -72,6 +72,9 @@ int winogrande_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 		rc = add_context(t, sentence, blank, opt1, cont, err);
 	if (!rc)
 		rc = add_context(t, sentence, blank, opt2, cont, err);
+	/* doc_to_target is the shared continuation without the delimiter */
+	if (!rc && !(t->docs[t->n_docs - 1].target = strdup(cont + 1)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	free(cont);
 	return rc;
 }

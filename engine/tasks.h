@@ -99,6 +99,10 @@ struct task_doc {
 	int first, n;           /* its requests: reqs[first .. first + n) */
 	int gold;               /* multiple choice: the right index; else -1 */
 	long words, bytes;      /* rolling: lm-eval's count_words / count_bytes of the text */
+	cJSON *doc;             /* lm-eval's doc for the samples: the row, plus what the task's
+				 * process_docs adds (hellaswag); owned, NULL for none */
+	char *target;           /* str(doc_to_target(doc)) where it is not str(gold) or the
+				 * continuation (winogrande); owned, NULL otherwise */
 	/* outcomes, filled by task_score */
 	double acc, acc_norm, loglik;
 };
@@ -156,6 +160,11 @@ int task_add_choice(struct task *t, const char *context, const char *delimiter,
 		    const char *choice, struct bb_error *err);
 /* Drop the last document and its requests (a row past the limit, checked then dropped). */
 void task_pop_doc(struct task *t);
+/* Keep row as the last document's lm-eval doc (for the samples), unless the task's
+ * add_doc made its own (hellaswag's process_docs). Called after each row's add_doc. */
+int task_keep_row(struct task *t, const cJSON *row, struct bb_error *err);
+/* Free what a document owns (its doc and target). */
+void task_doc_free(struct task_doc *d);
 
 /* Called for every row of a .jsonl file: build one document, or fail with a message that
  * names the field (the reader adds file and line). */

@@ -44,6 +44,11 @@ int tokenizer_bos(const struct tokenizer *t)
 	return t->bos_id;
 }
 
+int tokenizer_pad(const struct tokenizer *t)
+{
+	return t->pad_id;
+}
+
 int tokenizer_eos(const struct tokenizer *t)
 {
 	return t->eos_id;

@@ -65,6 +65,8 @@ int tokenizer_decode_ex(const struct tokenizer *t, const int *ids, int n_ids, in
 
 int tokenizer_bos(const struct tokenizer *t); /* -1 if none */
 int tokenizer_eos(const struct tokenizer *t); /* -1 if none */
+/* tokenizer_config.json's pad_token; -1 if none (lm-eval reads it from /tokenizer_info). */
+int tokenizer_pad(const struct tokenizer *t);
 /* 1 if encode with add_bos = -1 puts BOS first, else 0. */
 int tokenizer_adds_bos(const struct tokenizer *t);
 /* One past the largest id of the model vocabulary and the added tokens. */

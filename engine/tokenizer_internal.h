@@ -234,6 +234,7 @@ struct tokenizer {
 	/* ids put around the text for add_bos = -1 */
 	int *prefix, n_prefix, *suffix, n_suffix;
 	int bos_id, eos_id;
+	int pad_id;              /* tokenizer_config.json's pad_token; -1 if none */
 
 	uint32_t byte_cp[256];   /* GPT-2 byte -> code point */
 	int16_t cp_byte[324];    /* and back; -1 for code points that are no byte */

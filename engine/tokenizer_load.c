@@ -1001,8 +1001,12 @@ static int parse_post(struct ctx *c, const cJSON *o, const char *where, struct i
 
 #define ABSENT 2 /* get_bool default: the key is not in the file */
 
-/* bos_token/eos_token: "text", {"content": "text"} or null; *id -2 when not given. */
-static int config_token(struct ctx *c, const cJSON *cfg, const char *key, int *id)
+/* bos_token/eos_token/pad_token: "text", {"content": "text"} or null; *id -2 when not
+ * given. A value of another type or a name outside the vocabulary fails unless optional
+ * (then *id is -2): the pad token is only reported (/tokenizer_info), so it must not stop
+ * a model from loading. */
+static int config_token_ex(struct ctx *c, const cJSON *cfg, const char *key, bool optional,
+			   int *id)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
 	const char *name;
@@ -1012,15 +1016,22 @@ static int config_token(struct ctx *c, const cJSON *cfg, const char *key, int *i
 	if (cJSON_IsObject(v))
 		v = cJSON_GetObjectItemCaseSensitive(v, "content");
 	if (!cJSON_IsString(v))
-		return fail_field(c, key, "is not a string or {\"content\": ...}");
+		return optional ? 0 : fail_field(c, key, "is not a string or {\"content\": ...}");
 	name = v->valuestring;
 	*id = tk_strmap_get(&c->t->added_map, name, strlen(name));
 	if (*id < 0)
 		*id = tk_strmap_get(&c->t->vocab, name, strlen(name));
-	if (*id < 0)
+	if (*id < 0 && optional)
+		*id = -2;
+	else if (*id < 0)
 		return bb_fail(c->err, BB_EFORMAT, "'%s': %s '%.200s' is not in the vocabulary",
 			       c->path, key, name);
 	return 0;
+}
+
+static int config_token(struct ctx *c, const cJSON *cfg, const char *key, int *id)
+{
+	return config_token_ex(c, cfg, key, false, id);
 }
 
 static int check_ids(struct ctx *c, const struct ids *v, const char *what)
@@ -1055,7 +1066,7 @@ static int settle_specials(struct ctx *c, const struct config_source *src, struc
 	struct bb_error *err = c->err;
 	const char *config_path = src->name;
 	cJSON *cfg = NULL;
-	int rc = 0, bos = -2, eos = -2, add_bos = ABSENT, add_eos = ABSENT;
+	int rc = 0, bos = -2, eos = -2, pad = -2, add_bos = ABSENT, add_eos = ABSENT;
 	FILE *f = src->from_file ? fopen(config_path, "rb") : NULL;
 	if (src->from_file && !f && errno != ENOENT)
 		return bb_fail(err, BB_EIO, "'%s': cannot open: %s", config_path, strerror(errno));
@@ -1071,6 +1082,7 @@ static int settle_specials(struct ctx *c, const struct config_source *src, struc
 			return rc;
 		if ((rc = config_token(&cc, cfg, "bos_token", &bos)) ||
 		    (rc = config_token(&cc, cfg, "eos_token", &eos)) ||
+		    (rc = config_token_ex(&cc, cfg, "pad_token", true, &pad)) ||
 		    (add_bos = get_bool(&cc, cfg, "add_bos_token", ABSENT, "config")) < 0 ||
 		    (add_eos = get_bool(&cc, cfg, "add_eos_token", ABSENT, "config")) < 0) {
 			cJSON_Delete(cfg);
@@ -1080,6 +1092,7 @@ static int settle_specials(struct ctx *c, const struct config_source *src, struc
 	}
 	t->bos_id = bos >= 0 ? bos : pre->n ? pre->p[0] : -1;
 	t->eos_id = eos >= 0 ? eos : -1;
+	t->pad_id = pad >= 0 ? pad : -1;
 	if ((add_bos == 1 && t->bos_id < 0) || (add_eos == 1 && t->eos_id < 0))
 		return bb_fail(err, BB_EFORMAT,
 			       "'%s': add_%s_token is true but there is no %s_token", config_path,
@@ -1154,7 +1167,7 @@ static int load_root(struct tokenizer *t, const char *path, const cJSON *root,
 		     const struct config_source *config, struct bb_error *err)
 {
 	struct ctx c = {t, path, err};
-	t->unk_id = t->bos_id = t->eos_id = -1;
+	t->unk_id = t->bos_id = t->eos_id = t->pad_id = -1;
 	byte_map_init(t);
 	return load_json(&c, root, config);
 }
