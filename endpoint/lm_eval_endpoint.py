@@ -289,8 +289,11 @@ def run_evaluate(spec, settings):
         args["batch_size"] = spec["batch_size"]
     if settings.device:
         args["device"] = settings.device
-    lm = HFLM(**args)
-    recipe = spec["recipe"] or checkpoint_recipe(spec["model_dir"])
+    stored = checkpoint_recipe(spec["model_dir"])
+    model = args["pretrained"] if stored is None else \
+        load_quantized_checkpoint(spec["model_dir"], settings.device)
+    lm = HFLM(**dict(args, pretrained=model, tokenizer=spec["model_dir"]))
+    recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
         apply_recipe(lm.model, recipe, weights=spec["recipe"] is not None)
     with tempfile.TemporaryDirectory(prefix="bb-lm-eval-tasks-") as include:
@@ -302,6 +305,20 @@ def run_evaluate(spec, settings):
     cfg["model"] = "hf"
     cfg["model_args"] = ",".join(f"{k}={v}" for k, v in args.items())
     return json.dumps(json_safe(res), default=str, allow_nan=False)
+
+
+def load_quantized_checkpoint(model_dir, device):
+    """The model of a `bitbudget quantize` checkpoint: its weights are stored already
+    fake-quantized, and its config.json's quantization_config (quant_method "bitbudget",
+    read by checkpoint_recipe for the activations) is one transformers refuses to load, so
+    the config is read without it."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    config = AutoConfig.from_pretrained(model_dir)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_pretrained(model_dir, config=config, dtype="auto")
+    return model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
 def local_tasks(data_dir, include):

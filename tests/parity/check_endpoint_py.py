@@ -99,7 +99,7 @@ def requests(name, tmp):
             worst = max(worst, abs(x - y))
             worst_ratio = max(worst_ratio, abs(x - y) / (LOGLIK_ABS + LOGLIK_REL * abs(y)))
         n += len(a)
-    return Result(worst_ratio if not unmatched else float("inf"), 1.0,
+    return Result(worst_ratio if n and not unmatched else float("inf"), 1.0,
                   f"(|diff| / (1e-4 + 1e-6 |loglik|)) max |diff| {worst:.3g}; {n} requests of "
                   f"{len(same)} documents, {len(unmatched)} unmatched, {len(differ)} documents "
                   f"tokenized differently by AutoTokenizer left out")
