@@ -10,13 +10,13 @@ reads), and bitbudget talks to it as to any endpoint:
   tokenizer.json are left out and counted, as in check 5.
 - run: `bitbudget run` of a two-row experiment (BF16, head MXFP4/MXFP8) on
   tinystories-656k with --endpoints at the adapter writes the report the C endpoint
-  gives: the same cells and daggers, numbers within 1e-4 (separate --results folders:
-  the adapter's software version is part of every cache key)."""
+  gives: the same CSV cells (numbers within 1e-4) and the same daggers in the markdown
+  (separate --results folders: the adapter's software version is part of every cache
+  key, which the CSV's key column shows)."""
 import atexit
 import csv
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -152,7 +152,8 @@ EXPERIMENT = {
 
 
 def run_report(tmp, endpoint, tag):
-    """The report's CSV rows from `bitbudget run` through endpoint."""
+    """The report from `bitbudget run` through endpoint: the CSV's rows, the markdown's
+    lines."""
     exp = os.path.join(tmp, "parity-two-rows.json")
     with open(exp, "w") as f:
         json.dump(EXPERIMENT, f)
@@ -166,29 +167,39 @@ def run_report(tmp, endpoint, tag):
     if p.returncode != 0:
         raise RuntimeError(f"bitbudget run via {tag}: exit {p.returncode}: {p.stderr[-500:]}")
     with open(os.path.join(out, "reports", "parity-two-rows.csv")) as f:
-        return list(csv.reader(f))
+        rows = list(csv.reader(f))
+    with open(os.path.join(out, "reports", "parity-two-rows.md")) as f:
+        return rows, f.read().splitlines()
 
 
-def number(cell):
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*(†?)\s*", cell)
-    return (float(m.group(1)), m.group(2)) if m else None
+def cell_diff(a, b):
+    """|a - b| for two numbers, 0 for equal text, inf otherwise."""
+    try:
+        return abs(float(a) - float(b))
+    except ValueError:
+        return 0.0 if a == b else float("inf")
 
 
 def run_experiment(tmp):
-    theirs, ours = run_report(tmp, adapter_url(tmp), "adapter"), run_report(tmp, "local", "local")
+    """The CSV cell by cell but its `key` column (the cache key: it holds the endpoint's
+    software version), and the markdown's daggers line by line."""
+    (theirs, their_md), (ours, our_md) = (run_report(tmp, adapter_url(tmp), "adapter"),
+                                          run_report(tmp, "local", "local"))
     if len(theirs) != len(ours) or any(len(a) != len(b) for a, b in zip(theirs, ours)):
-        return Result(float("inf"), 1e-4, "the two reports have different shapes")
+        return Result(float("inf"), 1e-4, "the two CSV reports have different shapes")
+    key = ours[0].index("key")
     worst, cells, first = 0.0, 0, ""
-    for a_row, b_row in zip(theirs, ours):
-        for a, b in zip(a_row, b_row):
-            na, nb = number(a), number(b)
-            diff = abs(na[0] - nb[0]) if na and nb and na[1] == nb[1] else \
-                (0.0 if a == b or (na is None and nb is None and "version" in a_row[0].lower())
-                 else float("inf"))
+    for a_row, b_row in zip(theirs[1:], ours[1:]):
+        for col, (a, b) in enumerate(zip(a_row, b_row)):
+            diff = 0.0 if col == key else cell_diff(a, b)
             if diff > worst:
-                worst, first = diff, f"{a!r} vs {b!r}"
+                worst, first = diff, f"{ours[0][col]}: {a!r} vs {b!r}"
             cells += 1
-    return Result(worst, 1e-4, f"{cells} cells of the CSV report; worst {first}")
+    daggers = [line.count("†") for line in their_md], [line.count("†") for line in our_md]
+    if daggers[0] != daggers[1]:
+        worst, first = float("inf"), "the markdown reports' daggers differ"
+    return Result(worst, 1e-4, f"{cells} CSV cells (key column not compared), "
+                  f"{sum(daggers[1])} daggers in the markdown, equal; worst {first}")
 
 
 CHECKS = [(f"endpoint-py/{kind}/{m}", (lambda fn, m: lambda tmp: fn(m, tmp))(fn, m))
