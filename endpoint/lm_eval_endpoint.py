@@ -327,9 +327,10 @@ def local_tasks(data_dir, include):
     if data_dir is None:
         return None
     from lm_eval.tasks import TaskManager
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                    "..", "tests", "parity"))
-    from lm_eval_tasks import build_include_folder
+    parity = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity")
+    if parity not in sys.path:
+        sys.path.insert(0, parity)
+    from lm_eval_tasks import build_include_folder  # the one copy: the parity suite's
     build_include_folder(include, data_dir)
     return TaskManager(include_path=include, include_defaults=False)
 
