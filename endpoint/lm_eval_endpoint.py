@@ -4,11 +4,15 @@ the real lm-eval, to evaluate on GPU machines and to check the C evaluator again
 
 Usage: python endpoint/lm_eval_endpoint.py --port 8000 --models-root DIR [--host 127.0.0.1]
        [--workers 1] [--max-queue 16] [--max-body 1048576] [--calib FILE] [--device cuda]
+       [--data-dir DIR]
 Requirements: torch, transformers, lm-eval, imported lazily inside a job (the protocol needs
 only the standard library; tests/endpoint/test_lm_eval_endpoint.py runs without them).
 Evaluate jobs: lm_eval.simple_evaluate on HFLM(pretrained=PATH, dtype=auto, add_bos_token=..),
 MX activations fake-quantized by forward pre-hooks from config.json's quantization_config (or
-the job's recipe, which also quantizes weights). Scores jobs: DeltaLoss with autograd.
+the job's recipe, which also quantizes weights). With --data-dir, the tasks read the local
+JSONL files `bitbudget eval --data-dir` reads (lm-eval's own task configs pointed at them by
+tests/parity/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
+autograd.
 Never serves a checkpoint outside --models-root.
 """
 import argparse
@@ -22,6 +26,7 @@ import secrets
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -284,17 +289,50 @@ def run_evaluate(spec, settings):
         args["batch_size"] = spec["batch_size"]
     if settings.device:
         args["device"] = settings.device
-    lm = HFLM(**args)
-    recipe = spec["recipe"] or checkpoint_recipe(spec["model_dir"])
+    stored = checkpoint_recipe(spec["model_dir"])
+    model = args["pretrained"] if stored is None else \
+        load_quantized_checkpoint(spec["model_dir"], settings.device)
+    lm = HFLM(**dict(args, pretrained=model, tokenizer=spec["model_dir"]))
+    recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
         apply_recipe(lm.model, recipe, weights=spec["recipe"] is not None)
-    res = lm_eval.simple_evaluate(model=lm, tasks=spec["tasks"], num_fewshot=0,
-                                  limit=spec["limit"] or None, random_seed=spec["seed"],
-                                  log_samples=spec["log_samples"])
+    with tempfile.TemporaryDirectory(prefix="bb-lm-eval-tasks-") as include:
+        res = lm_eval.simple_evaluate(model=lm, tasks=spec["tasks"], num_fewshot=0,
+                                      limit=spec["limit"] or None, random_seed=spec["seed"],
+                                      log_samples=spec["log_samples"],
+                                      task_manager=local_tasks(settings.data_dir, include))
     cfg = res.setdefault("config", {})
     cfg["model"] = "hf"
     cfg["model_args"] = ",".join(f"{k}={v}" for k, v in args.items())
     return json.dumps(json_safe(res), default=str, allow_nan=False)
+
+
+def load_quantized_checkpoint(model_dir, device):
+    """The model of a `bitbudget quantize` checkpoint: its weights are stored already
+    fake-quantized, and its config.json's quantization_config (quant_method "bitbudget",
+    read by checkpoint_recipe for the activations) is one transformers refuses to load, so
+    the config is read without it."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+    config = AutoConfig.from_pretrained(model_dir)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_pretrained(model_dir, config=config, dtype="auto")
+    return model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+def local_tasks(data_dir, include):
+    """With --data-dir, a TaskManager holding only lm-eval's task configs pointed at the
+    local rows (written into include); else None, lm-eval's defaults (the hub)."""
+    if data_dir is None:
+        return None
+    from lm_eval.tasks import TaskManager
+    parity = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity")
+    if parity not in sys.path:
+        sys.path.insert(0, parity)
+    from lm_eval_tasks import build_include_folder  # the one copy: the parity suite's
+    build_include_folder(include, data_dir)
+    return TaskManager(include_path=include, include_defaults=False)
 
 
 def pick_chunks(have, n, seed):
@@ -668,13 +706,17 @@ class Handler(BaseHTTPRequestHandler):
 
 class Settings:
     def __init__(self, models_root, workers=1, max_queue=16, max_body=1 << 20,
-                 keep_finished=64, calib=None, device=None, verbose=False, token=None):
+                 keep_finished=64, calib=None, device=None, verbose=False, token=None,
+                 data_dir=None):
         self.models_root = os.path.realpath(models_root)
         if not os.path.isdir(self.models_root):
             raise SystemExit(f"error: --models-root '{models_root}': not a folder")
         self.workers, self.max_queue, self.max_body = workers, max_queue, max_body
         self.keep_finished, self.calib, self.device, self.verbose = keep_finished, calib, device, verbose
         self.token = token
+        self.data_dir = data_dir and os.path.realpath(data_dir)
+        if data_dir and not os.path.isdir(self.data_dir):
+            raise SystemExit(f"error: --data-dir '{data_dir}': not a folder")
 
 
 def is_loopback(host):
@@ -710,7 +752,12 @@ def make_server(host, port, settings):
     return srv
 
 
+MAIN_PID = os.getpid()
+
+
 def stop_on_signal(signum, frame):
+    if os.getpid() != MAIN_PID:  # a worker lm-eval forked, told to stop: stop quietly
+        os._exit(0)
     raise KeyboardInterrupt
 
 
@@ -725,6 +772,8 @@ def main(argv=None):
     ap.add_argument("--keep-finished", type=int, default=64)
     ap.add_argument("--calib", help="calibration text for scores jobs without calib_text")
     ap.add_argument("--device", help="torch device (default: cuda if available)")
+    ap.add_argument("--data-dir", help="the tasks' local JSONL files, as bitbudget eval "
+                    "--data-dir (default: lm-eval downloads them)")
     ap.add_argument("--verbose", action="store_true", help="log every request on stderr")
     ap.add_argument("--token", default=os.environ.get("BB_TOKEN") or None,
                     help="bearer token required on every resource but /v1/health (default "
@@ -735,7 +784,7 @@ def main(argv=None):
         ap.error("--workers, --max-queue, --keep-finished must be >= 1, --max-body >= 1024")
     srv = make_server(a.host, a.port, Settings(a.models_root, a.workers, a.max_queue,
                                                a.max_body, a.keep_finished, a.calib, a.device,
-                                               a.verbose, token))
+                                               a.verbose, token, a.data_dir))
     print(f"listening on http://{a.host}:{srv.server_address[1]}", flush=True)
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:

@@ -39,7 +39,8 @@ class Fake:
     calls = []
 
 
-def fake_simple_evaluate(model, tasks, num_fewshot, limit, random_seed, log_samples):
+def fake_simple_evaluate(model, tasks, num_fewshot, limit, random_seed, log_samples,
+                         task_manager=None):
     Fake.calls.append({"tasks": tasks, "limit": limit, "num_fewshot": num_fewshot,
                        "seed": random_seed})
     if not Fake.gate.wait(10):

@@ -142,12 +142,21 @@ def tokenized_alike(name, doc):
     context + continuation (docs/parity.md: they differ on characters tinystories-656k
     maps to <unk>)."""
     tok = _autotokenizer(name)
-    for args in doc["arguments"].values():
-        context, continuation = split_pair(args["arg_0"], args["arg_1"])
+    for context, continuation in request_pairs(doc):
+        context, continuation = split_pair(context, continuation)
         for text in (context, context + continuation):
             if tok(text, add_special_tokens=False)["input_ids"] != encode(name, text, False):
                 return False
     return True
+
+
+def request_pairs(doc):
+    """(context, continuation) of each request: lm-eval's sample files hold them as
+    {"gen_args_0": {"arg_0", "arg_1"}}, simple_evaluate's results as lists."""
+    args = doc["arguments"]
+    if isinstance(args, dict):
+        return [(a["arg_0"], a["arg_1"]) for a in args.values()]
+    return [(a[0], a[1]) for a in args]
 
 
 _TOKENIZERS = {}

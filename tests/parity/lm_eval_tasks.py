@@ -23,18 +23,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HELLASWAG_ROWS = os.path.join(HERE, "..", "fixtures", "tasks", "hellaswag.validation.jsonl")
 TASK_ROOT = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
 
-# task folder in lm-eval, its files, the splits its YAML names, the local rows. Every
-# split a YAML names must exist when lm-eval builds the task (it makes its few-shot sampler
-# from the training split even at zero shots); all of them read the evaluated rows, and
-# zero-shot runs never draw from the others.
+# task folder in lm-eval, its files, the splits its YAML names, the local rows (the file
+# names bitbudget's C tasks read, engine/task_*.c). Every split a YAML names must exist
+# when lm-eval builds the task (it makes its few-shot sampler from the training split even
+# at zero shots); all of them read the evaluated rows, and zero-shot runs never draw from
+# the others.
 TASKS = {
-    "lambada": (["lambada_openai.yaml"], ["test"],
-                os.path.join(DATA_DIR, "lambada_openai.test.jsonl")),
-    "piqa": (["piqa.yaml"], ["train", "validation"],
-             os.path.join(DATA_DIR, "piqa.validation.jsonl")),
+    "lambada": (["lambada_openai.yaml"], ["test"], "lambada_openai.test.jsonl"),
+    "piqa": (["piqa.yaml"], ["train", "validation"], "piqa.validation.jsonl"),
     "winogrande": (["default.yaml", "preprocess_winogrande.py"], ["train", "validation"],
-                   os.path.join(DATA_DIR, "winogrande.validation.jsonl")),
-    "hellaswag": (["hellaswag.yaml", "utils.py"], ["train", "validation"], HELLASWAG_ROWS),
+                   "winogrande.validation.jsonl"),
+    "hellaswag": (["hellaswag.yaml", "utils.py"], ["train", "validation"],
+                  "hellaswag.validation.jsonl"),
 }
 
 
@@ -68,10 +68,10 @@ def copy_task(folder, names, splits, rows, out):
             f.write(point_at_local(text, {split: rows for split in splits}))
 
 
-def split_mmlu(out):
+def split_mmlu(out, data_dir):
     """One JSONL file per subject, rows in the shared file's order."""
     by_subject = {}
-    with open(os.path.join(DATA_DIR, "mmlu.test.jsonl")) as f:
+    with open(os.path.join(data_dir, "mmlu.test.jsonl")) as f:
         for line in f:
             by_subject.setdefault(json.loads(line)["subject"], []).append(line)
     os.makedirs(out, exist_ok=True)
@@ -81,10 +81,10 @@ def split_mmlu(out):
     return by_subject.keys()
 
 
-def copy_mmlu(out):
+def copy_mmlu(out, data_dir):
     src, dest = os.path.join(TASK_ROOT, "mmlu", "default"), os.path.join(out, "mmlu")
     rows = os.path.join(out, "mmlu-rows")
-    subjects = split_mmlu(rows)
+    subjects = split_mmlu(rows, data_dir)
     os.makedirs(dest, exist_ok=True)
     for name in sorted(os.listdir(src)):
         with open(os.path.join(src, name)) as f:
@@ -101,10 +101,15 @@ def copy_mmlu(out):
             f.write(text)
 
 
-def build_include_folder(out):
-    for folder, (names, splits, rows) in TASKS.items():
+def build_include_folder(out, data_dir=None):
+    """The include folder in out, reading the rows from data_dir (a folder holding the
+    files bitbudget eval --data-dir reads); by default the shared rows, hellaswag's from
+    tests/fixtures."""
+    for folder, (names, splits, file) in TASKS.items():
+        rows = os.path.join(data_dir, file) if data_dir else \
+            HELLASWAG_ROWS if folder == "hellaswag" else os.path.join(DATA_DIR, file)
         copy_task(folder, names, splits, rows, out)
-    copy_mmlu(out)
+    copy_mmlu(out, data_dir or DATA_DIR)
     return out
 
 
