@@ -21,9 +21,9 @@ import re
 import subprocess
 import sys
 
-from check_tasks import (LOGLIK_ABS, LOGLIK_REL, METRICS, _autotokenizer, local_data_dir,
-                         logliks, near_tie, split_pair, tokenized_alike)
-from common import BB, MODELS, SHARED, Result, bb, model_dir, run
+from check_tasks import (LOGLIK_ABS, LOGLIK_REL, METRICS, local_data_dir, logliks, near_tie,
+                         split_pair)
+from common import BB, MODELS, SHARED, Result, bb, encode, model_dir, run
 from lm_eval_tasks import build_include_folder
 
 LIMIT = "20"
@@ -106,13 +106,13 @@ def both_runs(name, tmp):
 
 def request_class(name, doc):
     """Why lm-eval's API backend defines the document's requests unlike bitbudget, or None
-    when it defines them alike."""
-    tok = _autotokenizer(name)
+    when it defines them alike. lm-eval tokenizes through the server's /tokenize (it
+    detects it and prefers it to tokenizer=), i.e. with tokenizer.json, as bitbudget does."""
     classes = set()
     for args in doc["arguments"].values():
         context, continuation = split_pair(args["arg_0"], args["arg_1"])
-        n_context = len(tok(context, add_special_tokens=False)["input_ids"])
-        n_whole = len(tok(context + continuation, add_special_tokens=False)["input_ids"])
+        n_context = len(encode(name, context, False))
+        n_whole = len(encode(name, context + continuation, False))
         if n_whole <= n_context:
             classes.add("merged")
         elif n_whole > MAX_LENGTH - 1:
@@ -120,7 +120,7 @@ def request_class(name, doc):
     for kind in ("merged", "truncated"):
         if kind in classes:
             return kind
-    return None if tokenized_alike(name, doc) else "tokenized differently"
+    return None
 
 
 def classified(name, tmp):
