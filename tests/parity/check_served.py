@@ -1,17 +1,15 @@
 """Check 6: the served API against lm-eval's `local-completions`. `bitbudget serve
 --completions-model` answers the real `lm_eval --model local-completions` (token-id
-prompts, its default; model_args base_url, model, tokenizer=the checkpoint folder,
-max_length=512, nothing else) on lambada_openai, piqa, winogrande and mmlu (57 subjects),
-the first 20 documents of each, with --log_samples; `bitbudget eval --endpoint local
+prompts, its default; model_args base_url, model and max_length=512, nothing else:
+lm-eval tokenizes through the server's /tokenize) on lambada_openai, piqa, winogrande and
+mmlu (57 subjects), the first 20 documents of each, with --log_samples; `bitbudget eval --endpoint local
 --no-add-bos-token --log-samples` scores the same documents (lm-eval's API backends never
 send BOS). Per document, the two define the requests alike unless (counted, in this order):
 - merged: a continuation merges into the context's last token; lm-eval sends the context
   alone and records log-likelihood 0, greedy (bitbudget scores from the first differing
   token);
 - truncated: context + continuation longer than max_length - 1 = 511 tokens; lm-eval keeps
-  the last 511, bitbudget (as the hf backend) the last 513 less the final one;
-- tokenized differently: transformers' AutoTokenizer (lm-eval's tokenizer) and
-  tokenizer.json (bitbudget's) give different ids (docs/parity.md, check 2).
+  the last 511, bitbudget (as the hf backend) the last 513 less the final one.
 On the rest, every request's log-likelihood within check 5's tolerance and its greedy
 flag equal, and every document's acc/acc_norm equal (near ties counted, as in check 5)."""
 import glob
@@ -59,8 +57,7 @@ def lm_eval_command(name, url, include, out):
     """The command README.md gives (its minimal model_args), on the include folder."""
     lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")
     return [lm_eval, "run", "--model", "local-completions", "--model_args",
-            f"base_url={url}/v1/completions,model={name},"
-            f"tokenizer={os.path.abspath(model_dir(name))},max_length={MAX_LENGTH}",
+            f"base_url={url}/v1/completions,model={name},max_length={MAX_LENGTH}",
             "--tasks", TASKS, "--include_path", include, "--limit", LIMIT,
             "--log_samples", "--output_path", out]
 
