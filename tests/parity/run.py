@@ -22,12 +22,15 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_endpoint_py  # noqa: E402  (after the environment is set)
+import check_autoscheme  # noqa: E402  (after the environment is set)
 import check_engine  # noqa: E402
 import check_quantizer  # noqa: E402
+import check_served  # noqa: E402
 import check_tasks  # noqa: E402
 import check_tokenizer  # noqa: E402
 
-SUITE = (check_engine, check_tokenizer, check_quantizer, check_tasks, check_endpoint_py)
+SUITE = (check_engine, check_tokenizer, check_quantizer, check_autoscheme, check_tasks,
+         check_served, check_endpoint_py)
 
 
 def run_check(name, fn, tmp):
