@@ -85,11 +85,11 @@ cJSON *http_error(const char *fmt, ...)
 
 // ---- answers ----
 
-/* Queue text (malloc'd, handed over) as the answer. A refusal of the request's framing
- * (status 400 with allow "close") also closes the connection: what follows on it cannot be
- * trusted to be the next request. */
-static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *text,
-				 const char *allow)
+/* Queue text (malloc'd, handed over) as the answer. close also closes the connection: after
+ * a refusal of the request's framing, what follows on it cannot be trusted to be the next
+ * request. */
+static enum MHD_Result queue_text(struct MHD_Connection *conn, int status, char *text,
+				  const char *allow, bool close)
 {
 	if (!text)
 		return MHD_NO;
@@ -100,9 +100,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	if (allow && !strcmp(allow, "close"))
+	if (close)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	else if (allow)
+	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
@@ -113,9 +113,15 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *
 	return ret;
 }
 
-/* Queue json (deleted here) as the answer, one line with a trailing newline. */
-static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON *json,
+static enum MHD_Result send_text(struct MHD_Connection *conn, int status, char *text,
 				 const char *allow)
+{
+	return queue_text(conn, status, text, allow, false);
+}
+
+/* json (deleted here) as one line with a trailing newline, malloc'd; NULL when out of
+ * memory. */
+static char *json_line(cJSON *json)
 {
 	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
 	cJSON_Delete(json);
@@ -123,10 +129,17 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON 
 	char *line = text ? realloc(text, n + 2) : NULL;
 	if (!line) {
 		free(text);
-		return MHD_NO;
+		return NULL;
 	}
 	memcpy(line + n, "\n", 2);
-	return send_text(conn, status, line, allow);
+	return line;
+}
+
+/* Queue json (deleted here) as the answer. */
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status, cJSON *json,
+				 const char *allow)
+{
+	return send_text(conn, status, json_line(json), allow);
 }
 
 static enum MHD_Result wrong_method(struct MHD_Connection *conn, const char *method,
@@ -422,7 +435,7 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *conn,
 	cJSON *bad = bad_framing(conn);
 	if (bad) {
 		rq->too_big = true; /* what follows is not read */
-		return send_json(conn, 400, bad, "close");
+		return queue_text(conn, 400, json_line(bad), NULL, true);
 	}
 	if (!authorized(s, conn, url)) {
 		rq->unauthorized = true;
