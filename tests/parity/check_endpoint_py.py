@@ -20,9 +20,9 @@ import os
 import subprocess
 import sys
 
-from check_tasks import (AGGREGATE_RTOL, LOGLIK_ABS, LOGLIK_REL, METRICS, local_data_dir,
-                         logliks, near_tie, tokenized_alike)
-from common import BB, MODELS, SHARED, Result, bb, model_dir
+from check_tasks import (AGGREGATE_RTOL, METRICS, compare_logliks, local_data_dir,
+                         near_tie, tokenized_alike)
+from common import BB, MODELS, SHARED, Result, bb, model_dir, once
 
 LIMIT = "20"  # the first lambada documents that merge (30 and 42, check 5) lie beyond it
 TASKS = "lambada_openai,piqa,winogrande,hellaswag"
@@ -69,15 +69,8 @@ def evaluate(name, endpoint, tmp, tag):
 
 def both(name, tmp):
     """(adapter's samples, results), (local's): once per model, a failure too."""
-    if name not in _RUNS:
-        try:
-            _RUNS[name] = (evaluate(name, adapter_url(tmp), tmp, "adapter"),
-                           evaluate(name, "local", tmp, "local"))
-        except Exception as e:
-            _RUNS[name] = e
-    if isinstance(_RUNS[name], Exception):
-        raise _RUNS[name]
-    return _RUNS[name]
+    return once(_RUNS, name, lambda: (evaluate(name, adapter_url(tmp), tmp, "adapter"),
+                                      evaluate(name, "local", tmp, "local")))
 
 
 def alike(name, tmp):
@@ -89,16 +82,8 @@ def alike(name, tmp):
 
 def requests(name, tmp):
     theirs, ours, same, differ, unmatched = alike(name, tmp)
-    worst, worst_ratio, n = 0.0, 0.0, 0
-    for key in same:
-        a, b = logliks(ours[key]), logliks(theirs[key])
-        if len(a) != len(b):
-            unmatched.add(key)
-            continue
-        for x, y in zip(a, b):
-            worst = max(worst, abs(x - y))
-            worst_ratio = max(worst_ratio, abs(x - y) / (LOGLIK_ABS + LOGLIK_REL * abs(y)))
-        n += len(a)
+    worst, worst_ratio, n, mismatched = compare_logliks(ours, theirs, same)
+    unmatched |= mismatched
     return Result(worst_ratio if n and not unmatched else float("inf"), 1.0,
                   f"(|diff| / (1e-4 + 1e-6 |loglik|)) max |diff| {worst:.3g}; {n} requests of "
                   f"{len(same)} documents, {len(unmatched)} unmatched, {len(differ)} documents "

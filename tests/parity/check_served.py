@@ -12,16 +12,16 @@ send BOS). Per document, the two define the requests alike unless (counted, in t
   the last 511, bitbudget (as the hf backend) the last 513 less the final one.
 On the rest, every request's log-likelihood within check 5's tolerance and its greedy
 flag equal, and every document's acc/acc_norm equal (near ties counted, as in check 5)."""
-import glob
 import json
 import os
 import re
 import subprocess
 import sys
 
-from check_tasks import (LOGLIK_ABS, LOGLIK_REL, METRICS, local_data_dir, logliks, near_tie,
+from check_tasks import (METRICS, compare_logliks, local_data_dir, logliks, near_tie,
                          split_pair)
-from common import BB, MODELS, SHARED, Result, bb, encode, model_dir, run
+from common import (BB, MODELS, SHARED, Result, bb, encode, model_dir, once,
+                    read_lm_eval_samples, run)
 from lm_eval_tasks import build_include_folder
 
 LIMIT = "20"
@@ -69,14 +69,7 @@ def lm_eval_samples(name, tmp):
     out = os.path.join(tmp, f"lm-eval-served-{name}")
     with Server(name) as url:
         run(lm_eval_command(name, url, include, out))
-    samples = {}
-    for path in glob.glob(os.path.join(out, "*", "samples_*.jsonl")):
-        task = os.path.basename(path)[len("samples_"):].rsplit("_", 1)[0]
-        with open(path) as f:
-            for line in f:
-                doc = json.loads(line)
-                samples[(task, doc["doc_id"])] = doc
-    return samples
+    return read_lm_eval_samples(out)
 
 
 def bitbudget_samples(name, tmp):
@@ -91,14 +84,7 @@ def bitbudget_samples(name, tmp):
 
 def both_runs(name, tmp):
     """Both sides' samples, once for the two checks that read them (a failure too)."""
-    if name not in _RUNS:
-        try:
-            _RUNS[name] = (lm_eval_samples(name, tmp), bitbudget_samples(name, tmp))
-        except Exception as e:
-            _RUNS[name] = e
-    if isinstance(_RUNS[name], Exception):
-        raise _RUNS[name]
-    return _RUNS[name]
+    return once(_RUNS, name, lambda: (lm_eval_samples(name, tmp), bitbudget_samples(name, tmp)))
 
 
 def request_class(name, doc):
@@ -141,18 +127,10 @@ def left_out(classes):
 def requests(name, tmp):
     theirs, ours, classes = classified(name, tmp)
     alike = classes.get(None, set())
-    unmatched = len(theirs.keys() ^ ours.keys())
-    worst_ratio, worst, n, greedy_differ = 0.0, 0.0, 0, 0
-    for key in alike:
-        a, b = logliks(ours[key]), logliks(theirs[key])
-        if len(a) != len(b):
-            unmatched += 1
-            continue
-        for x, y in zip(a, b):
-            worst = max(worst, abs(x - y))
-            worst_ratio = max(worst_ratio, abs(x - y) / (LOGLIK_ABS + LOGLIK_REL * abs(y)))
-        greedy_differ += sum(g != h for g, h in zip(greedy(ours[key]), greedy(theirs[key])))
-        n += len(a)
+    worst, worst_ratio, n, mismatched = compare_logliks(ours, theirs, alike)
+    unmatched = len(theirs.keys() ^ ours.keys()) + len(mismatched)
+    greedy_differ = sum(g != h for key in alike - mismatched
+                        for g, h in zip(greedy(ours[key]), greedy(theirs[key])))
     failed = unmatched or greedy_differ or not n
     return Result(float("inf") if failed else worst_ratio, 1.0,
                   f"(|diff| / (1e-4 + 1e-6 |loglik|)) max |diff| {worst:.3g}; {n} requests "

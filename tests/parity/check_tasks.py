@@ -15,7 +15,8 @@ import json
 import os
 import sys
 
-from common import DATA_DIR, MODELS, Result, bb, encode, model_dir, run
+from common import (DATA_DIR, MODELS, Result, bb, encode, model_dir, once,
+                    read_lm_eval_samples, run)
 from lm_eval_tasks import HELLASWAG_ROWS, TASK_NAMES, build_include_folder
 
 LIMIT = "50"
@@ -88,13 +89,7 @@ def lm_eval_run(name, bos, tmp):
          "--tasks", ",".join(TASK_NAMES), "--include_path", include,
          "--samples", json.dumps(chosen),
          "--log_samples", "--output_path", out, "--device", "cpu", "--batch_size", "16"])
-    samples = {}
-    for path in glob.glob(os.path.join(out, "*", "samples_*.jsonl")):
-        task = os.path.basename(path)[len("samples_"):].rsplit("_", 1)[0]
-        with open(path) as f:
-            for line in f:
-                doc = json.loads(line)
-                samples[(task, doc["doc_id"])] = doc
+    samples = read_lm_eval_samples(out)
     (results_path,) = glob.glob(os.path.join(out, "*", "results_*.json"))
     with open(results_path) as f:
         return samples, json.load(f)["results"], merged
@@ -115,19 +110,29 @@ def bitbudget_run(name, bos, tmp):
 
 def both_runs(name, bos, tmp):
     """Both runs, once for the three checks that read them (a failure too)."""
-    if (name, bos) not in _RUNS:
-        try:
-            _RUNS[(name, bos)] = (lm_eval_run(name, bos, tmp), bitbudget_run(name, bos, tmp))
-        except Exception as e:
-            _RUNS[(name, bos)] = e
-    if isinstance(_RUNS[(name, bos)], Exception):
-        raise _RUNS[(name, bos)]
-    return _RUNS[(name, bos)]
+    return once(_RUNS, (name, bos),
+                lambda: (lm_eval_run(name, bos, tmp), bitbudget_run(name, bos, tmp)))
 
 
 def logliks(doc):
     """Each request's log-likelihood; lm-eval writes them as strings."""
     return [float(r[0]) for r in doc["filtered_resps"]]
+
+
+def compare_logliks(ours, theirs, keys):
+    """Each key's requests compared: (max |diff|, max |diff| over its tolerance, requests
+    compared, the keys whose documents have different numbers of requests)."""
+    worst, worst_ratio, n, unmatched = 0.0, 0.0, 0, set()
+    for key in keys:
+        a, b = logliks(ours[key]), logliks(theirs[key])
+        if len(a) != len(b):
+            unmatched.add(key)
+            continue
+        for x, y in zip(a, b):
+            worst = max(worst, abs(x - y))
+            worst_ratio = max(worst_ratio, abs(x - y) / (LOGLIK_ABS + LOGLIK_REL * abs(y)))
+        n += len(a)
+    return worst, worst_ratio, n, unmatched
 
 
 def split_pair(context, continuation):
@@ -181,17 +186,8 @@ def comparable(name, bos, tmp):
 
 def requests(name, bos, tmp):
     theirs, ours, alike, merged, differ = comparable(name, bos, tmp)
-    missing = (set(theirs) ^ set(ours)) - merged
-    worst_ratio, worst, n = 0.0, 0.0, 0
-    for key in alike:
-        a, b = logliks(ours[key]), logliks(theirs[key])
-        if len(a) != len(b):
-            missing.add(key)
-            continue
-        for x, y in zip(a, b):
-            worst = max(worst, abs(x - y))
-            worst_ratio = max(worst_ratio, abs(x - y) / (LOGLIK_ABS + LOGLIK_REL * abs(y)))
-        n += len(a)
+    worst, worst_ratio, n, unmatched = compare_logliks(ours, theirs, alike)
+    missing = ((set(theirs) ^ set(ours)) - merged) | unmatched
     return Result(worst_ratio if not missing else float("inf"), 1.0,
                   f"(|diff| / (1e-4 + 1e-6 |loglik|)) max |diff| {worst:.3g}; {n} requests of "
                   f"{len(alike)} documents, {len(missing)} unmatched, left out: "

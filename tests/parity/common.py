@@ -1,6 +1,7 @@
 """Shared plumbing of the parity checks: where bitbudget and the models are, how to run
 bitbudget and bb-parity-tool, and the result every check returns."""
 import functools
+import glob
 import json
 import os
 import subprocess
@@ -28,6 +29,31 @@ class Result:
     @property
     def passed(self):
         return self.max_diff <= self.tolerance
+
+
+def once(cache, key, make):
+    """make() the first time key is asked for, then its value again; a failure is kept and
+    raised again, so the checks that share a run fail alike without running it twice."""
+    if key not in cache:
+        try:
+            cache[key] = make()
+        except Exception as e:
+            cache[key] = e
+    if isinstance(cache[key], Exception):
+        raise cache[key]
+    return cache[key]
+
+
+def read_lm_eval_samples(out):
+    """The samples lm-eval's --log_samples wrote under out, by (task, doc_id)."""
+    samples = {}
+    for path in glob.glob(os.path.join(out, "*", "samples_*.jsonl")):
+        task = os.path.basename(path)[len("samples_"):].rsplit("_", 1)[0]
+        with open(path) as f:
+            for line in f:
+                doc = json.loads(line)
+                samples[(task, doc["doc_id"])] = doc
+    return samples
 
 
 def run(argv, stdin=None):
