@@ -31,6 +31,10 @@ int endpoint_list_parse(struct endpoint_list *l, const char *text, const char *s
 			struct bb_error *err);
 void endpoint_list_free(struct endpoint_list *l);
 
+/* The software version an endpoint reports on /v1/health ("local": the engine's own),
+ * part of cache keys. */
+int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err);
+
 /* The version every endpoint of the list reports (part of cache keys): they must all
  * answer /v1/health and agree, or the cache would mix results of different software. */
 int endpoint_list_version(const struct endpoint_list *l, char *out, size_t n,

@@ -22,13 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/quantize.h"
 #include "core/spawn.h"
-#include "core/version.h"
 #include "engine/job_spec.h"
 #include "engine/run_spec.h"
 #include "engine/server.h"
@@ -137,45 +135,6 @@ static int wait_with_progress(struct spawn_child *c, const char *joblog, int tot
 }
 
 // ---- endpoints ----
-
-static size_t collect(char *data, size_t size, size_t n, void *ctx)
-{
-	char *buf = ctx;
-	size_t have = strlen(buf), add = size * n;
-	if (have + add < 4096) {
-		memcpy(buf + have, data, add);
-		buf[have + add] = 0;
-	}
-	return add;
-}
-
-int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err)
-{
-	if (strcmp(endpoint, "local") == 0) {
-		snprintf(out, n, "bitbudget-engine %s", BITBUDGET_VERSION);
-		return 0;
-	}
-	char url[1024], body[4096] = "";
-	snprintf(url, sizeof url, "%s/v1/health", endpoint);
-	CURL *c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
-	cJSON *json = rc == CURLE_OK ? cJSON_Parse(body) : NULL;
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(json, "name");
-	const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "version");
-	int status = 0;
-	if (cJSON_IsString(name) && cJSON_IsString(version))
-		snprintf(out, n, "%s %s", name->valuestring, version->valuestring);
-	else
-		status = bb_fail(err, BB_EIO, "endpoint '%s' did not answer /v1/health: %s", endpoint,
-				 rc == CURLE_OK ? "not the protocol's JSON" : curl_easy_strerror(rc));
-	cJSON_Delete(json);
-	return status;
-}
 
 // ---- job specs ----
 

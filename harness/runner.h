@@ -36,9 +36,6 @@ int runner_stop_signal(void);
 /* Remove temporary files that killed jobs left in results/tmp (their process is gone). */
 void runner_clean_tmp(const char *results_dir);
 
-/* The software version an endpoint reports (part of cache keys). */
-int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err);
-
 /* Execute one job spec (the body of `bitbudget run-job`). */
 int run_job(const char *spec_path, int slot, struct bb_error *err);
 
