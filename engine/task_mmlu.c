@@ -1,10 +1,11 @@
 /*
  * task_mmlu.c: lm-eval's mmlu (lm_eval/tasks/mmlu/default/_default_template_yaml and its
- * 57 subject yamls): one task mmlu_<subject> per subject, grouped as "mmlu". Context =
- * "The following are multiple choice questions (with answers) about <subject with
- * spaces>.\n\n" + question.strip() + "\nA. " c0 "\nB. " c1 "\nC. " c2 "\nD. " c3
- * "\nAnswer:"; choices "A".."D" (continuations " A".." D"); gold = answer. Metric acc.
- * limit applies to each subject. Never prints, never exits.
+ * 57 subject yamls): one task mmlu_<subject> per subject, in one of four category groups
+ * (mmlu_stem, mmlu_other, mmlu_social_sciences, mmlu_humanities), all four in the group
+ * "mmlu". Context = "The following are multiple choice questions (with answers) about
+ * <subject with spaces>.\n\n" + question.strip() + "\nA. " c0 "\nB. " c1 "\nC. " c2
+ * "\nD. " c3 "\nAnswer:"; choices "A".."D" (continuations " A".." D"); gold = answer.
+ * Metric acc. limit applies to each subject. Never prints, never exits.
  */
 #include "engine/tasks.h"
 
@@ -14,65 +15,66 @@
 
 #include "core/fileio.h"
 
-const char *const mmlu_subjects[] = {
-	"abstract_algebra",
-	"anatomy",
-	"astronomy",
-	"business_ethics",
-	"clinical_knowledge",
-	"college_biology",
-	"college_chemistry",
-	"college_computer_science",
-	"college_mathematics",
-	"college_medicine",
-	"college_physics",
-	"computer_security",
-	"conceptual_physics",
-	"econometrics",
-	"electrical_engineering",
-	"elementary_mathematics",
-	"formal_logic",
-	"global_facts",
-	"high_school_biology",
-	"high_school_chemistry",
-	"high_school_computer_science",
-	"high_school_european_history",
-	"high_school_geography",
-	"high_school_government_and_politics",
-	"high_school_macroeconomics",
-	"high_school_mathematics",
-	"high_school_microeconomics",
-	"high_school_physics",
-	"high_school_psychology",
-	"high_school_statistics",
-	"high_school_us_history",
-	"high_school_world_history",
-	"human_aging",
-	"human_sexuality",
-	"international_law",
-	"jurisprudence",
-	"logical_fallacies",
-	"machine_learning",
-	"management",
-	"marketing",
-	"medical_genetics",
-	"miscellaneous",
-	"moral_disputes",
-	"moral_scenarios",
-	"nutrition",
-	"philosophy",
-	"prehistory",
-	"professional_accounting",
-	"professional_law",
-	"professional_medicine",
-	"professional_psychology",
-	"public_relations",
-	"security_studies",
-	"sociology",
-	"us_foreign_policy",
-	"virology",
-	"world_religions"
-
+/* The 57 subjects, sorted, each with its category group: the "tag" of its yaml
+ * (mmlu_<category>_tasks), which _mmlu_<category>.yaml gathers into the group. */
+const struct mmlu_subject mmlu_subjects[] = {
+	{"abstract_algebra", "mmlu_stem"},
+	{"anatomy", "mmlu_stem"},
+	{"astronomy", "mmlu_stem"},
+	{"business_ethics", "mmlu_other"},
+	{"clinical_knowledge", "mmlu_other"},
+	{"college_biology", "mmlu_stem"},
+	{"college_chemistry", "mmlu_stem"},
+	{"college_computer_science", "mmlu_stem"},
+	{"college_mathematics", "mmlu_stem"},
+	{"college_medicine", "mmlu_other"},
+	{"college_physics", "mmlu_stem"},
+	{"computer_security", "mmlu_stem"},
+	{"conceptual_physics", "mmlu_stem"},
+	{"econometrics", "mmlu_social_sciences"},
+	{"electrical_engineering", "mmlu_stem"},
+	{"elementary_mathematics", "mmlu_stem"},
+	{"formal_logic", "mmlu_humanities"},
+	{"global_facts", "mmlu_other"},
+	{"high_school_biology", "mmlu_stem"},
+	{"high_school_chemistry", "mmlu_stem"},
+	{"high_school_computer_science", "mmlu_stem"},
+	{"high_school_european_history", "mmlu_humanities"},
+	{"high_school_geography", "mmlu_social_sciences"},
+	{"high_school_government_and_politics", "mmlu_social_sciences"},
+	{"high_school_macroeconomics", "mmlu_social_sciences"},
+	{"high_school_mathematics", "mmlu_stem"},
+	{"high_school_microeconomics", "mmlu_social_sciences"},
+	{"high_school_physics", "mmlu_stem"},
+	{"high_school_psychology", "mmlu_social_sciences"},
+	{"high_school_statistics", "mmlu_stem"},
+	{"high_school_us_history", "mmlu_humanities"},
+	{"high_school_world_history", "mmlu_humanities"},
+	{"human_aging", "mmlu_other"},
+	{"human_sexuality", "mmlu_social_sciences"},
+	{"international_law", "mmlu_humanities"},
+	{"jurisprudence", "mmlu_humanities"},
+	{"logical_fallacies", "mmlu_humanities"},
+	{"machine_learning", "mmlu_stem"},
+	{"management", "mmlu_other"},
+	{"marketing", "mmlu_other"},
+	{"medical_genetics", "mmlu_other"},
+	{"miscellaneous", "mmlu_other"},
+	{"moral_disputes", "mmlu_humanities"},
+	{"moral_scenarios", "mmlu_humanities"},
+	{"nutrition", "mmlu_other"},
+	{"philosophy", "mmlu_humanities"},
+	{"prehistory", "mmlu_humanities"},
+	{"professional_accounting", "mmlu_other"},
+	{"professional_law", "mmlu_humanities"},
+	{"professional_medicine", "mmlu_other"},
+	{"professional_psychology", "mmlu_social_sciences"},
+	{"public_relations", "mmlu_social_sciences"},
+	{"security_studies", "mmlu_social_sciences"},
+	{"sociology", "mmlu_social_sciences"},
+	{"us_foreign_policy", "mmlu_social_sciences"},
+	{"virology", "mmlu_other"},
+	{"world_religions", "mmlu_humanities"},
 };
 const int mmlu_n_subjects = (int)(sizeof mmlu_subjects / sizeof mmlu_subjects[0]);
 
@@ -142,9 +144,10 @@ static char *description_of(const char *subject)
 	return sbuf_take(&b);
 }
 
-static int add_subject_task(struct task_list *tl, const char *subject, const char *path,
-			    struct bb_error *err)
+static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
+			    const char *path, struct bb_error *err)
 {
+	const char *subject = s->name;
 	char name[128];
 	snprintf(name, sizeof name, "mmlu_%s", subject);
 	struct task_spec spec = {
@@ -167,6 +170,7 @@ static int add_subject_task(struct task_list *tl, const char *subject, const cha
 		return rc;
 	snprintf(t->alias, sizeof t->alias, "%s", subject);
 	snprintf(t->group, sizeof t->group, "mmlu");
+	snprintf(t->subgroup, sizeof t->subgroup, "%s", s->category);
 	t->config.description = description_of(subject);
 	return t->config.description ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
@@ -178,7 +182,7 @@ struct mmlu_rows {
 
 static int cmp_subject(const void *key, const void *elem)
 {
-	return strcmp(key, *(const char *const *)elem);
+	return strcmp(key, ((const struct mmlu_subject *)elem)->name);
 }
 
 static int mmlu_row(void *ctx, const cJSON *row, struct bb_error *err)
@@ -187,8 +191,8 @@ static int mmlu_row(void *ctx, const cJSON *row, struct bb_error *err)
 	const char *subject = row_string(row, "subject", err);
 	if (!subject)
 		return BB_EFORMAT;
-	const char *const *hit = bsearch(subject, mmlu_subjects, (size_t)mmlu_n_subjects,
-					 sizeof *mmlu_subjects, cmp_subject);
+	const struct mmlu_subject *hit = bsearch(subject, mmlu_subjects, (size_t)mmlu_n_subjects,
+						 sizeof *mmlu_subjects, cmp_subject);
 	if (!hit)
 		return bb_fail(err, BB_EFORMAT, "field 'subject' is '%.64s', not an mmlu subject",
 			       subject);
@@ -207,14 +211,14 @@ int mmlu_load(struct task_list *tl, const char *data_dir, int limit, struct bb_e
 	char *path = path_join(data_dir, "mmlu.test.jsonl");
 	int first = tl->n, rc = path ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; i < mmlu_n_subjects && !rc; i++)
-		rc = add_subject_task(tl, mmlu_subjects[i], path, err);
+		rc = add_subject_task(tl, &mmlu_subjects[i], path, err);
 	struct mmlu_rows rows = {tl->tasks + first, limit};
 	if (!rc)
 		rc = task_read_jsonl(path, mmlu_row, &rows, NULL, err);
 	for (int i = 0; i < mmlu_n_subjects && !rc; i++)
 		if (rows.subjects[i].n_original == 0)
 			rc = bb_fail(err, BB_EFORMAT, "'%s': no rows for mmlu subject '%s'", path,
-				     mmlu_subjects[i]);
+				     mmlu_subjects[i].name);
 	free(path);
 	return rc;
 }

@@ -1,13 +1,15 @@
 /*
  * task_results.c: lm-eval's results object (../shared/docs/lm-eval.md section 1, the
- * v0.4.12+ shape): "results" (every task and the mmlu group), "groups", "group_subtasks",
- * "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config", the
- * environment fields, and with log_samples lm-eval's per-document "samples" (doc,
- * arguments, resps, stringified filtered_resps and the three hashes).
+ * v0.4.12+ shape): "results" (every task, the mmlu group and its four category groups),
+ * "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better",
+ * "n-samples", "config", the environment fields, and with log_samples lm-eval's
+ * per-document "samples" (doc, arguments, resps, stringified filtered_resps and the three
+ * hashes).
  *
- * The mmlu group is the size-weighted mean over its subject tasks with lm-eval's pooled
- * stderr (Group.aggregate). Built with cJSON only; never prints, never exits, never
- * writes files (the caller decides where the object goes).
+ * A group (mmlu, and each of its category groups) is the size-weighted mean over its leaf
+ * tasks with lm-eval's pooled stderr (Group.aggregate reads the leaves, not the
+ * subgroups). Built with cJSON only; never prints, never exits, never writes files (the
+ * caller decides where the object goes).
  */
 #include "engine/tasks.h"
 
@@ -64,14 +66,14 @@ struct group_acc {
 	int *size;
 };
 
-static cJSON *group_entry(const char *name, const struct group_acc *g)
+static cJSON *group_entry(const char *name, const char *alias, const struct group_acc *g)
 {
 	cJSON *e = cJSON_CreateObject(), *count = cJSON_CreateObject();
 	long total = 0;
 	for (int i = 0; i < g->n; i++)
 		total += g->size[i];
 	cJSON_AddStringToObject(e, "name", name);
-	cJSON_AddStringToObject(e, "alias", name);
+	cJSON_AddStringToObject(e, "alias", alias);
 	cJSON_AddNumberToObject(e, "sample_len", (double)total);
 	cJSON_AddNumberToObject(e, "acc,none", metric_size_weighted_mean(g->acc, g->size, g->n));
 	cJSON_AddItemToObject(e, "acc_stderr,none",
@@ -395,34 +397,92 @@ static void add_leaf(struct sections *s, const struct task *t, const struct metr
 		cJSON_AddItemToObject(s->samples, t->name, task_samples(t));
 }
 
-/* The group of tl's tasks [first, last) named name (all scored with acc first). */
-static int add_group(struct sections *s, const struct task_list *tl, int first, int last,
-		     const struct metric_result *acc, struct bb_error *err)
+/* lm-eval's order of the mmlu category groups (_mmlu.yaml) and their aliases. */
+static const char *const CATEGORY[][2] = {
+	{"mmlu_stem", "stem"},
+	{"mmlu_other", "other"},
+	{"mmlu_social_sciences", "social sciences"},
+	{"mmlu_humanities", "humanities"},
+};
+
+/* A group over the leaf tasks members[0..n): its entry in results and groups, its version,
+ * higher_is_better and n-shot (as lm-eval writes them for a group of leaves; with_n_shot),
+ * and children, its group_subtasks list (taken). Every leaf is scored with acc. */
+static int add_group(struct sections *s, const struct task_list *tl, const char *name,
+		     const char *alias, const int *members, int n, cJSON *children,
+		     const struct metric_result *acc, bool with_n_shot, struct bb_error *err)
 {
-	const char *name = tl->tasks[first].group;
-	struct group_acc g = {.n = last - first};
-	g.acc = malloc((size_t)g.n * sizeof(double));
-	g.se = malloc((size_t)g.n * sizeof(double));
-	g.size = malloc((size_t)g.n * sizeof(int));
+	struct group_acc g = {.n = n};
+	g.acc = malloc((size_t)n * sizeof(double));
+	g.se = malloc((size_t)n * sizeof(double));
+	g.size = malloc((size_t)n * sizeof(int));
 	if (!g.acc || !g.se || !g.size) {
 		free(g.acc), free(g.se), free(g.size);
+		cJSON_Delete(children);
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	}
-	cJSON *children = cJSON_CreateArray();
 	enum metric m = METRIC_ACC;
-	for (int i = 0; i < g.n; i++) {
-		g.acc[i] = acc[first + i].value;
-		g.se[i] = acc[first + i].stderr_;
-		g.size[i] = tl->tasks[first + i].n_docs;
-		cJSON_AddItemToArray(children, cJSON_CreateString(tl->tasks[first + i].name));
+	for (int i = 0; i < n; i++) {
+		g.acc[i] = acc[members[i]].value;
+		g.se[i] = acc[members[i]].stderr_;
+		g.size[i] = tl->tasks[members[i]].n_docs;
 	}
-	cJSON_AddItemToObject(s->results, name, group_entry(name, &g));
-	cJSON_AddItemToObject(s->groups, name, group_entry(name, &g));
+	cJSON_AddItemToObject(s->results, name, group_entry(name, alias, &g));
+	cJSON_AddItemToObject(s->groups, name, group_entry(name, alias, &g));
 	cJSON_AddItemToObject(s->group_subtasks, name, children);
 	cJSON_AddNumberToObject(s->versions, name, MMLU_GROUP_VERSION);
 	cJSON_AddItemToObject(s->hib, name, higher_is_better(&m, 1));
+	if (with_n_shot)
+		cJSON_AddNumberToObject(s->n_shot, name, 0);
 	free(g.acc), free(g.se), free(g.size);
 	return 0;
+}
+
+/* The category group named category[0] over the tasks [first, last) of tl that are in it
+ * (none: no group); its name is appended to parent's list. */
+static int add_category(struct sections *s, const struct task_list *tl, int first, int last,
+			const char *const category[2], int *members, cJSON *parent,
+			const struct metric_result *acc, struct bb_error *err)
+{
+	cJSON *children = cJSON_CreateArray();
+	int n = 0;
+	for (int i = first; i < last; i++)
+		if (!strcmp(tl->tasks[i].subgroup, category[0])) {
+			members[n++] = i;
+			cJSON_AddItemToArray(children, cJSON_CreateString(tl->tasks[i].name));
+		}
+	if (!n) {
+		cJSON_Delete(children);
+		return 0;
+	}
+	cJSON_AddItemToArray(parent, cJSON_CreateString(category[0]));
+	return add_group(s, tl, category[0], category[1], members, n, children, acc, true, err);
+}
+
+/* The group of tl's tasks [first, last), named by their group field, and the category
+ * groups between it and them where the tasks have a subgroup (mmlu: stem, other, social
+ * sciences, humanities, as lm-eval nests them; each group aggregates its leaves). */
+static int add_groups(struct sections *s, const struct task_list *tl, int first, int last,
+		      const struct metric_result *acc, struct bb_error *err)
+{
+	int n = last - first, rc = 0;
+	int *members = malloc((size_t)n * sizeof(int));
+	cJSON *children = cJSON_CreateArray();
+	if (!members) {
+		cJSON_Delete(children);
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		members[i] = first + i;
+		if (!tl->tasks[first + i].subgroup[0])
+			cJSON_AddItemToArray(children, cJSON_CreateString(tl->tasks[first + i].name));
+	}
+	const char *name = tl->tasks[first].group;
+	rc = add_group(s, tl, name, name, members, n, children, acc, false, err);
+	for (size_t c = 0; c < sizeof CATEGORY / sizeof CATEGORY[0] && !rc; c++)
+		rc = add_category(s, tl, first, last, CATEGORY[c], members, children, acc, err);
+	free(members);
+	return rc;
 }
 
 /* Every task's metrics into all (TASK_MAX_METRICS a task); acc of each task into acc. */
@@ -453,7 +513,7 @@ static int fill_sections(struct sections *s, const struct task_list *tl,
 			int last = i;
 			while (last < tl->n && !strcmp(tl->tasks[last].group, t->group))
 				last++;
-			int rc = add_group(s, tl, i, last, acc, err);
+			int rc = add_groups(s, tl, i, last, acc, err);
 			if (rc)
 				return rc;
 		}

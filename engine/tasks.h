@@ -119,6 +119,7 @@ struct task {
 	char name[128];         /* "piqa", "mmlu_anatomy", a custom name */
 	char alias[128];        /* "anatomy" for mmlu subjects, else the name */
 	char group[16];         /* "mmlu" for its subjects, else "" */
+	char subgroup[32];      /* the group between: "mmlu_stem" for abstract_algebra; "" */
 	char file[1024];        /* the data file, for error messages */
 	enum task_output output;
 	int n_metrics;
@@ -234,8 +235,11 @@ int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
  * a newline), then "  " -> " " in one pass. Returns a malloc'd string or NULL (no memory). */
 char *hellaswag_preprocess(const char *text, size_t len);
 
-/* The mmlu subjects, sorted; n is 57. */
-extern const char *const mmlu_subjects[];
+/* The mmlu subjects, sorted, with their category group ("mmlu_stem"); n is 57. */
+struct mmlu_subject {
+	const char *name, *category;
+};
+extern const struct mmlu_subject mmlu_subjects[];
 extern const int mmlu_n_subjects;
 
 /* Load task name (built-in, or a path to a custom descriptor: contains '/' or ends in

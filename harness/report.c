@@ -52,6 +52,11 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 
 // ---- per-document outcomes ----
 
+/* lm-eval nests groups two deep (mmlu -> mmlu_stem -> subjects); a group of more leaves
+ * than GROUP_LEAVES_MAX keeps the first ones found. */
+#define GROUP_DEPTH_MAX 4
+#define GROUP_LEAVES_MAX 1024
+
 /* One cell's per-document acc per task, while collecting. */
 struct outcomes {
 	int n[EXP_MAX];
@@ -92,22 +97,50 @@ static void append_samples(struct outcomes *o, int t, const cJSON *list)
 	}
 }
 
-/* A task's samples, or a group's (mmlu): its subtasks' samples one after another, which
- * the group's size-weighted acc averages. */
+/* The leaf tasks under group, through group_subtasks (mmlu -> mmlu_stem -> mmlu_anatomy),
+ * added to leaves; depth bounds the descent, so a cycle in a hostile answer ends. */
+static void group_leaves(const cJSON *lm, const char *group, int depth, const char **leaves,
+			 int *n, int cap)
+{
+	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(lm, "group_subtasks"), *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(groups, group))
+	{
+		if (!cJSON_IsString(sub))
+			continue;
+		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring))) {
+			if (*n < cap)
+				leaves[(*n)++] = sub->valuestring;
+		} else if (depth < GROUP_DEPTH_MAX) {
+			group_leaves(lm, sub->valuestring, depth + 1, leaves, n, cap);
+		}
+	}
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A task's samples, or a group's (mmlu): its leaf tasks' samples one after another, in
+ * the order of their names, which the group's size-weighted acc averages. The order is
+ * the leaves' own, not the nesting's, so results with the category groups and results
+ * without them (before lm-eval's four mmlu groups were written) pair document for
+ * document. */
 static void task_outcomes(struct outcomes *o, int t, const cJSON *lm, const char *task)
 {
 	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(samples, task), *sub;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(samples, task);
 	if (cJSON_IsArray(list)) {
 		append_samples(o, t, list);
 		return;
 	}
-	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(lm, "group_subtasks");
-	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(groups, task))
-	{
-		if (cJSON_IsString(sub))
-			append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring));
-	}
+	const char *leaves[GROUP_LEAVES_MAX];
+	int n = 0;
+	group_leaves(lm, task, 0, leaves, &n, GROUP_LEAVES_MAX);
+	qsort(leaves, (size_t)n, sizeof *leaves, by_name);
+	for (int i = 0; i < n; i++)
+		append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, leaves[i]));
 }
 
 static void cell_outcomes(struct report *r, struct report_cell *c, struct outcomes *o,

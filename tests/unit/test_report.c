@@ -59,7 +59,9 @@ static cJSON *fake_samples(int first_id, int n, int right)
 /* Results with acc as in accs[][][] and per-document samples behind them: 20 documents a
  * task, the first 20 acc of them right, so rows are nested (a lower acc gets a subset of
  * a higher one's documents right) and McNemar's counts are the acc differences times 20.
- * mmlu is a group of two subtasks of 10 documents, pooled in order. */
+ * mmlu is a group of two subtasks of 10 documents, nested one level deeper as lm-eval
+ * nests its category groups (mmlu -> mmlu_x -> mmlu_b, mmlu_a) and pooled in the order of
+ * their names, so the golden reports are those of the flat group written before. */
 static void write_fake_results(const struct plan *p)
 {
 	static const char *tasks[3] = {"lambada_openai", "piqa", "mmlu"};
@@ -84,8 +86,10 @@ static void write_fake_results(const struct plan *p)
 		cJSON_AddItemToObject(samples, "mmlu_b", fake_samples(0, 10, right[2] - 10));
 		cJSON *groups = cJSON_AddObjectToObject(lm, "group_subtasks");
 		cJSON *mmlu = cJSON_AddArrayToObject(groups, "mmlu");
-		cJSON_AddItemToArray(mmlu, cJSON_CreateString("mmlu_a"));
-		cJSON_AddItemToArray(mmlu, cJSON_CreateString("mmlu_b"));
+		cJSON *category = cJSON_AddArrayToObject(groups, "mmlu_x");
+		cJSON_AddItemToArray(mmlu, cJSON_CreateString("mmlu_x"));
+		cJSON_AddItemToArray(category, cJSON_CreateString("mmlu_b"));
+		cJSON_AddItemToArray(category, cJSON_CreateString("mmlu_a"));
 		char *text = cJSON_Print(root);
 		struct bb_error err;
 		CHECK(write_file_atomic(it->result, text, strlen(text), &err) == 0);
