@@ -65,6 +65,20 @@ static int find_fixed_layers(struct alloc_problem *p)
 	return 0;
 }
 
+/* The pins and groups (core/constraints.c) fix more layers and form the items. */
+static int apply_constraints(struct alloc_problem *p, const struct alloc_request *req,
+			     struct bb_error *err)
+{
+	struct alloc_layout layout = {.fixed = p->fixed, .fixed_format = p->fixed_format,
+				      .pin = p->pin, .item_of = p->item_of};
+	int rc = constraints_apply(&layout, p->inv, req->pins, req->n_pins, req->groups,
+				   req->n_groups, err);
+	p->n_items = layout.n_items;
+	p->item_start = layout.item_start;   /* alloc_problem_free frees them, even now */
+	p->item_layers = layout.item_layers;
+	return rc;
+}
+
 /* Every (layer, option) and (item, option) in exact bits; the fixed and pinned totals. */
 static int price_layers(struct alloc_problem *p)
 {
@@ -215,7 +229,7 @@ int alloc_problem_setup(struct alloc_problem *p, const struct alloc_request *req
 	if (!rc && find_fixed_layers(p))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
-		rc = constraints_apply(p, req, err);
+		rc = apply_constraints(p, req, err);
 	if (!rc && price_layers(p))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
