@@ -12,12 +12,15 @@ BUILD_DIR=${BB_BUILD:-build}
 CHECK="$(pwd)/tests/check-layers.sh"
 LAYERS=$(sed -n 's/^LAYERS *:= *//p' Makefile)
 [ "$(echo $LAYERS | wc -w)" -ge 4 ] || fail "LAYERS in the Makefile: '$LAYERS'"
+for layer in $LAYERS; do
+	[ -f "$BUILD_DIR/lib$layer.a" ] || fail "no $BUILD_DIR/lib$layer.a (build first)"
+done
 
 # copy_libs DIR: the built libraries, untouched, into DIR; prints their paths in order.
 copy_libs() {
 	mkdir -p "$1"
 	for layer in $LAYERS; do
-		cp "$BUILD_DIR/lib$layer.a" "$1/" || fail "no $BUILD_DIR/lib$layer.a (build first)"
+		cp "$BUILD_DIR/lib$layer.a" "$1/"
 		printf '%s ' "$1/lib$layer.a"
 	done
 }
@@ -36,7 +39,8 @@ add_call() {
 }
 
 libs=$(copy_libs "$TMP/clean")
-sh "$CHECK" $libs > "$TMP/clean.out" 2>&1 || { cat "$TMP/clean.out"; fail "the untouched libraries fail"; }
+sh "$CHECK" $libs > "$TMP/clean.out" 2>&1 ||
+	{ cat "$TMP/clean.out"; fail "the untouched libraries fail"; }
 
 lower=""
 for upper in $LAYERS; do
@@ -65,7 +69,8 @@ set -- $LAYERS
 mkdir -p "$TMP/tree/$1/sub"
 printf '#include "%s/any.h"\n' "$2" > "$TMP/tree/$1/sub/up.c"
 libs=$(copy_libs "$TMP/tree/libs")
-(cd "$TMP/tree" && sh "$CHECK" $libs) > "$TMP/include.out" 2>&1 && fail "an include from above passes"
+(cd "$TMP/tree" && sh "$CHECK" $libs) > "$TMP/include.out" 2>&1 &&
+	fail "an include from above passes"
 grep -q "^check-layers: $1/ includes from $2/, a layer above it: $1/sub/up.c:1:" "$TMP/include.out" ||
 	{ cat "$TMP/include.out"; fail "the include is not named"; }
 echo "ok"
