@@ -1,9 +1,9 @@
 /*
- * registry.c: the table of built-in strategies and the lookup by name.
+ * registry.c: the table of built-in strategies and the lookup by name (registry.h).
  */
 #include <string.h>
 
-#include "baselines/strategies.h"
+#include "baselines/registry.h"
 
 const struct strategy *const strategies[] = {
 	&strategy_pure, &strategy_head, &strategy_tail, &strategy_sensitivity, &strategy_external,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "baselines/strategies.h"
+#include "core/knapsack.h"
 
 static int allocate_sensitivity(const struct alloc_problem *p, int *choice, struct bb_error *err)
 {

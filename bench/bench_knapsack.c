@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "bench/bench.h"
-#include "core/allocate.h"
+#include "core/knapsack.h"
 
 int main(int argc, char **argv)
 {

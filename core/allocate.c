@@ -1,8 +1,9 @@
 /*
  * allocate.c: setting up an allocation problem (fixed and pinned layers, items, exact
  * prices, a feasible budget, scores), evaluating choices, and turning them into recipes.
- * The strategies live in baselines/, the pins and groups in core/constraints.c, the
- * manifest in core/manifest.c.
+ * The pins and groups are in core/constraints.c, the manifest in core/manifest.c; the
+ * strategies and alloc_recipe live a floor up in baselines/, and nothing here may call
+ * them. Never prints, never exits.
  */
 #include "core/allocate.h"
 
@@ -62,6 +63,20 @@ static int find_fixed_layers(struct alloc_problem *p)
 		p->pin[i] = -1;
 	}
 	return 0;
+}
+
+/* The pins and groups (core/constraints.c) fix more layers and form the items. */
+static int apply_constraints(struct alloc_problem *p, const struct alloc_request *req,
+			     struct bb_error *err)
+{
+	struct alloc_layout layout = {.fixed = p->fixed, .fixed_format = p->fixed_format,
+				      .pin = p->pin, .item_of = p->item_of};
+	int rc = constraints_apply(&layout, p->inv, req->pins, req->n_pins, req->groups,
+				   req->n_groups, err);
+	p->n_items = layout.n_items;
+	p->item_start = layout.item_start;   /* alloc_problem_free frees them, even now */
+	p->item_layers = layout.item_layers;
+	return rc;
 }
 
 /* Every (layer, option) and (item, option) in exact bits; the fixed and pinned totals. */
@@ -214,7 +229,7 @@ int alloc_problem_setup(struct alloc_problem *p, const struct alloc_request *req
 	if (!rc && find_fixed_layers(p))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
-		rc = constraints_apply(p, req, err);
+		rc = apply_constraints(p, req, err);
 	if (!rc && price_layers(p))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
@@ -395,35 +410,4 @@ int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, in
 		return bb_fail(err, BB_EINVAL, "recipe averages %.6f bits, over the budget of %.6f",
 			       (double)bits / (double)inv->total_params, p->target_avg_bits);
 	return 0;
-}
-
-// ---- the whole allocation ----
-
-int alloc_recipe(const struct alloc_request *req, struct recipe *out, struct bb_error *err)
-{
-	const char *arg;
-	const struct strategy *st = strategy_find(req->strategy, &arg);
-	memset(out, 0, sizeof *out);
-	if (!st)
-		return bb_fail(err, BB_EINVAL,
-			       "unknown strategy '%s' (pure, head, tail, sensitivity, external:CMD)",
-			       req->strategy);
-	if (st->needs_scores && !req->scores)
-		return bb_fail(err, BB_EINVAL, "strategy '%s' needs --scores FILE", req->strategy);
-	struct alloc_problem p;
-	int rc = alloc_problem_setup(&p, req, err);
-	if (rc)
-		return rc;
-	p.arg = arg;
-	int *choice = calloc((size_t)req->inv->n + 1, sizeof *choice);
-	rc = choice ? st->allocate(&p, choice, err) : bb_fail(err, BB_ENOMEM, "out of memory");
-	if (!rc)
-		rc = alloc_to_recipe(&p, choice, req->strategy, out, err);
-	if (!rc && !(out->manifest = manifest_build(&p, st, choice)))
-		rc = bb_fail(err, BB_ENOMEM, "out of memory");
-	if (rc)
-		recipe_free(out);
-	free(choice);
-	alloc_problem_free(&p);
-	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * allocate.h: the allocation problem and the strategy interface.
+ * allocate.h: the allocation problem: setting it up and judging a choice.
  *
  * An allocation assigns one option (format) to every layer of the budget set so that the
  * parameter-weighted average bit width stays within the budget. Bits are counted in
@@ -7,13 +7,13 @@
  * rejected by rounding. Layers whose in_features do not fit the options' blocks are
  * fixed in BF16: they spend budget but are not choices (AutoRound, spec 1.2).
  *
- * Pins fix chosen layers to a format (still counted); groups make the layers of some kinds
- * share a format within each block, so the strategies choose per item (a free layer, or a
- * group's free layers in one block).
+ * Pins and groups (core/constraints.h) shape the problem into items: a free layer, or a
+ * group's free layers in one block, which take one option together.
  *
- * Strategies live in baselines/, one file each, behind struct strategy. A strategy fills
- * choice[i] with an option index for every non-fixed layer i, equal within an item.
- * Never prints, never exits.
+ * This is the problem and what can be asked of a choice, not how one is made: the
+ * strategies, and alloc_recipe that runs one by name, live a floor up in baselines/, and
+ * this file must never call them. A strategy fills choice[i] with an option index for
+ * every non-fixed layer i, equal within an item. Never prints, never exits.
  */
 #ifndef BB_ALLOCATE_H
 #define BB_ALLOCATE_H
@@ -22,35 +22,11 @@
 #include <stdint.h>
 
 #include "core/checkpoint.h"
+#include "core/constraints.h"
 #include "core/error.h"
 #include "core/formats.h"
 #include "core/recipe.h"
 #include "core/scores.h"
-
-// ---- constraints: pins and groups ----
-
-/* A pin "REGEX=FORMAT": every layer whose name matches REGEX (POSIX extended, unanchored:
- * anchor with ^ and $ to match whole names) is fixed to FORMAT, which need not be one of
- * the options but must fit the layer's shape. Pinned layers count in the budget; no
- * strategy moves them. */
-struct alloc_pin {
-	char text[320];          /* as given, for messages and the manifest */
-	char regex[256];
-	struct format format;
-};
-
-/* A group "q_proj,k_proj,v_proj": within each decoder block, the free layers of these
- * kinds share one format (AutoScheme's shared_layers). */
-struct alloc_group {
-	char text[128];          /* as given */
-	int n_kinds;
-	enum layer_kind kinds[LK_COUNT];
-};
-
-/* Parse "REGEX=FORMAT" (split at the last '='; the regex must compile). */
-int alloc_pin_parse(struct alloc_pin *pin, const char *text, struct bb_error *err);
-/* Parse "KIND,KIND[,...]": layer kind names (q_proj ... down_proj), at least two, no repeat. */
-int alloc_group_parse(struct alloc_group *g, const char *text, struct bb_error *err);
 
 // ---- the problem ----
 
@@ -67,7 +43,7 @@ struct alloc_request {
 	bool lowest;                        /* ignore the target: the lowest reachable average
 					     * (to learn the range, p->min_bits .. p->max_bits) */
 	const struct scores *scores;
-	const char *strategy;               /* "head", ..., "external:CMD" */
+	const char *strategy;               /* "head", ..., "external:CMD" (baselines/) */
 	double strategy_deadline_s;         /* external:CMD may run this long; 0: its default */
 	const struct alloc_pin *pins;
 	int n_pins;
@@ -137,38 +113,5 @@ int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char
  * layers of an item alike, budget respected. Fills choice. */
 int alloc_check_recipe(const struct alloc_problem *p, const struct recipe *r, int *choice,
 		       struct bb_error *err);
-
-/* The whole allocation in one call: set up the problem, run the named strategy
- * ("external:CMD" included) and fill *out with the recipe and its manifest (recipe_free
- * it). Deterministic: the same request gives a byte-identical recipe file. */
-int alloc_recipe(const struct alloc_request *req, struct recipe *out, struct bb_error *err);
-
-struct strategy {
-	const char *name;
-	const char *summary;
-	bool needs_scores;
-	int (*allocate)(const struct alloc_problem *p, int *choice, struct bb_error *err);
-	const char *solver;      /* how it decides, for the manifest */
-};
-
-/* The provenance of a recipe (docs/formats.md, "manifest"): the model's identity, the
- * request, the scores' hash and provenance, the solver and its objective, the budget, the
- * version. No timestamps. Returns a new object (cJSON_Delete it), or NULL when out of memory.
- * core/manifest.c. */
-cJSON *manifest_build(const struct alloc_problem *p, const struct strategy *st,
-		      const int *choice);
-
-/* The strategy called name ("external:CMD" finds the external strategy and sets *arg to
- * CMD), or NULL. */
-const struct strategy *strategy_find(const char *name, const char **arg);
-/* The built-in strategies, for help texts. */
-extern const struct strategy *const strategies[];
-extern const int n_strategies;
-
-/* Exact multiple-choice knapsack used by the sensitivity strategy (exposed for tests and
- * the benchmark). items x options costs and losses, capacity in bits. Returns 0 and fills
- * choice, or BB_EINVAL when nothing fits. */
-int mckp_solve(int n_items, int n_options, const int64_t *cost, const double *loss,
-	       int64_t capacity, int *choice, struct bb_error *err);
 
 #endif

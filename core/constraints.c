@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/allocate.h"
 #include "core/constraints.h"
 
 // ---- parsing ----
@@ -77,10 +76,9 @@ int alloc_group_parse(struct alloc_group *g, const char *text, struct bb_error *
 
 /* Fix the layers the pins match. A layer matched by two pins of different formats, a pin
  * matching nothing, or a pin whose format the layer's shape cannot take is an error. */
-static int apply_pins(struct alloc_problem *p, const struct alloc_pin *pins, int n_pins,
-		      struct bb_error *err)
+static int apply_pins(struct alloc_layout *layout, const struct inventory *inv,
+		      const struct alloc_pin *pins, int n_pins, struct bb_error *err)
 {
-	const struct inventory *inv = p->inv;
 	int rc = 0;
 	for (int j = 0; j < n_pins && !rc; j++) {
 		regex_t re;
@@ -92,7 +90,7 @@ static int apply_pins(struct alloc_problem *p, const struct alloc_pin *pins, int
 			if (regexec(&re, l->name, 0, NULL, 0) != 0)
 				continue;
 			matched++;
-			int other = p->pin[i];
+			int other = layout->pin[i];
 			if (other >= 0 && strcmp(pins[other].format.name, pins[j].format.name) != 0)
 				rc = bb_fail(err, BB_EINVAL,
 					     "layer '%s' is matched by pin '%s' and pin '%s', which "
@@ -103,9 +101,9 @@ static int apply_pins(struct alloc_problem *p, const struct alloc_pin *pins, int
 					     pins[j].text, l->name, (long long)l->out, (long long)l->in,
 					     pins[j].format.name);
 			else if (other < 0) {
-				p->pin[i] = j;
-				p->fixed[i] = true;
-				p->fixed_format[i] = pins[j].format;
+				layout->pin[i] = j;
+				layout->fixed[i] = true;
+				layout->fixed_format[i] = pins[j].format;
 			}
 		}
 		regfree(&re);
@@ -143,10 +141,9 @@ static int check_groups_disjoint(const struct alloc_group *groups, int n_groups,
 
 /* item_of for every layer: a new item per free layer, except that free layers of one group
  * in one block share the item of the first of them. */
-static int number_items(struct alloc_problem *p, const struct alloc_group *groups,
-			int n_groups)
+static int number_items(struct alloc_layout *layout, const struct inventory *inv,
+			const struct alloc_group *groups, int n_groups)
 {
-	const struct inventory *inv = p->inv;
 	int max_block = 0;
 	for (int i = 0; i < inv->n; i++)
 		max_block = inv->layers[i].block > max_block ? inv->layers[i].block : max_block;
@@ -156,57 +153,57 @@ static int number_items(struct alloc_problem *p, const struct alloc_group *group
 		return BB_ENOMEM;
 	for (size_t s = 0; s < slots; s++)
 		seen[s] = -1;
-	p->n_items = 0;
+	layout->n_items = 0;
 	for (int i = 0; i < inv->n; i++) {
 		const struct layer *l = &inv->layers[i];
 		int g = group_of_kind(groups, n_groups, l->kind);
 		int *slot = g >= 0 ? &seen[(size_t)g * (size_t)(max_block + 1) + (size_t)l->block]
 				   : NULL;
-		if (p->fixed[i])
-			p->item_of[i] = -1;
+		if (layout->fixed[i])
+			layout->item_of[i] = -1;
 		else if (slot && *slot >= 0)
-			p->item_of[i] = *slot;
+			layout->item_of[i] = *slot;
 		else
-			p->item_of[i] = p->n_items++;
-		if (slot && *slot < 0 && !p->fixed[i])
-			*slot = p->item_of[i];
+			layout->item_of[i] = layout->n_items++;
+		if (slot && *slot < 0 && !layout->fixed[i])
+			*slot = layout->item_of[i];
 	}
 	free(seen);
 	return 0;
 }
 
 /* The item -> layers lists, by counting (layers stay in execution order in each item). */
-static int list_items(struct alloc_problem *p)
+static int list_items(struct alloc_layout *layout, const struct inventory *inv)
 {
-	const struct inventory *inv = p->inv;
-	p->item_start = calloc((size_t)p->n_items + 1, sizeof *p->item_start);
-	p->item_layers = malloc(sizeof *p->item_layers * ((size_t)inv->n + 1));
-	int *fill = calloc((size_t)p->n_items + 1, sizeof *fill);
-	if (!p->item_start || !p->item_layers || !fill) {
+	layout->item_start = calloc((size_t)layout->n_items + 1, sizeof *layout->item_start);
+	layout->item_layers = malloc(sizeof *layout->item_layers * ((size_t)inv->n + 1));
+	int *fill = calloc((size_t)layout->n_items + 1, sizeof *fill);
+	if (!layout->item_start || !layout->item_layers || !fill) {
 		free(fill);
 		return BB_ENOMEM;
 	}
 	for (int i = 0; i < inv->n; i++)
-		if (p->item_of[i] >= 0)
-			p->item_start[p->item_of[i] + 1]++;
-	for (int j = 0; j < p->n_items; j++)
-		p->item_start[j + 1] += p->item_start[j];
+		if (layout->item_of[i] >= 0)
+			layout->item_start[layout->item_of[i] + 1]++;
+	for (int j = 0; j < layout->n_items; j++)
+		layout->item_start[j + 1] += layout->item_start[j];
 	for (int i = 0; i < inv->n; i++) {
-		int j = p->item_of[i];
+		int j = layout->item_of[i];
 		if (j >= 0)
-			p->item_layers[p->item_start[j] + fill[j]++] = i;
+			layout->item_layers[layout->item_start[j] + fill[j]++] = i;
 	}
 	free(fill);
 	return 0;
 }
 
-int constraints_apply(struct alloc_problem *p, const struct alloc_request *req,
-		      struct bb_error *err)
+int constraints_apply(struct alloc_layout *layout, const struct inventory *inv,
+		      const struct alloc_pin *pins, int n_pins, const struct alloc_group *groups,
+		      int n_groups, struct bb_error *err)
 {
-	int rc = apply_pins(p, req->pins, req->n_pins, err);
+	int rc = apply_pins(layout, inv, pins, n_pins, err);
 	if (!rc)
-		rc = check_groups_disjoint(req->groups, req->n_groups, err);
-	if (!rc && (number_items(p, req->groups, req->n_groups) || list_items(p)))
+		rc = check_groups_disjoint(groups, n_groups, err);
+	if (!rc && (number_items(layout, inv, groups, n_groups) || list_items(layout, inv)))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	return rc;
 }

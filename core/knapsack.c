@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/allocate.h"
+#include "core/knapsack.h"
 
 // ---- the Lagrangian relaxation ----
 

@@ -6,13 +6,15 @@
  * budget set, the options, the accounting, the budget, the strategy and its solver with
  * the objective it reached, the pins and groups, the scores' SHA-256 and how they were
  * computed, and the bitbudget version. No timestamps, no host names, no absolute paths
- * beyond the model path as given. Never prints, never exits.
+ * beyond the model path as given. It records what it is given and never looks a strategy
+ * up (strategies live a floor up, in baselines/). Never prints, never exits.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/allocate.h"
+#include "core/manifest.h"
+
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/version.h"
@@ -92,12 +94,12 @@ static cJSON *budget_json(const struct alloc_problem *p, const int *choice)
 	return b;
 }
 
-static cJSON *strategy_json(const struct alloc_problem *p, const struct strategy *st)
+static cJSON *strategy_json(const struct alloc_problem *p, const struct manifest_strategy *st)
 {
 	cJSON *s = cJSON_CreateObject();
-	cJSON_AddStringToObject(s, "name", p->arg ? "external" : st->name);
-	if (p->arg)
-		cJSON_AddStringToObject(s, "command", p->arg);
+	cJSON_AddStringToObject(s, "name", st->name);
+	if (st->command)
+		cJSON_AddStringToObject(s, "command", st->command);
 	cJSON_AddStringToObject(s, "summary", st->summary);
 	cJSON *pins = cJSON_AddArrayToObject(s, "pins");
 	cJSON *groups = cJSON_AddArrayToObject(s, "groups");
@@ -110,7 +112,7 @@ static cJSON *strategy_json(const struct alloc_problem *p, const struct strategy
 
 /* The solver and, with scores, the summed score it reached over the free layers: the
  * knapsack's optimum for the sensitivity strategy. */
-static cJSON *solver_json(const struct alloc_problem *p, const struct strategy *st,
+static cJSON *solver_json(const struct alloc_problem *p, const struct manifest_strategy *st,
 			  const int *choice)
 {
 	cJSON *s = cJSON_CreateObject();
@@ -118,7 +120,7 @@ static cJSON *solver_json(const struct alloc_problem *p, const struct strategy *
 	cJSON_AddNumberToObject(s, "items", p->n_items);
 	if (p->loss) {
 		cJSON_AddStringToObject(s, "objective", "summed score of the free layers (lower is better)");
-		cJSON_AddNumberToObject(s, st->needs_scores ? "optimum" : "value",
+		cJSON_AddNumberToObject(s, st->optimal ? "optimum" : "value",
 					alloc_total_loss(p, choice));
 	}
 	return s;
@@ -135,7 +137,7 @@ static cJSON *scores_json(const struct scores *sc)
 	return s;
 }
 
-cJSON *manifest_build(const struct alloc_problem *p, const struct strategy *st,
+cJSON *manifest_build(const struct alloc_problem *p, const struct manifest_strategy *st,
 		      const int *choice)
 {
 	cJSON *m = cJSON_CreateObject();

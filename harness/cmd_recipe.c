@@ -18,6 +18,7 @@
 
 #include <cJSON.h>
 
+#include "baselines/alloc_recipe.h"
 #include "core/allocate.h"
 #include "core/fileio.h"
 #include "harness/cli.h"

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baselines/alloc_recipe.h"
+#include "baselines/registry.h"
 #include "core/allocate.h"
 #include "core/fileio.h"
 #include "core/hash.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baselines/registry.h"
 #include "core/allocate.h"
 #include "core/checkpoint.h"
 #include "tests/unit/check.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/allocate.h"
+#include "core/knapsack.h"
 #include "tests/unit/check.h"
 
 static uint64_t rng = 0xC0FFEE1234ull;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baselines/alloc_recipe.h"
+#include "baselines/registry.h"
 #include "core/allocate.h"
 #include "core/checkpoint.h"
 #include "core/fileio.h"
