@@ -5,10 +5,11 @@
 #   make test    run every test; the last line is "N passed, N failed"
 #   make bench   run the benchmarks (figures go to docs/benchmarks.md by hand)
 #
-# Three layers, three static libraries, one direction of dependency:
-#   core/ + baselines/ -> build/libcore.a    (checkpoints, formats, recipes, allocation)
-#   engine/            -> build/libengine.a  (tokenizer, model, tasks, server; may use core)
-#   harness/           -> build/libharness.a (CLI and orchestration; may use both)
+# Four layers, four static libraries, one direction of dependency:
+#   core/ + baselines/ -> build/libcore.a     (checkpoints, formats, recipes, allocation)
+#   engine/            -> build/libengine.a   (tokenizer, model, tasks; may use core)
+#   endpoint/          -> build/libendpoint.a (HTTP server, job queue, job specs; may use both)
+#   harness/           -> build/libharness.a  (CLI and orchestration; may use all three)
 
 SHARED ?= ../shared
 MULTIARCH := $(shell gcc -print-multiarch)
@@ -35,11 +36,13 @@ BINDIR ?= bin
 
 CORE_SRC    := $(wildcard core/*.c) $(wildcard baselines/*.c)
 ENGINE_SRC  := $(wildcard engine/*.c)
+ENDPOINT_SRC := $(wildcard endpoint/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ  := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+ENDPOINT_OBJ := $(ENDPOINT_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
-LIBS        := $(BUILD)/libharness.a $(BUILD)/libengine.a $(BUILD)/libcore.a
+LIBS        := $(BUILD)/libharness.a $(BUILD)/libendpoint.a $(BUILD)/libengine.a $(BUILD)/libcore.a
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -72,6 +75,8 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 $(BUILD)/libengine.a: $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
+$(BUILD)/libendpoint.a: $(ENDPOINT_OBJ)
+	$(AR) rcs $@ $^
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
 	$(AR) rcs $@ $^
 
@@ -103,10 +108,12 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIBS)
 	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 
-# The core knows nothing of the engine, the engine nothing of the harness.
+# The core knows nothing of the engine, the engine nothing of the endpoint, the endpoint
+# nothing of the harness.
 check-layers:
-	@! grep -nE '#include "(engine|harness)/' core/*.[ch] baselines/*.[ch] || { echo "check-layers: core includes a higher layer"; exit 1; }
-	@! grep -nE '#include "harness/' engine/*.[ch] || { echo "check-layers: engine includes the harness"; exit 1; }
+	@! grep -nE '#include "(engine|endpoint|harness)/' core/*.[ch] baselines/*.[ch] || { echo "check-layers: core includes a higher layer"; exit 1; }
+	@! grep -rnE --include='*.[ch]' '#include "(endpoint|harness)/' engine || { echo "check-layers: engine includes a higher layer"; exit 1; }
+	@! grep -rnE --include='*.[ch]' '#include "harness/' endpoint || { echo "check-layers: endpoint includes the harness"; exit 1; }
 
 test: all check-layers
 	@SHARED=$(SHARED) sh tests/run.sh

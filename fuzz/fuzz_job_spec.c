@@ -7,7 +7,7 @@
  */
 #include "fuzz/fuzz.h"
 
-#include "engine/run_spec.h"
+#include "endpoint/run_spec.h"
 
 static char *written(const struct run_spec *s)
 {

@@ -20,7 +20,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#include "engine/server_internal.h"
+#include "endpoint/server_internal.h"
 
 static char root[4096], data[4200];
 static struct server_settings set;

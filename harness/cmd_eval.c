@@ -29,9 +29,9 @@
 
 #include "core/fileio.h"
 #include "core/recipe.h"
-#include "engine/server.h"
+#include "endpoint/server.h"
 #include "engine/evaluate.h"
-#include "engine/job_spec.h"
+#include "endpoint/job_spec.h"
 #include "harness/cli.h"
 #include "harness/client.h"
 #include "harness/commands.h"

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
-#include "engine/server.h"
+#include "endpoint/server.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 

@@ -13,7 +13,7 @@
  * see is the struct server passed as their closure pointer.
  * Never parses HTTP by hand, never prints, never exits.
  */
-#include "engine/server.h"
+#include "endpoint/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "engine/evaluate.h"
-#include "engine/server_internal.h"
+#include "endpoint/server_internal.h"
 
 /* Defaults of the connection limits (docs/endpoint.md). A client address gets half of
  * all connections, so one client alone cannot take every place; the idle timeout is short

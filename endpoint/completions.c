@@ -13,7 +13,7 @@
  * computed. Never prints, never exits; the model and tokenizer are only read, so requests
  * may run on several request-pool threads at once.
  */
-#include "engine/server_internal.h"
+#include "endpoint/server_internal.h"
 
 #include <libgen.h>
 #include <math.h>

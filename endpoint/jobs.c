@@ -11,7 +11,7 @@
  * workspace is refused (413) when submitted, not failed for want of memory later.
  * Never prints, never exits.
  */
-#include "engine/server_internal.h"
+#include "endpoint/server_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>

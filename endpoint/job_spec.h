@@ -1,9 +1,9 @@
 /*
  * job_spec.h: an endpoint's job request (POST /v1/jobs, docs/endpoint.md) as one C type.
  *
- * The server reads a request body into it with job_spec_parse (engine/server_internal.h:
+ * The server reads a request body into it with job_spec_parse (endpoint/server_internal.h:
  * the check needs the server's settings, e.g. its models root), strictly, through the
- * field readers it shares with the runner's job specs (engine/spec_fields.h); the clients
+ * field readers it shares with the runner's job specs (endpoint/spec_fields.h); the clients
  * (`bitbudget eval`, the runner's remote scores jobs) fill one and send what
  * job_spec_to_json writes, so the request has one shape on both sides.
  */

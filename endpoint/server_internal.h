@@ -1,5 +1,5 @@
 /*
- * server_internal.h: what the endpoint's files share; not part of the engine's API.
+ * server_internal.h: what the endpoint's files share; not part of the endpoint's public API (server.h).
  *
  *   server.c       HTTP (libmicrohttpd), routing, request bodies, health
  *   jobs.c         the bounded job queue, its worker threads and the /v1/jobs resources
@@ -21,7 +21,7 @@
 
 #include "core/error.h"
 #include "core/recipe.h"
-#include "engine/job_spec.h"
+#include "endpoint/job_spec.h"
 #include "engine/model.h"
 
 /* The server's configuration once resolved (owned strings; models_root is a real path). */

@@ -11,7 +11,7 @@
  * suspended connection is resumed before the HTTP daemon stops; the pool is freed only
  * after the daemon, so late submissions still find it. Never prints, never exits.
  */
-#include "engine/server_internal.h"
+#include "endpoint/server_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
