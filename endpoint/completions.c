@@ -13,7 +13,7 @@
  * computed. Never prints, never exits; the model and tokenizer are only read, so requests
  * may run on several request-pool threads at once.
  */
-#include "endpoint/server_internal.h"
+#include "endpoint/completions.h"
 
 #include <libgen.h>
 #include <math.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "endpoint/http_error.h"
 #include "engine/tokenizer.h"
 
 #define MAX_TOP 20           /* logprobs: at most this many alternatives */
