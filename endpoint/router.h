@@ -1,8 +1,8 @@
 /*
  * router.h: which handler answers a request (docs/endpoint.md): GET /v1/health here,
- * /v1/jobs and /v1/jobs/{id} to the job queue (jobs.h), /v1/completions, /tokenizer_info,
- * /tokenize and /detokenize to the completions model (completions.h) on the request pool
- * (request_pool.h).
+ * /v1/jobs and /v1/jobs/{id} to the job queue (jobs.h), /v1/completions (completions.h),
+ * /tokenizer_info, /tokenize and /detokenize (completer.h) to the completions model, on
+ * the request pool (request_pool.h).
  *
  * The plan runs one way: the transport (server.c) reads a request and hands it here; the
  * router knows the handlers; the handlers answer a status and a JSON body and never call
@@ -18,6 +18,7 @@
 #include <cJSON.h>
 #include <microhttpd.h>
 
+#include "endpoint/completer.h"
 #include "endpoint/completions.h"
 #include "endpoint/jobs.h"
 #include "endpoint/request_pool.h"

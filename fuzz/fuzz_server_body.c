@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "endpoint/completer.h"
 #include "endpoint/completions.h"
 #include "endpoint/job_spec.h"
 
