@@ -8,7 +8,8 @@
 # Layers, one folder and one static library each, one direction of dependency:
 #   core/      -> build/libcore.a      (checkpoints, formats, recipes, the allocation problem)
 #   baselines/ -> build/libbaselines.a (allocation strategies; may use core)
-#   engine/    -> build/libengine.a    (tokenizer, model, tasks, server; may use those below)
+#   engine/    -> build/libengine.a    (tokenizer, model, tasks; may use those below)
+#   endpoint/  -> build/libendpoint.a  (HTTP server, job queue, job specs; may use those below)
 #   harness/   -> build/libharness.a   (CLI and orchestration; may use all of them)
 
 SHARED ?= ../shared
@@ -37,7 +38,7 @@ BINDIR ?= bin
 # The layers, lowest first: each may use only itself and the layers before it, which
 # `make check-layers` checks on the libraries' symbols. A new layer: its name here, in its
 # place, and a rule for its library below.
-LAYERS      := core baselines engine harness
+LAYERS      := core baselines engine endpoint harness
 LAYER_LIBS  := $(LAYERS:%=$(BUILD)/lib%.a)
 # The linker reads static libraries in order, so they are linked highest layer first.
 reverse      = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
@@ -46,10 +47,12 @@ LIBS        := $(strip $(call reverse,$(LAYER_LIBS)))
 CORE_SRC      := $(wildcard core/*.c)
 BASELINES_SRC := $(wildcard baselines/*.c)
 ENGINE_SRC    := $(wildcard engine/*.c)
+ENDPOINT_SRC  := $(wildcard endpoint/*.c)
 HARNESS_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CORE_OBJ      := $(CORE_SRC:%.c=$(BUILD)/%.o)
 BASELINES_OBJ := $(BASELINES_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ    := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+ENDPOINT_OBJ  := $(ENDPOINT_SRC:%.c=$(BUILD)/%.o)
 HARNESS_OBJ   := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
@@ -84,6 +87,8 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 $(BUILD)/libbaselines.a: $(BASELINES_OBJ)
 	$(AR) rcs $@ $^
 $(BUILD)/libengine.a: $(ENGINE_OBJ)
+	$(AR) rcs $@ $^
+$(BUILD)/libendpoint.a: $(ENDPOINT_OBJ)
 	$(AR) rcs $@ $^
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
 	$(AR) rcs $@ $^

@@ -1,5 +1,5 @@
 /*
- * fuzz_job_spec.c: the runner's job spec (engine/run_spec.h) through its strict reader
+ * fuzz_job_spec.c: the runner's job spec (endpoint/run_spec.h) through its strict reader
  * and its writer. Properties: no crash or leak; a refused spec gets one line (no CR or
  * LF, whatever the field names hold); and a spec that reads writes back to one that reads
  * to the same struct: read(write(read(x))) == read(x). Two structs are compared through
@@ -7,7 +7,7 @@
  */
 #include "fuzz/fuzz.h"
 
-#include "engine/run_spec.h"
+#include "endpoint/run_spec.h"
 
 static char *written(const struct run_spec *s)
 {

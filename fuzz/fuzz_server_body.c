@@ -1,6 +1,6 @@
 /*
  * fuzz_server_body.c: request bodies of `bitbudget serve` as the server reads them: the
- * bytes checked and parsed as server.c's parse_body does (no NUL byte, one JSON value
+ * bytes checked and parsed as router.c's parse_body does (no NUL byte, one JSON value
  * and nothing after it, an object), then handed to the route's parser. The first byte
  * picks the route (modulo 4): POST /v1/jobs (job_spec_parse: kinds, keys, numbers,
  * tasks, the inline recipe, the model path against the models root), POST
@@ -20,7 +20,9 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#include "engine/server_internal.h"
+#include "endpoint/completer.h"
+#include "endpoint/completions.h"
+#include "endpoint/job_spec.h"
 
 static char root[4096], data[4200];
 static struct server_settings set;
@@ -89,7 +91,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* server.c's parse_body: the same checks, in the same order. */
+/* router.c's parse_body: the same checks, in the same order. */
 static cJSON *parse_body(const char *body, size_t len)
 {
 	const char *end = NULL;

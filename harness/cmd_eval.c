@@ -29,9 +29,9 @@
 
 #include "core/fileio.h"
 #include "core/recipe.h"
-#include "engine/server.h"
+#include "endpoint/server.h"
 #include "engine/evaluate.h"
-#include "engine/job_spec.h"
+#include "endpoint/job_spec.h"
 #include "harness/cli.h"
 #include "harness/client.h"
 #include "harness/commands.h"
@@ -202,7 +202,7 @@ static int parse_args(struct eval_opts *o, int argc, char **argv)
 
 // ---- the job ----
 
-/* The job request (engine/job_spec.h) for the options, the recipe read here and sent
+/* The job request (endpoint/job_spec.h) for the options, the recipe read here and sent
  * inline. */
 static int job_json(cJSON **out, const struct eval_opts *o, const char *model,
 		    struct bb_error *err)

@@ -1,6 +1,6 @@
 /*
  * cmd_serve.c: `bitbudget serve --models-root DIR [--port N] ...`: run the evaluation
- * endpoint (engine/server.h, protocol in docs/endpoint.md) until SIGINT or SIGTERM.
+ * endpoint (endpoint/server.h, protocol in docs/endpoint.md) until SIGINT or SIGTERM.
  *
  * Prints "listening on http://HOST:PORT" on stdout (flushed) once it accepts requests, so
  * scripts started with --port 0 can read the port. SIGINT/SIGTERM are blocked in every
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
-#include "engine/server.h"
+#include "endpoint/server.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 

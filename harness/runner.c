@@ -27,9 +27,9 @@
 #include "core/hash.h"
 #include "core/quantize.h"
 #include "core/spawn.h"
-#include "engine/job_spec.h"
-#include "engine/run_spec.h"
-#include "engine/server.h"
+#include "endpoint/job_spec.h"
+#include "endpoint/run_spec.h"
+#include "endpoint/server.h"
 #include "harness/client.h"
 #include "harness/endpoints.h"
 

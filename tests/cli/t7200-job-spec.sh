@@ -1,5 +1,5 @@
 #!/bin/sh
-# t7200: `bitbudget run-job` reads its job spec strictly (engine/run_spec.c). Each
+# t7200: `bitbudget run-job` reads its job spec strictly (endpoint/run_spec.c). Each
 # malformed spec (a required field missing, a wrong type, a number out of range, an
 # unknown field, a key that could name a path) gets exit 2 and one line naming the field,
 # writes no result and nothing outside the test's folder: before the fix a spec without

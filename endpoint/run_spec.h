@@ -4,15 +4,16 @@
  * `bitbudget run` writes one spec per pending job (results/<experiment>/jobs/<key>.json)
  * and GNU Parallel hands each to `bitbudget run-job`, which reads it back here; the
  * result file a job writes carries the same fields. The reader checks every field's type
- * and range (engine/spec_fields.h), refuses unknown fields (a typo would otherwise be
+ * and range (endpoint/spec_fields.h), refuses unknown fields (a typo would otherwise be
  * silently ignored) and names a missing required one, so run-job never runs on a partial
  * spec: no default stands in for a missing folder (a spec without tmp_dir would lock and
  * write in "/"), a missing number or a list of the wrong type.
  *
- * This is not the server's job request (engine/server_internal.h, struct job_spec): a
+ * This is not the server's job request (endpoint/job_spec.h, struct job_spec): a
  * run spec says where a job's files go and what produced it; the request it leads to is
  * what an endpoint computes. Both read their fields through the same spec_fields.h code.
- * It lives in the engine, beside the request, so that both layers above can use it.
+ * It lives in the endpoint, beside the request and the field readers they share; the
+ * harness above writes and reads it (the runner, `bitbudget run-job`).
  */
 #ifndef BB_RUN_SPEC_H
 #define BB_RUN_SPEC_H

@@ -1,5 +1,5 @@
 /*
- * spec_fields.h: the typed field readers that every JSON spec of the engine shares: the
+ * spec_fields.h: the typed field readers that every JSON spec of the endpoint shares: the
  * server's job requests (job_spec.c) and the runner's job specs (run_spec.c).
  *
  * One code path checks a field's type and range and names the field in the one-line

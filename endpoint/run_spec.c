@@ -2,7 +2,7 @@
  * run_spec.c: the runner's job spec, read strictly and written whole (run_spec.h).
  * Never prints, never exits, touches no file.
  */
-#include "engine/run_spec.h"
+#include "endpoint/run_spec.h"
 
 #include <float.h>
 #include <limits.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/spec_fields.h"
+#include "endpoint/spec_fields.h"
 
 static const char *const common_keys[] = {"kind", "key", "experiment", "model_name", "model",
 					  "result", "tmp_dir", NULL};
@@ -108,7 +108,7 @@ static int get_options(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	return rc;
 }
 
-/* The bounds are the server's for a scores job (engine/job_spec.c). */
+/* The bounds are the server's for a scores job (endpoint/job_spec.c). */
 static int read_scores(struct run_spec *s, const cJSON *j, struct bb_error *err)
 {
 	long nsamples = 0, seqlen = 0;

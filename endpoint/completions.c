@@ -1,7 +1,7 @@
 /*
  * completions.c: OpenAI's legacy POST /v1/completions as lm-eval's `local-completions`
- * and `gguf` backends call it (../shared/docs/lm-eval.md section 4), on one loaded model,
- * plus the vLLM-style /tokenizer_info, /tokenize and /detokenize endpoints.
+ * and `gguf` backends call it (../shared/docs/lm-eval.md section 4), on one loaded model
+ * (completer.c loads it, reads prompts into ids and answers the tokenizer endpoints).
  *
  * A prompt is a string (tokenized without BOS or other special tokens, as lm-eval's API
  * backends expect: they never prepend BOS; a request's "add_special_tokens": true adds the
@@ -13,15 +13,15 @@
  * computed. Never prints, never exits; the model and tokenizer are only read, so requests
  * may run on several request-pool threads at once.
  */
-#include "engine/server_internal.h"
+#include "endpoint/completions.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "endpoint/http_error.h"
 #include "engine/tokenizer.h"
 
 #define MAX_TOP 20           /* logprobs: at most this many alternatives */
@@ -37,29 +37,6 @@
  * offset) and per top_logprobs alternative; measured at about 40 and 30 (docs/endpoint.md). */
 #define ANSWER_BYTES_PER_POSITION 64
 #define ANSWER_BYTES_PER_ALTERNATIVE 40
-
-int completer_open(struct completer *c, const char *dir, struct bb_error *err)
-{
-	char *copy = strdup(dir);
-	memset(c, 0, sizeof *c);
-	if (!copy)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	c->name = strdup(basename(copy));
-	free(copy);
-	int rc = c->name ? model_open(&c->m, &c->tok, dir, NULL, err)
-			 : bb_fail(err, BB_ENOMEM, "out of memory");
-	if (rc)
-		completer_close(c);
-	return rc;
-}
-
-void completer_close(struct completer *c)
-{
-	free(c->name);
-	tokenizer_free(c->tok);
-	model_free(c->m);
-	memset(c, 0, sizeof *c);
-}
 
 // ---- the request ----
 
@@ -136,32 +113,6 @@ static int parse_request(struct completion_req *r, const cJSON *req, struct bb_e
 	if (!rc && r->max_tokens == 0 && !r->echo)
 		rc = bb_fail(err, BB_EINVAL, "max_tokens: 0 without echo asks for nothing");
 	return rc;
-}
-
-/* The prompt's token ids: a string is encoded (with the tokenizer's special tokens only
- * when add_special), an id list is checked against the vocabulary. */
-static int prompt_ids(const struct completer *c, const cJSON *p, bool add_special, int **ids,
-		      int *n, struct bb_error *err)
-{
-	int vocab = model_config(c->m)->vocab_size, i = 0;
-	const cJSON *it;
-	if (cJSON_IsString(p))
-		return tokenizer_encode(c->tok, p->valuestring, strlen(p->valuestring),
-					add_special ? -1 : 0, ids, n, err);
-	if (!cJSON_IsArray(p) || !(*n = cJSON_GetArraySize(p)))
-		return bb_fail(err, BB_EINVAL, "prompt: expected a string or a list of token ids");
-	if (!(*ids = malloc((size_t)*n * sizeof(int))))
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(it, p) {
-		double d = cJSON_IsNumber(it) ? it->valuedouble : -1;
-		if (d < 0 || d >= vocab || d != floor(d)) {
-			free(*ids);
-			*ids = NULL;
-			return bb_fail(err, BB_EINVAL, "prompt: token %d is not an id below %d", i, vocab);
-		}
-		(*ids)[i++] = (int)d;
-	}
-	return 0;
 }
 
 // ---- log-probabilities ----
@@ -312,7 +263,7 @@ static int prompt_tokens(const struct completer *c, const cJSON *prompt, bool ad
 			 int **ids, int *n, struct bb_error *err)
 {
 	int maxlen = model_max_length(c->m);
-	int rc = prompt_ids(c, prompt, add_special, ids, n, err);
+	int rc = completer_prompt_ids(c, prompt, add_special, ids, n, err);
 	if (!rc && *n == 0)
 		rc = bb_fail(err, BB_EINVAL, "prompt: no tokens");
 	if (!rc && *n > maxlen)
@@ -573,68 +524,5 @@ int completions_answer(const struct completer *c, const cJSON *req, cJSON **repl
 	}
 	add_usage(out, n_prompt, n_gen);
 	*reply = out;
-	return 200;
-}
-
-// ---- tokenizer endpoints ----
-
-static cJSON *piece_or_null(const struct completer *c, int id)
-{
-	const char *p = id >= 0 ? tokenizer_piece(c->tok, id) : NULL;
-	return p ? cJSON_CreateString(p) : cJSON_CreateNull();
-}
-
-static int tokenize(const struct completer *c, const cJSON *req, cJSON **reply)
-{
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(req, "prompt");
-	const cJSON *special = cJSON_GetObjectItemCaseSensitive(req, "add_special_tokens");
-	struct bb_error err = {0};
-	int *ids = NULL, n = 0;
-	if (!cJSON_IsString(p))
-		return *reply = http_error("prompt: expected a string"), 400;
-	if (tokenizer_encode(c->tok, p->valuestring, strlen(p->valuestring),
-			     cJSON_IsFalse(special) ? 0 : -1, &ids, &n, &err))
-		return *reply = http_error("%s", err.msg), 400;
-	*reply = cJSON_CreateObject();
-	cJSON_AddItemToObject(*reply, "tokens", cJSON_CreateIntArray(ids, n));
-	cJSON_AddNumberToObject(*reply, "count", n);
-	cJSON_AddNumberToObject(*reply, "max_model_len", model_max_length(c->m));
-	free(ids);
-	return 200;
-}
-
-static int detokenize(const struct completer *c, const cJSON *req, cJSON **reply)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(req, "tokens");
-	struct bb_error err = {0};
-	int *ids = NULL, n = 0, rc;
-	char *text = NULL;
-	if (!cJSON_IsArray(t))
-		rc = bb_fail(&err, BB_EINVAL, "tokens: expected a list of token ids");
-	else if (!(rc = prompt_ids(c, t, false, &ids, &n, &err)))
-		rc = tokenizer_decode(c->tok, ids, n, &text, &err);
-	free(ids);
-	if (rc)
-		return *reply = http_error("%s", err.msg), 400;
-	*reply = cJSON_CreateObject();
-	cJSON_AddStringToObject(*reply, "prompt", text);
-	free(text);
-	return 200;
-}
-
-int tokenizer_answer(const struct completer *c, const char *which, const cJSON *req,
-		     cJSON **reply)
-{
-	if (!strcmp(which, "tokenize"))
-		return tokenize(c, req, reply);
-	if (!strcmp(which, "detokenize"))
-		return detokenize(c, req, reply);
-	*reply = cJSON_CreateObject();
-	cJSON_AddItemToObject(*reply, "eos_token", piece_or_null(c, tokenizer_eos(c->tok)));
-	cJSON_AddItemToObject(*reply, "bos_token", piece_or_null(c, tokenizer_bos(c->tok)));
-	cJSON_AddItemToObject(*reply, "pad_token", piece_or_null(c, tokenizer_pad(c->tok)));
-	cJSON_AddNullToObject(*reply, "chat_template");
-	cJSON_AddNumberToObject(*reply, "model_max_length", model_max_length(c->m));
-	cJSON_AddNumberToObject(*reply, "vocab_size", tokenizer_vocab_size(c->tok));
 	return 200;
 }

@@ -11,7 +11,7 @@
  * workspace is refused (413) when submitted, not failed for want of memory later.
  * Never prints, never exits.
  */
-#include "engine/server_internal.h"
+#include "endpoint/jobs.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@
 
 #include "core/checkpoint.h"
 #include "core/fileio.h"
+#include "endpoint/http_error.h"
+#include "endpoint/job_spec.h"
 
 /* The workspace one calibration step (batch sequences of seqlen tokens, forward and
  * backward) may ask for. */

@@ -14,9 +14,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
-
-/* The version reported by GET /v1/health. */
-#define BITBUDGET_VERSION "0.1.0"
+#include "core/version.h" /* BITBUDGET_VERSION, which GET /v1/health reports */
 
 struct server_config {
 	const char *host;              /* address to bind; NULL: 127.0.0.1 */

@@ -1,8 +1,8 @@
 /*
- * spec_fields.c: the typed field readers of the engine's JSON specs (spec_fields.h).
+ * spec_fields.c: the typed field readers of the endpoint's JSON specs (spec_fields.h).
  * Never prints, never exits.
  */
-#include "engine/spec_fields.h"
+#include "endpoint/spec_fields.h"
 
 #include <math.h>
 #include <stdlib.h>

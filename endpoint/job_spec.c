@@ -10,7 +10,7 @@
  * Never prints, never exits, never opens a file outside the models root except the data
  * and calibration files the server was configured with.
  */
-#include "engine/server_internal.h"
+#include "endpoint/job_spec.h"
 
 #include <limits.h>
 #include <math.h>
@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 
 #include "core/fileio.h"
+#include "endpoint/spec_fields.h"
 #include "engine/calib.h"
 #include "engine/evaluate.h"
-#include "engine/spec_fields.h"
 #include "engine/tokenizer.h"
 
 const char *job_kind_name(enum job_kind k)

@@ -4,14 +4,14 @@
  *
  * The HTTP side runs a small pool of polling threads, each serving many connections; a
  * completion computed there would stall every other connection of that thread (health
- * probes included). So server.c suspends the connection, hands the request to this pool
+ * probes included). So router.c suspends the connection, hands the request to this pool
  * and resumes the connection from the task's own function once the answer is ready.
  * The waiting list is bounded (beyond it a submission is refused and the caller answers
  * 503). Stopping runs every task already accepted and refuses new ones, so each
  * suspended connection is resumed before the HTTP daemon stops; the pool is freed only
  * after the daemon, so late submissions still find it. Never prints, never exits.
  */
-#include "engine/server_internal.h"
+#include "endpoint/request_pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
