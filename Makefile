@@ -82,16 +82,20 @@ $(BUILD)/%.o: %.c
 # the AVX2 clones from fusing a multiply and an add into one differently rounded FMA.
 $(BUILD)/core/formats.o $(BUILD)/core/safetensors.o: OPT = -O3 -fno-trapping-math -ffp-contract=off
 
+# Each library is archived afresh: `ar r` only adds and replaces members, so an object
+# whose source moved to another folder would stay behind in the old library, still
+# defining its symbols there (and hiding a call up from check-layers).
+ARCHIVE = rm -f $@ && $(AR) rcs $@ $^
 $(BUILD)/libcore.a: $(CORE_OBJ)
-	$(AR) rcs $@ $^
+	$(ARCHIVE)
 $(BUILD)/libbaselines.a: $(BASELINES_OBJ)
-	$(AR) rcs $@ $^
+	$(ARCHIVE)
 $(BUILD)/libengine.a: $(ENGINE_OBJ)
-	$(AR) rcs $@ $^
+	$(ARCHIVE)
 $(BUILD)/libendpoint.a: $(ENDPOINT_OBJ)
-	$(AR) rcs $@ $^
+	$(ARCHIVE)
 $(BUILD)/libharness.a: $(HARNESS_OBJ)
-	$(AR) rcs $@ $^
+	$(ARCHIVE)
 
 $(BINDIR)/bitbudget: $(BUILD)/harness/main.o $(LIBS)
 	@mkdir -p $(BINDIR)
