@@ -34,7 +34,7 @@ BUILD ?= build
 BINDIR ?= bin
 
 CORE_SRC    := $(wildcard core/*.c) $(wildcard baselines/*.c)
-ENGINE_SRC  := $(wildcard engine/*.c)
+ENGINE_SRC  := $(wildcard engine/*.c engine/*/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 ENGINE_OBJ  := $(ENGINE_SRC:%.c=$(BUILD)/%.o)

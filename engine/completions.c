@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #define MAX_TOP 20           /* logprobs: at most this many alternatives */
 #define MAX_PROMPTS 256      /* prompts per request */

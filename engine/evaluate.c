@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "core/fileio.h"
-#include "engine/model.h"
-#include "engine/tasks.h"
-#include "engine/tokenizer.h"
+#include "engine/model/model.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #define DEFAULT_BATCH 64
 /* Seconds between two progress reports. */

@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 
 #include "core/fileio.h"
-#include "engine/calib.h"
+#include "engine/model/calib.h"
 #include "engine/evaluate.h"
 #include "engine/spec_fields.h"
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 const char *job_kind_name(enum job_kind k)
 {

@@ -22,7 +22,7 @@
 #include "core/error.h"
 #include "core/recipe.h"
 #include "engine/job_spec.h"
-#include "engine/model.h"
+#include "engine/model/model.h"
 
 /* The server's configuration once resolved (owned strings; models_root is a real path). */
 struct server_settings {

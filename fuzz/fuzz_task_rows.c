@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "engine/tasks.h"
-#include "engine/tokenizer.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tokenizer/tokenizer.h"
 
 static char dir[64];
 static struct tokenizer *tok;

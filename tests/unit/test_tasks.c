@@ -9,9 +9,9 @@
  * tests/fixtures/tasks/; the shared rows come from $SHARED/data/lm-eval. Run from the
  * repository root. Tests never write anywhere.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "tests/unit/check.h"
 
 #define FIX "tests/fixtures/tasks"

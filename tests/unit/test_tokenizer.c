@@ -9,7 +9,7 @@
  * Run from the repository root; the shared models come from $SHARED (../shared).
  * Tests never write anywhere.
  */
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #include <pthread.h>
 #include <time.h>

@@ -3,9 +3,9 @@
  * override recipe file, the weights, and the tokenizer, all or nothing.
  * Never prints, never exits.
  */
-#include "engine/model.h"
+#include "engine/model/model.h"
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 int model_open(struct model **m, struct tokenizer **tok, const char *dir,
 	       const char *recipe_path, struct bb_error *err)

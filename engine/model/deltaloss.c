@@ -8,14 +8,14 @@
  * Proxy: the data-free sum (W - Q(W))^2. Scores are summed in double.
  * Must leave the model as it found it, on success and on failure alike.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model_ops.h"
+#include "engine/model/model_ops.h"
 
 // ---- result ----
 

@@ -49,7 +49,7 @@
  * Every context gets lm-eval's request treatment (whitespace move, BOS per add_bos_token,
  * an empty context scored after the BOS/EOS prefix token). limit keeps the first N rows.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <libgen.h>
 #include <stdio.h>

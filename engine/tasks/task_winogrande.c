@@ -6,7 +6,7 @@
  * continuation is scored, never the options. Metric acc.
  * Never prints, never exits.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * Every function here only reads a loaded tokenizer, so all of them are safe to call
  * from many threads at once; none prints or exits.
  */
-#include "engine/tokenizer_internal.h"
+#include "engine/tokenizer/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

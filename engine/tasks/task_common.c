@@ -6,7 +6,7 @@
  * Every row goes through cJSON. Never prints, never exits; the only global is the
  * immutable table of built-in tasks.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <math.h>
 #include <stdio.h>

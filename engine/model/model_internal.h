@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "core/safetensors.h"
-#include "engine/model.h"
+#include "engine/model/model.h"
 
 #define N_BLOCK_LINEARS 7 /* LK_Q .. LK_DOWN, execution order */
 

@@ -8,7 +8,7 @@
  * error names the file and the JSON field. It never prints and never exits.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include "engine/tokenizer_internal.h"
+#include "engine/tokenizer/internal.h"
 
 #include <cJSON.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  * spaces kept), continuations " " + choice, gold = label. Scored by acc and acc_norm.
  * Never prints, never exits; it must never trim or otherwise touch the solutions.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdlib.h>
 

@@ -6,7 +6,7 @@
  * "\nAnswer:"; choices "A".."D" (continuations " A".." D"); gold = answer. Metric acc.
  * limit applies to each subject. Never prints, never exits.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * The model holds each weight once (tied embeddings share one buffer); the checkpoint's
  * mapping is closed before returning. Never prints, never exits.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <limits.h>
 #include <math.h>

@@ -6,7 +6,7 @@
  * mean square, log-sum-exp) accumulate in double.
  * Must never allocate: every buffer comes from the caller's workspace.
  */
-#include "engine/model_ops.h"
+#include "engine/model/model_ops.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -6,7 +6,7 @@
  * These decide the exact bytes sent to the tokenizer, so they follow CPython, not the C
  * locale. Never prints, never exits, never consults the process locale.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * stderr (Group.aggregate). Built with cJSON only; never prints, never exits, never
  * writes files (the caller decides where the object goes).
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include "core/hash.h"
 #include "engine/py_format.h"

@@ -8,7 +8,7 @@
  * It never prints or exits.
  */
 #define _GNU_SOURCE /* memmem */
-#include "engine/tokenizer_internal.h"
+#include "engine/tokenizer/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
  * prints or exits; failures come back as a negative enum bb_err with a message.
  */
 #define _GNU_SOURCE /* memmem */
-#include "engine/tokenizer_internal.h"
+#include "engine/tokenizer/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 #include <pcre2.h>
 
 #include "core/error.h"
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 /* ---- growable byte and int buffers, string arena (tokenizer_util.c) ---- */
 

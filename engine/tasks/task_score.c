@@ -6,7 +6,7 @@
  * Pure: it reads logprob/is_greedy from the requests and never touches a model, so tests
  * drive it with made-up numbers. Never prints, never exits.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * calib.c: cutting calibration text into scored sequences (see calib.h).
  */
-#include "engine/calib.h"
+#include "engine/model/calib.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,13 +8,13 @@
  * (plus whatever a grad hook computes); weights get no gradient here.
  * Must never allocate per token: one workspace per call.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model_ops.h"
+#include "engine/model/model_ops.h"
 
 /* Rows of logits formed at once in the head. */
 #define HEAD_CHUNK 256

@@ -7,14 +7,14 @@
  * for target rows, a chunk at a time. One workspace per call, never per token or request.
  * Never prints, never exits.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model_ops.h"
+#include "engine/model/model_ops.h"
 
 /* Rows of one forward pass (a longer single span gets a pass of its own size). */
 #define PACK_ROWS 2048

@@ -5,7 +5,7 @@
  * split is on ' ' only). Scored by acc (is_greedy) and perplexity.
  * Never prints, never exits; it must never split on any other whitespace.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * Nothing here knows about tokenizer.json. It must never print, exit or keep global
  * mutable state; allocation failure is reported as -1 to the caller.
  */
-#include "engine/tokenizer_internal.h"
+#include "engine/tokenizer/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,12 +6,12 @@
  * token. Never prints, never exits; it must never encode the continuation on its own
  * when there is a context (tokenizers merge across the boundary).
  */
-#include "engine/tasks.h"
+#include "engine/tasks/tasks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 int encode_policy_for(const struct tokenizer *tok, int add_bos_token,
 		      struct encode_policy *p, struct bb_error *err)

@@ -7,13 +7,13 @@
  * (sequence, head). Buffers come from a workspace allocated once per call: this file must
  * never allocate per token or per layer.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model_ops.h"
+#include "engine/model/model_ops.h"
 
 /* Inference attention runs queries in tiles of this many rows (bounds the scratch). */
 #define ATT_TILE 64

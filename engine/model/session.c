@@ -6,7 +6,7 @@
  * feeding tokens never allocates. The model is only read, so sessions on one model may
  * run in parallel. Never prints, never exits.
  */
-#include "engine/model_internal.h"
+#include "engine/model/model_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
