@@ -6,7 +6,7 @@
  * Pure functions over arrays; never prints, never exits, no global mutable state (the
  * metric table is immutable).
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>

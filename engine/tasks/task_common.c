@@ -1,12 +1,12 @@
 /*
  * task_common.c: what every task family shares: a task's documents and requests, the
- * .jsonl reader that names file and line on any bad row, typed row fields, and the
- * table of built-in tasks that tasks_load dispatches on.
+ * .jsonl reader that names file and line on any bad row, typed row fields, and a task
+ * made from a family's spec. The dispatch by name sits above the families (registry.c).
  *
- * Every row goes through cJSON. Never prints, never exits; the only global is the
- * immutable table of built-in tasks.
+ * Every row goes through cJSON. Never prints, never exits, keeps no global state.
  */
 #include "engine/tasks/tasks.h"
+#include "engine/tasks/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -323,81 +323,5 @@ int task_load_spec(struct task_list *tl, const struct task_spec *spec, const cha
 	if (!rc)
 		rc = task_load_rows(t, path, limit, spec->add_doc, err);
 	free(path);
-	return rc;
-}
-
-// ---- the built-in tasks ----
-
-typedef int (*task_loader)(struct task_list *tl, const char *data_dir, int limit,
-			   struct bb_error *err);
-
-static const struct {
-	const char *name;
-	task_loader load;
-} BUILTIN[] = {
-	{"lambada_openai", lambada_load},
-	{"hellaswag", hellaswag_load},
-	{"piqa", piqa_load},
-	{"winogrande", winogrande_load},
-	{"mmlu", mmlu_load},
-};
-#define N_BUILTIN ((int)(sizeof BUILTIN / sizeof BUILTIN[0]))
-
-cJSON *task_builtin_names(void)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; a && i < N_BUILTIN; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(BUILTIN[i].name));
-	return a;
-}
-
-bool task_is_builtin(const char *name)
-{
-	for (int i = 0; i < N_BUILTIN; i++)
-		if (!strcmp(name, BUILTIN[i].name))
-			return true;
-	return false;
-}
-
-static bool is_descriptor_path(const char *name)
-{
-	size_t n = strlen(name);
-	return strchr(name, '/') || (n > 5 && !strcmp(name + n - 5, ".json"));
-}
-
-/* A task of tl[first..] whose name one of tl[0..first) already has. */
-static const char *duplicate_name(const struct task_list *tl, int first)
-{
-	for (int i = first; i < tl->n; i++)
-		for (int j = 0; j < first; j++)
-			if (!strcmp(tl->tasks[i].name, tl->tasks[j].name))
-				return tl->tasks[i].name;
-	return NULL;
-}
-
-int tasks_load(struct task_list *tl, const char *name, const char *data_dir, int limit,
-	       struct bb_error *err)
-{
-	int first = tl->n, builtin = -1, rc;
-	if (limit < 0)
-		return bb_fail(err, BB_EINVAL, "limit %d is negative", limit);
-	for (int i = 0; i < N_BUILTIN; i++)
-		builtin = strcmp(name, BUILTIN[i].name) ? builtin : i;
-	if (builtin >= 0)
-		rc = data_dir ? BUILTIN[builtin].load(tl, data_dir, limit, err)
-			      : bb_fail(err, BB_EINVAL, "task '%s': no data folder given", name);
-	else
-		rc = is_descriptor_path(name) ? custom_load(tl, name, limit, err)
-					      : bb_fail(err, BB_EINVAL, "unknown task '%s' (built-in: "
-							"lambada_openai, hellaswag, piqa, winogrande, "
-							"mmlu; or the path of a .json task descriptor)",
-							name);
-	const char *dup = rc ? NULL : duplicate_name(tl, first);
-	if (dup)
-		rc = bb_fail(err, BB_EINVAL, "task '%s' is listed twice", dup);
-	if (rc) {
-		while (tl->n > first)
-			task_free(&tl->tasks[--tl->n]);
-	}
 	return rc;
 }

@@ -49,7 +49,8 @@
  * Every context gets lm-eval's request treatment (whitespace move, BOS per add_bos_token,
  * an empty context scored after the BOS/EOS prefix token). limit keeps the first N rows.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -160,13 +161,14 @@ static const struct {
 };
 #define N_TYPES ((int)(sizeof TYPES / sizeof TYPES[0]))
 
-static int check_name(const char *path, const char *name, struct bb_error *err)
+static int check_name(const char *path, const char *name, task_name_taken_fn taken,
+		      struct bb_error *err)
 {
 	bool ok = *name && strlen(name) < 100 && strncmp(name, "mmlu", 4) != 0;
 	for (const char *s = name; *s && ok; s++)
 		ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		     (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.';
-	if (ok && !task_is_builtin(name))
+	if (ok && !taken(name))
 		return 0;
 	return bb_fail(err, BB_EFORMAT, "'%s': \"name\" '%.64s' is not a usable task name "
 		       "(letters, digits, _ - .; not a built-in name or mmlu*)", path, name);
@@ -257,7 +259,7 @@ static int apply_options(const char *path, const cJSON *desc, struct task *t,
 }
 
 static int load_descriptor(struct task_list *tl, const char *path, const cJSON *desc,
-			   int limit, struct bb_error *err)
+			   int limit, task_name_taken_fn taken, struct bb_error *err)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(desc, "name");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(desc, "data");
@@ -266,7 +268,7 @@ static int load_descriptor(struct task_list *tl, const char *path, const cJSON *
 		return bb_fail(err, BB_EFORMAT, "'%s': \"name\" and \"data\" must be strings", path);
 	struct task_spec spec = {.name = name->valuestring, .dataset_path = data->valuestring,
 				 .split_key = "test_split", .split = "test"};
-	if ((rc = check_name(path, name->valuestring, err)) || (rc = find_type(path, desc, &type, err)) ||
+	if ((rc = check_name(path, name->valuestring, taken, err)) || (rc = find_type(path, desc, &type, err)) ||
 	    (rc = pick_metrics(path, desc, type, &spec, err)))
 		return rc;
 	spec.output = TYPES[type].output;
@@ -282,7 +284,7 @@ static int load_descriptor(struct task_list *tl, const char *path, const cJSON *
 }
 
 int custom_load(struct task_list *tl, const char *descriptor_path, int limit,
-		struct bb_error *err)
+		task_name_taken_fn taken, struct bb_error *err)
 {
 	char *text;
 	int rc = read_file(descriptor_path, &text, NULL, err);
@@ -294,7 +296,7 @@ int custom_load(struct task_list *tl, const char *descriptor_path, int limit,
 		rc = bb_fail(err, BB_EFORMAT, "'%s': not a JSON object (a task descriptor)",
 			     descriptor_path);
 	else
-		rc = load_descriptor(tl, descriptor_path, desc, limit, err);
+		rc = load_descriptor(tl, descriptor_path, desc, limit, taken, err);
 	cJSON_Delete(desc);
 	return rc;
 }

@@ -6,7 +6,8 @@
  * start with a space, giving a double space after the delimiter). acc and acc_norm.
  * Never prints, never exits; it must never "fix" what preprocess leaves behind.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,8 @@
  * split is on ' ' only). Scored by acc (is_greedy) and perplexity.
  * Never prints, never exits; it must never split on any other whitespace.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,8 @@
  * "\nAnswer:"; choices "A".."D" (continuations " A".." D"); gold = answer. Metric acc.
  * limit applies to each subject. Never prints, never exits.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@
  * spaces kept), continuations " " + choice, gold = label. Scored by acc and acc_norm.
  * Never prints, never exits; it must never trim or otherwise touch the solutions.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 

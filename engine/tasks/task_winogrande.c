@@ -6,7 +6,8 @@
  * continuation is scored, never the options. Metric acc.
  * Never prints, never exits.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 #include <string.h>

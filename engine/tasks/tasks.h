@@ -1,85 +1,28 @@
 /*
- * tasks.h: lm-eval's tasks inside the engine: documents, the requests they become, how
- * those requests are tokenized, scored and aggregated, and the results JSON.
+ * tasks.h: lm-eval's tasks inside the engine: a task's documents and the requests they
+ * become, the .jsonl row reader every family uses, and scoring a task's documents.
  *
- * Internal to engine/ (evaluate.c, task_*.c, metrics.c) and its unit tests; the public
- * entry point is evaluate.h. Everything up to "running" is pure: a task built from rows
+ * Beside it: metrics.h (the arithmetic), text.h (Python's str semantics), encode_pair.h
+ * (requests to tokens), results.h (the results JSON), families.h (the task families) and
+ * registry.h (tasks by name). Everything up to "running" is pure: a task built from rows
  * can be scored with made-up log-probabilities, no model needed. The rules come from
  * ../shared/docs/lm-eval.md section 2 and are copied byte for byte, quirks included.
- * Never prints, never exits, keeps no global mutable state (only immutable tables).
+ * Never prints, never exits, keeps no global mutable state.
  */
 #ifndef BB_TASKS_H
 #define BB_TASKS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include <cJSON.h>
 
 #include "core/error.h"
+#include "engine/tasks/metrics.h"
 
-struct tokenizer;
-
-/* lm-eval's default bootstrap_iters (perplexity's stderr). */
-#define EVAL_BOOTSTRAP_ITERS 100000
 #define TASK_MAX_METRICS 6
 /* Choices a multiple-choice document may have. */
 #define TASK_MAX_CHOICES 64
-
-// ---- metrics ----
-
-enum metric {
-	METRIC_ACC,             /* mean of per-document 0/1 */
-	METRIC_ACC_NORM,        /* mean of 0/1, argmax of logprob / characters of the choice */
-	METRIC_PERPLEXITY,      /* exp(-mean loglikelihood), bootstrapped stderr */
-	METRIC_WORD_PERPLEXITY, /* exp(-sum ll / sum words) */
-	METRIC_BYTE_PERPLEXITY, /* exp(-sum ll / sum bytes) */
-	METRIC_BITS_PER_BYTE,   /* -sum ll / (sum bytes * ln 2) */
-	METRIC_COUNT
-};
-
-/* "acc", "acc_norm", ...; NULL outside the enum. */
-const char *metric_name(enum metric m);
-/* The metric called name, or -1. */
-int metric_from_name(const char *name);
-bool metric_higher_is_better(enum metric m);
-/* lm-eval's aggregation name for the config's metric_list: "mean", "perplexity", ... */
-const char *metric_aggregation(enum metric m);
-
-/* lm-eval's mean: sum / n, summed left to right. */
-double metric_mean(const double *x, int n);
-/* lm-eval's mean_stderr: sample standard deviation (n - 1) / sqrt(n). NAN ("N/A") when
- * n < 2, as lm-eval reports it. */
-double metric_mean_stderr(const double *x, int n);
-/* exp(-mean(loglik)). */
-double metric_perplexity(const double *loglik, int n);
-/* sum(a) / sum(b), lm-eval's weighted_mean. */
-double metric_weighted_mean(const double *a, const double *b, int n);
-/* lm-eval's aggregate_subtask_metrics with weight_by_size: sum(v * size) / sum(size). */
-double metric_size_weighted_mean(const double *values, const int *sizes, int n);
-/* lm-eval's pooled_sample_stderr over subtasks: sqrt(sum((n-1) * se^2 * n) /
- * (sum(n) - k) / sum(n)). NAN if any stderr is NAN. */
-double metric_pooled_stderr(const double *stderrs, const int *sizes, int n);
-
-/* Python's random.Random (MT19937, seeded like random.seed(int)), for bootstraps that
- * draw exactly what lm-eval draws. */
-struct py_random {
-	uint32_t mt[624];
-	int index;
-};
-void py_random_seed(struct py_random *r, uint32_t seed);
-/* random.random(): 53-bit float in [0, 1). */
-double py_random_random(struct py_random *r);
-
-/* lm-eval's bootstrap_stderr(perplexity, x, iters): chunks of min(1000, iters) draws,
- * chunk i from random.Random(i), each draw rnd.choices(x, k=n) (floor(random() * n)),
- * then the sample standard deviation of the iters // chunk * chunk replicates. Returns
- * 0 and *out (NAN when n < 2 or iters < 1: "N/A"), or BB_ENOMEM. */
-int metric_bootstrap_perplexity_stderr(const double *loglik, int n, int iters, double *out,
-				       struct bb_error *err);
-
-// ---- tasks: documents and requests ----
 
 enum task_output {
 	TASK_LOGLIKELIHOOD,     /* one (context, continuation) request per document */
@@ -208,156 +151,15 @@ int task_new(struct task_list *tl, const struct task_spec *spec, const char *pat
 int task_load_spec(struct task_list *tl, const struct task_spec *spec, const char *data_dir,
 		   int limit, struct bb_error *err);
 
-// ---- the task families (task_<family>.c) ----
-
-/* Each loader reads <data_dir>/<file> and appends its task(s) to tl, keeping the first
- * limit documents (0: all) of each task, but checking every row. */
-int lambada_load(struct task_list *tl, const char *data_dir, int limit, struct bb_error *err);
-int hellaswag_load(struct task_list *tl, const char *data_dir, int limit, struct bb_error *err);
-int piqa_load(struct task_list *tl, const char *data_dir, int limit, struct bb_error *err);
-int winogrande_load(struct task_list *tl, const char *data_dir, int limit, struct bb_error *err);
-int mmlu_load(struct task_list *tl, const char *data_dir, int limit, struct bb_error *err);
-/* A custom task from its JSON descriptor (documented in task_custom.c). */
-int custom_load(struct task_list *tl, const char *descriptor_path, int limit,
-		struct bb_error *err);
-
-/* One row of each family into t (the row functions the loaders use; tests call them on
- * hand-made rows). */
-int lambada_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
-int hellaswag_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
-int piqa_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
-int winogrande_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
-/* An mmlu row for the subject task t (t->config.dataset_name is the subject). */
-int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err);
-
-/* lm-eval's hellaswag preprocess(): strip, " [title]" -> ". ", delete "[...]" (not across
- * a newline), then "  " -> " " in one pass. Returns a malloc'd string or NULL (no memory). */
-char *hellaswag_preprocess(const char *text, size_t len);
-
-/* The mmlu subjects, sorted; n is 57. */
-extern const char *const mmlu_subjects[];
-extern const int mmlu_n_subjects;
-
-/* Load task name (built-in, or a path to a custom descriptor: contains '/' or ends in
- * ".json") into tl. Errors: unknown task, missing file, bad rows, a name loaded twice; on
- * error tl keeps only the tasks it had. Free tl with task_list_free either way. */
-int tasks_load(struct task_list *tl, const char *name, const char *data_dir, int limit,
-	       struct bb_error *err);
-/* Whether name is a built-in task. */
-bool task_is_builtin(const char *name);
-/* The built-in names as a JSON array. */
-cJSON *task_builtin_names(void);
-
-// ---- text with Python's semantics (task_text.c) ----
-
-/* A growable NUL-terminated string. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;               /* an append failed; p is then unreliable */
-};
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-void sbuf_adds(struct sbuf *b, const char *s);
-/* The string (ownership passes to the caller), or NULL after an allocation failure. */
-char *sbuf_take(struct sbuf *b);
-
-/* Python's str.isspace for one code point. */
-bool py_isspace(uint32_t cp);
-/* Length of s[0..n) once trailing whitespace is removed (str.rstrip()). */
-size_t py_rstrip_len(const char *s, size_t n);
-/* Offset of the first non-whitespace character (str.lstrip()). */
-size_t py_lstrip_off(const char *s, size_t n);
-/* len() of a str: code points in UTF-8 (continuation bytes not counted). */
-long py_len(const char *s, size_t n);
-/* len(re.split(r"\s+", s)): 1 + the number of whitespace runs. */
-long py_count_words(const char *s, size_t n);
-/* str.capitalize(): first character upper (title) case, the rest lower case. Case maps
- * cover ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic; other characters
- * (and Python's multi-character special cases) are kept as they are. */
-void py_capitalize(struct sbuf *out, const char *s, size_t n);
-
-// ---- requests to tokens (task_encode.c) ----
-
-/* How contexts get their first token: bos_id >= 0 is prepended to every non-empty
- * context; prefix_id is the whole context of an empty one (BOS, else EOS). */
-struct encode_policy {
-	int bos_id;             /* -1: no BOS */
-	int prefix_id;
-	bool keep_context_space; /* skip _encode_pair's whitespace move */
-};
-
-/* The policy for add_bos_token (-1 the tokenizer's default, 0 never, 1 always).
- * Errors: add_bos_token 1 with no BOS token, or no BOS nor EOS for the prefix. */
-int encode_policy_for(const struct tokenizer *tok, int add_bos_token,
-		      struct encode_policy *p, struct bb_error *err);
-
-/* lm-eval's _encode_pair text step: the length of context once its trailing whitespace
- * (str.rstrip) has moved to the continuation's start. */
-size_t encode_pair_split(const char *context, size_t len);
-
-struct pair_tokens {
-	int *ctx, n_ctx;        /* malloc'd */
-	int *cont, n_cont;      /* malloc'd */
-	bool merged;            /* the continuation merged into the context's last token(s):
-				 * scored from the first token where the two encodings differ */
-};
-void pair_tokens_free(struct pair_tokens *p);
-
-/* The last context encode_pair encoded, reused when the next request has the same one
- * (the choices of a document). Zero-initialize; free with encode_memo_free. */
-struct encode_memo {
-	char *text;
-	int *ids, n;
-};
-void encode_memo_free(struct encode_memo *m);
-
-/* lm-eval's loglikelihood(): an empty context becomes [prefix_id] with the continuation
- * encoded alone; otherwise the whitespace move, whole = encode(context + continuation),
- * ctx = encode(context) (both without special tokens), cont = whole[len(ctx):], and the
- * policy's BOS before ctx (a context of only whitespace, with no BOS, gets the prefix).
- * An empty cont is an error (lm-eval asserts on it). memo may be NULL. */
-int encode_pair(const struct tokenizer *tok, const struct encode_policy *p,
-		const char *context, const char *continuation, struct encode_memo *memo,
-		struct pair_tokens *out, struct bb_error *err);
-
-// ---- scoring (task_score.c) ----
+// ---- scoring (score.c) ----
 
 /* Fill each document's outcomes (acc, acc_norm, loglik) from its requests' logprob and
  * is_greedy: argmax with numpy's rules (first maximum; a NaN wins). */
 void task_score(struct task *t);
 
-struct metric_result {
-	enum metric metric;
-	double value;
-	double stderr_;         /* NAN: lm-eval's "N/A" */
-};
-
 /* The task's metrics over its scored documents (n_docs >= 1), in metric_list order;
  * perplexity's stderr is bootstrapped with iters draws. *n gets the count. */
 int task_aggregate(const struct task *t, int bootstrap_iters, struct metric_result *out,
 		   int *n, struct bb_error *err);
-
-// ---- results JSON (task_results.c) ----
-
-/* What the results' "config" and environment fields say. */
-struct results_meta {
-	const char *model_dir;
-	const char *model_args;     /* "pretrained=<dir>,..." */
-	int limit;                  /* 0: null */
-	int batch_size;
-	uint64_t seed;
-	int bootstrap_iters;
-	double start_time;          /* UNIX time */
-	double elapsed_s;
-	int max_length;             /* <= 0: omitted (no model) */
-	const char *bos_token, *eos_token;
-	int eot_token_id;
-	bool log_samples;
-};
-
-/* lm-eval's results object for the scored tasks in tl (see ../shared/docs/lm-eval.md
- * section 1, v0.4.12+ shape). */
-int results_build(const struct task_list *tl, const struct results_meta *meta,
-		  cJSON **out, struct bb_error *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include "engine/evaluate.h"
 
 #include "engine/model/model.h"
+#include "engine/tasks/registry.h"
 #include "engine/tasks/tasks.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "tests/unit/check.h"

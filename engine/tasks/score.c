@@ -1,5 +1,5 @@
 /*
- * task_score.c: from the model's answers to lm-eval's numbers: each document's outcome
+ * score.c: from the model's answers to lm-eval's numbers: each document's outcome
  * (process_results in lm_eval/api/task.py) and each task's metrics with their stderr
  * (_compute_task_aggregations in lm_eval/evaluator_utils.py).
  *

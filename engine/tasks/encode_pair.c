@@ -1,12 +1,13 @@
 /*
- * task_encode.c: text requests to token ids exactly as lm-eval's TemplateLM does
+ * encode_pair.c: text requests to token ids exactly as lm-eval's TemplateLM does
  * (lm_eval/api/model.py, loglikelihood and _encode_pair): trailing whitespace of the
  * context moves onto the continuation, the continuation's tokens are whole[len(ctx):]
  * of the joint encoding, BOS per add_bos_token, and an empty context becomes the prefix
  * token. Never prints, never exits; it must never encode the continuation on its own
  * when there is a context (tokenizers merge across the boundary).
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/encode_pair.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * task_results.c: lm-eval's results object (../shared/docs/lm-eval.md section 1, the
+ * results.c: lm-eval's results object (../shared/docs/lm-eval.md section 1, the
  * v0.4.12+ shape): "results" (every task and the mmlu group), "groups", "group_subtasks",
  * "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config", the
  * environment fields, and with log_samples lm-eval's per-document "samples" (doc,
@@ -9,7 +9,8 @@
  * stderr (Group.aggregate). Built with cJSON only; never prints, never exits, never
  * writes files (the caller decides where the object goes).
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/results.h"
+#include "engine/tasks/text.h"
 
 #include "core/hash.h"
 #include "engine/py_format.h"

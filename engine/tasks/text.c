@@ -1,12 +1,12 @@
 /*
- * task_text.c: the few Python str operations lm-eval's tasks apply to their rows, with
+ * text.c: the few Python str operations lm-eval's tasks apply to their rows, with
  * Python's meaning on UTF-8 text: isspace/strip (Unicode whitespace, not C's isspace),
  * len (code points), len(re.split(r"\s+")) and capitalize; plus a growable string.
  *
  * These decide the exact bytes sent to the tokenizer, so they follow CPython, not the C
  * locale. Never prints, never exits, never consults the process locale.
  */
-#include "engine/tasks/tasks.h"
+#include "engine/tasks/text.h"
 
 #include <stdlib.h>
 #include <string.h>
