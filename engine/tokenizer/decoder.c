@@ -1,17 +1,120 @@
 /*
- * tokenizer_decode.c: ids -> text, by HF's decoder chain: each step maps a list of
- * token strings to a new list (Replace, ByteFallback, Fuse, Strip, ByteLevel,
- * Metaspace), and the final list is concatenated.
+ * decoder.c: the decoder stage, ids -> text: its steps (Replace, ByteFallback, Fuse,
+ * Strip, ByteLevel, Metaspace) parsed from tokenizer.json, and HF's decoder chain applied:
+ * each step maps a list of token strings to a new list, and the final list is
+ * concatenated.
  *
  * It must produce valid UTF-8 exactly where HF does (U+FFFD for broken byte runs) and
  * never write to the tokenizer: several threads may decode with one tokenizer at once.
  * It never prints or exits.
  */
 #define _GNU_SOURCE /* memmem */
-#include "engine/tokenizer/internal.h"
+#include "engine/tokenizer/load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- parsing ---- */
+
+static struct tk_dec *new_dec(struct tk_ctx *c)
+{
+	struct tokenizer *t = c->t;
+	struct tk_dec *d = realloc(t->dec, ((size_t)t->n_dec + 1) * sizeof *d);
+	if (!d) {
+		tk_load_oom(c);
+		return NULL;
+	}
+	t->dec = d;
+	d = &t->dec[t->n_dec++];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
+static int get_count(struct tk_ctx *c, const cJSON *o, const char *key, const char *where, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char w[256];
+	if (!v) {
+		*out = 0;
+		return 0;
+	}
+	if ((*out = tk_as_id(v)) < 0) {
+		snprintf(w, sizeof w, "%s.%s", where, key);
+		return tk_fail_field(c, w, "is not a non-negative integer");
+	}
+	return 0;
+}
+
+static int parse_dec_simple(struct tk_ctx *c, const cJSON *o, const char *type, const char *where)
+{
+	struct tk_dec *d = new_dec(c);
+	pcre2_code *re = NULL;
+	int bad, rc;
+	if (!d)
+		return BB_ENOMEM;
+	if (!strcmp(type, "ByteFallback")) {
+		d->kind = TK_DEC_BYTEFALLBACK;
+	} else if (!strcmp(type, "Fuse")) {
+		d->kind = TK_DEC_FUSE;
+	} else if (!strcmp(type, "ByteLevel")) {
+		d->kind = TK_DEC_BYTELEVEL;
+	} else if (!strcmp(type, "Strip")) {
+		d->kind = TK_DEC_STRIP;
+		if ((rc = tk_get_char(c, o, "content", " ", where, &d->cp, NULL, NULL)) ||
+		    (rc = get_count(c, o, "start", where, &d->start)) ||
+		    (rc = get_count(c, o, "stop", where, &d->stop)))
+			return rc;
+	} else if (!strcmp(type, "Metaspace")) {
+		enum tk_prepend scheme;
+		d->kind = TK_DEC_METASPACE;
+		if ((rc = tk_get_char(c, o, "replacement", "\xE2\x96\x81", where, &d->cp, NULL,
+				      NULL)) ||
+		    (rc = tk_parse_prepend_scheme(c, o, where, &scheme)))
+			return rc;
+		d->prepend = scheme != TK_PREPEND_NEVER;
+	} else {
+		const char *s = tk_get_str(c, o, "content", where, &bad);
+		char w[256];
+		d->kind = TK_DEC_REPLACE;
+		if (bad)
+			return BB_EFORMAT;
+		snprintf(w, sizeof w, "%s.content", where);
+		if (!s)
+			return tk_fail_field(c, w, "is missing");
+		if (!(d->to = tk_dup_str(c, s, d->to_len = strlen(s))))
+			return BB_ENOMEM;
+		if ((rc = tk_get_pattern(c, o, where, &d->from, &d->from_len, &re)))
+			return rc;
+		if (re) {
+			pcre2_code_free(re);
+			return bb_fail(c->err, BB_EUNSUPPORTED,
+				       "'%s': %s.pattern: a Regex Replace decoder is not supported",
+				       c->path, where);
+		}
+	}
+	return 0;
+}
+
+static int parse_dec_step(struct tk_ctx *c, const cJSON *o, const char *type, const char *where,
+			  void *unused)
+{
+	(void)unused;
+	if (type && (!strcmp(type, "ByteFallback") || !strcmp(type, "Fuse") ||
+		     !strcmp(type, "ByteLevel") || !strcmp(type, "Strip") ||
+		     !strcmp(type, "Metaspace") || !strcmp(type, "Replace")))
+		return parse_dec_simple(c, o, type, where);
+	return tk_unsupported(c, where, type);
+}
+
+int tk_parse_decoder(struct tk_ctx *c, const cJSON *o)
+{
+	if (o && !cJSON_IsNull(o))
+		c->t->has_decoder = 1; /* even an empty Sequence replaces the default join */
+	return tk_parse_steps(c, o, "decoder", "decoders", parse_dec_step, NULL);
+}
+
+/* ---- applying ---- */
 
 static const char replacement_char[] = "\xEF\xBF\xBD"; /* U+FFFD */
 

@@ -1,6 +1,6 @@
 /*
- * tokenizer_internal.h: the tokenizer's private structures, shared by the
- * engine/tokenizer_*.c files only. Nothing outside engine/tokenizer*.c may include it.
+ * internal.h: the tokenizer's private structures, shared by the files of
+ * engine/tokenizer/ only. Nothing outside engine/tokenizer/ may include it.
  *
  * Everything here is filled once by tokenizer_load and never written again, which is
  * what makes encode/decode thread-safe: per-call scratch lives in the callers' stack
@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "engine/tokenizer/tokenizer.h"
 
-/* ---- growable byte and int buffers, string arena (tokenizer_util.c) ---- */
+/* ---- growable byte and int buffers, string arena (util.c) ---- */
 
 /* Bump allocator for the vocabulary's strings: one free for 150k pieces. */
 struct tk_arena_block;
@@ -77,7 +77,7 @@ int tk_buf_put_lossy(struct tk_buf *b, const char *s, size_t n);
 /* Unicode White_Space, as Rust's char::is_whitespace and regex \s. */
 int tk_is_space(uint32_t cp);
 
-/* ---- hash maps (tokenizer_util.c) ---- */
+/* ---- hash maps (util.c) ---- */
 
 struct tk_str_slot {
 	const char *key; /* NULL: empty slot */
@@ -122,7 +122,7 @@ enum tk_norm_kind {
 	TK_NORM_REPLACE,   /* every a -> b (literal) */
 	TK_NORM_REPLACE_RE,/* every match of re -> b */
 	TK_NORM_STRIP,     /* trim whitespace: left, right */
-	TK_NORM_NFC        /* taken as already composed: see tokenizer_load.c */
+	TK_NORM_NFC        /* taken as already composed: see normalizer.c */
 };
 
 struct tk_norm {
@@ -240,7 +240,7 @@ struct tokenizer {
 	int16_t cp_byte[324];    /* and back; -1 for code points that are no byte */
 };
 
-/* tokenizer_encode.c: apply the normalizer steps to s into out (tmp is scratch);
+/* normalizer.c: apply the normalizer steps to s into out (tmp is scratch);
  * also used at load time for the normalized added tokens. 0, or a negative bb_err with
  * err (may be NULL) saying what failed: memory, or a regex's PCRE2 limit. */
 int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,

@@ -1,7 +1,8 @@
 /*
  * tokenizer.c: the tokenizer's lifetime and its read-only queries (ids, pieces, BOS,
- * EOS). Loading lives in tokenizer_load.c, encoding in tokenizer_encode.c and
- * decoding in tokenizer_decode.c.
+ * EOS). Loading lives in load.c, encoding in encode.c and decoding in decoder.c; each
+ * stage of the pipeline parses and applies itself in its own file (normalizer.c,
+ * pre_tokenizer.c, bpe.c, added_tokens.c, decoder.c, post_processor.c).
  *
  * Every function here only reads a loaded tokenizer, so all of them are safe to call
  * from many threads at once; none prints or exits.

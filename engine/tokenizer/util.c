@@ -1,5 +1,5 @@
 /*
- * tokenizer_util.c: the tokenizer's small building blocks: growable buffers, piece
+ * util.c: the tokenizer's small building blocks: growable buffers, piece
  * lists, UTF-8 helpers and the two open-addressing hash maps (vocabulary and merges).
  *
  * Nothing here knows about tokenizer.json. It must never print, exit or keep global
