@@ -19,16 +19,7 @@
 
 static struct tk_dec *new_dec(struct tk_ctx *c)
 {
-	struct tokenizer *t = c->t;
-	struct tk_dec *d = realloc(t->dec, ((size_t)t->n_dec + 1) * sizeof *d);
-	if (!d) {
-		tk_load_oom(c);
-		return NULL;
-	}
-	t->dec = d;
-	d = &t->dec[t->n_dec++];
-	memset(d, 0, sizeof *d);
-	return d;
+	return tk_new_step(c, (void **)&c->t->dec, &c->t->n_dec, sizeof *c->t->dec);
 }
 
 static int get_count(struct tk_ctx *c, const cJSON *o, const char *key, const char *where, int *out)

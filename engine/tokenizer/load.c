@@ -182,6 +182,19 @@ int tk_unsupported(struct tk_ctx *c, const char *where, const char *type)
 		       where, type ? type : "(missing)");
 }
 
+void *tk_new_step(struct tk_ctx *c, void **steps, int *n, size_t size)
+{
+	char *p = realloc(*steps, ((size_t)*n + 1) * size);
+	if (!p) {
+		tk_load_oom(c);
+		return NULL;
+	}
+	*steps = p;
+	p += (size_t)(*n)++ * size;
+	memset(p, 0, size);
+	return p;
+}
+
 /*
  * A pipeline stage as tokenizer.json writes it: absent or null (no step), one step, or a
  * "Sequence" whose list_key ("normalizers", "pretokenizers", "decoders", "processors")

@@ -72,6 +72,9 @@ typedef int (*tk_step_fn)(struct tk_ctx *c, const cJSON *o, const char *type,
 			  const char *where, void *arg);
 int tk_parse_steps(struct tk_ctx *c, const cJSON *o, const char *where, const char *list_key,
 		   tk_step_fn parse_step, void *arg);
+/* One more zeroed step of size bytes at the end of *steps (holding *n); NULL (error set)
+ * when out of memory, *steps then unchanged. */
+void *tk_new_step(struct tk_ctx *c, void **steps, int *n, size_t size);
 
 /* tokenizer.json's "model" (bpe.c). */
 int tk_parse_model(struct tk_ctx *c, const cJSON *model);

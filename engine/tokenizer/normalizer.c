@@ -17,16 +17,7 @@
 
 static struct tk_norm *new_norm(struct tk_ctx *c)
 {
-	struct tokenizer *t = c->t;
-	struct tk_norm *n = realloc(t->norm, ((size_t)t->n_norm + 1) * sizeof *n);
-	if (!n) {
-		tk_load_oom(c);
-		return NULL;
-	}
-	t->norm = n;
-	n = &t->norm[t->n_norm++];
-	memset(n, 0, sizeof *n);
-	return n;
+	return tk_new_step(c, (void **)&c->t->norm, &c->t->n_norm, sizeof *c->t->norm);
 }
 
 static int parse_norm_step(struct tk_ctx *c, const cJSON *o, const char *type,

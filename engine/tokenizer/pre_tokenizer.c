@@ -21,16 +21,7 @@ static const char gpt2_pattern[] =
 
 static struct tk_pre *new_pre(struct tk_ctx *c)
 {
-	struct tokenizer *t = c->t;
-	struct tk_pre *p = realloc(t->pre, ((size_t)t->n_pre + 1) * sizeof *p);
-	if (!p) {
-		tk_load_oom(c);
-		return NULL;
-	}
-	t->pre = p;
-	p = &t->pre[t->n_pre++];
-	memset(p, 0, sizeof *p);
-	return p;
+	return tk_new_step(c, (void **)&c->t->pre, &c->t->n_pre, sizeof *c->t->pre);
 }
 
 static int parse_behavior(struct tk_ctx *c, const cJSON *o, const char *where,
