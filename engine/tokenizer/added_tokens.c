@@ -3,12 +3,12 @@
  * lstrip, rstrip, normalized, special), indexed for matching, and split out of a text
  * before the rest of the pipeline sees it (HF's AddedVocabulary::find_matches).
  *
- * Matching works in the call's scratch (encode.h) and must never write to the tokenizer.
+ * Matching works in the call's scratch (scratch.h) and must never write to the tokenizer.
  * Never prints, never exits.
  */
 #define _GNU_SOURCE /* qsort_r */
-#include "engine/tokenizer/load.h"
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/stages.h"
+#include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,10 +4,9 @@
  * equals (HF's Word::merge_all), with byte fallback and unk fusion.
  *
  * Only BPE loads: another model type is BB_EUNSUPPORTED. Encoding works in the call's
- * scratch (encode.h) and must never write to the tokenizer. Never prints, never exits.
+ * scratch (scratch.h) and must never write to the tokenizer. Never prints, never exits.
  */
-#include "engine/tokenizer/load.h"
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/stages.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,8 @@
  * It never prints or exits.
  */
 #define _GNU_SOURCE /* memmem */
-#include "engine/tokenizer/load.h"
+#include "engine/tokenizer/stages.h"
+#include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
 #include <stdlib.h>

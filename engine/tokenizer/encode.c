@@ -8,15 +8,10 @@
  * tk_scratch), which is what lets server threads share one const tokenizer. It never
  * prints or exits; failures come back as a negative enum bb_err with a message.
  */
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/stages.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-int tk_encode_oom(struct tk_scratch *sc)
-{
-	return bb_fail(sc->err, BB_ENOMEM, "tokenizer: out of memory while encoding");
-}
 
 static int encode_normalized(struct tk_scratch *sc, const char *s, size_t n, int origin)
 {
@@ -78,25 +73,6 @@ static int encode_text(struct tk_scratch *sc, const char *text, size_t len)
 	return 0;
 }
 
-static void scratch_free(struct tk_scratch *sc)
-{
-	free(sc->out.p);
-	free(sc->raw.p);
-	free(sc->norm.p);
-	free(sc->nbuf.p);
-	free(sc->ntmp.p);
-	free(sc->tmp.p);
-	free(sc->map.p);
-	free(sc->key.p);
-	tk_pieces_free(&sc->pa);
-	tk_pieces_free(&sc->pb);
-	free(sc->seg);
-	free(sc->sub);
-	free(sc->sym);
-	free(sc->heap);
-	pcre2_match_data_free(sc->md);
-}
-
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, int add_bos,
 		     int **ids, int *n_ids, struct bb_error *err)
 {
@@ -128,6 +104,6 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len, in
 		*n_ids = (int)sc.out.len;
 		sc.out.p = NULL;
 	}
-	scratch_free(&sc);
+	tk_scratch_free(&sc);
 	return rc;
 }

@@ -240,12 +240,6 @@ struct tokenizer {
 	int16_t cp_byte[324];    /* and back; -1 for code points that are no byte */
 };
 
-/* normalizer.c: apply the normalizer steps to s into out (tmp is scratch);
- * also used at load time for the normalized added tokens. 0, or a negative bb_err with
- * err (may be NULL) saying what failed: memory, or a regex's PCRE2 limit. */
-int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
-		 struct tk_buf *tmp, struct bb_error *err);
-
 /* Grow *p (holding *cap elements of elem bytes) to at least need, doubling; -1 when out of
  * memory (then *p is unchanged). */
 int tk_grow(void **p, size_t *cap, size_t need, size_t elem);

@@ -5,13 +5,13 @@
  * Applying must never write to the tokenizer: the buffers belong to the caller, which is
  * what lets server threads share one const tokenizer. Never prints, never exits.
  */
-#include "engine/tokenizer/load.h"
+#include "engine/tokenizer/stages.h"
+#include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/tokenizer/encode.h"
 
 /* ---- parsing ---- */
 

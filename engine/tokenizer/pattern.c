@@ -7,8 +7,7 @@
  * silent shorter match. Never prints, never exits.
  */
 #define _GNU_SOURCE /* memmem */
-#include "engine/tokenizer/load.h"
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
 #include <string.h>

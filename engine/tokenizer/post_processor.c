@@ -5,8 +5,7 @@
  *
  * Applying must never write to the tokenizer. Never prints, never exits.
  */
-#include "engine/tokenizer/load.h"
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/stages.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,11 +3,11 @@
  * Digits, WhitespaceSplit, Whitespace) parsed from tokenizer.json, and applied to a
  * normalized text, cutting it into the pieces BPE runs on, with HF's split behaviors.
  *
- * Applying works in the call's scratch (encode.h) and must never write to the tokenizer.
+ * Applying works in the call's scratch (scratch.h) and must never write to the tokenizer.
  * Never prints, never exits.
  */
-#include "engine/tokenizer/load.h"
-#include "engine/tokenizer/encode.h"
+#include "engine/tokenizer/stages.h"
+#include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,32 +39,6 @@ static int parse_behavior(struct tk_ctx *c, const cJSON *o, const char *where,
 		}
 	snprintf(w, sizeof w, "%s.behavior", where);
 	return tk_fail_field(c, w, "is not a known split behavior");
-}
-
-int tk_parse_prepend_scheme(struct tk_ctx *c, const cJSON *o, const char *where,
-			    enum tk_prepend *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "prepend_scheme");
-	int aps;
-	char w[256];
-	if (cJSON_IsString(v)) {
-		if (!strcmp(v->valuestring, "always"))
-			*out = TK_PREPEND_ALWAYS;
-		else if (!strcmp(v->valuestring, "first"))
-			*out = TK_PREPEND_FIRST;
-		else if (!strcmp(v->valuestring, "never"))
-			*out = TK_PREPEND_NEVER;
-		else {
-			snprintf(w, sizeof w, "%s.prepend_scheme", where);
-			return tk_fail_field(c, w, "is not always, first or never");
-		}
-		return 0;
-	}
-	/* older files: add_prefix_space true means "always" */
-	if ((aps = tk_get_bool(c, o, "add_prefix_space", 1, where)) < 0)
-		return BB_EFORMAT;
-	*out = aps ? TK_PREPEND_ALWAYS : TK_PREPEND_NEVER;
-	return 0;
 }
 
 static int parse_pre_simple(struct tk_ctx *c, const cJSON *o, const char *type, const char *where)

@@ -1,15 +1,14 @@
 /*
- * load.h: what the stages' parsers share while tokenizer.json is read (load.c): where to
- * complain, the JSON field readers, a stage's Sequence of steps, and each stage's parse
- * entry point, called by load.c in the pipeline's order.
+ * fields.h: what every stage's parser stands on while tokenizer.json is read (fields.c):
+ * where to complain, typed JSON field readers that name the field in every error, a
+ * stage's "Sequence" of steps and its growing list of steps, the id-indexed arrays.
  *
- * Private to engine/tokenizer/: nothing outside it may include this. Only loading writes
- * the tokenizer; nothing declared here runs after tokenizer_load returns.
+ * Private to engine/tokenizer/: nothing outside it may include this. It knows no stage.
+ * Only loading writes the tokenizer; nothing declared here runs after tokenizer_load.
  */
-#ifndef BB_TOKENIZER_LOAD_H
-#define BB_TOKENIZER_LOAD_H
+#ifndef BB_TOKENIZER_FIELDS_H
+#define BB_TOKENIZER_FIELDS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +23,7 @@ struct tk_ctx {
 	struct bb_error *err;
 };
 
-/* ---- errors and strings (load.c) ---- */
+/* ---- errors and strings (fields.c) ---- */
 
 /* BB_EFORMAT naming the file and the field where. */
 int tk_fail_field(struct tk_ctx *c, const char *where, const char *what);
@@ -36,7 +35,7 @@ char *tk_dup_str(struct tk_ctx *c, const char *s, size_t n);
 /* Grow the id-indexed arrays (piece, piece_len, id_flags) so that ids below n fit. */
 int tk_reserve_ids(struct tk_ctx *c, int n);
 
-/* ---- JSON (load.c) ---- */
+/* ---- JSON (fields.c) ---- */
 
 /* Parse len bytes of JSON text (named path in errors) into an object. */
 int tk_parse_json_text(const char *path, const char *data, size_t len, cJSON **out,
@@ -57,15 +56,7 @@ int tk_as_id(const cJSON *v);
 int tk_get_char(struct tk_ctx *c, const cJSON *o, const char *key, const char *def,
 		const char *where, uint32_t *cp, char *utf8, size_t *utf8_len);
 
-/* ---- patterns (pattern.c) ---- */
-
-int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
-		  pcre2_code **out, const char *where);
-/* pattern: {"String": s} or {"Regex": r}; sets exactly one of *lit and *re. */
-int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **lit,
-		   size_t *lit_len, pcre2_code **re);
-
-/* ---- the stages ---- */
+/* ---- a stage's steps (fields.c) ---- */
 
 /* Parses one step of a stage: o of type type (NULL: untyped), named where in errors. */
 typedef int (*tk_step_fn)(struct tk_ctx *c, const cJSON *o, const char *type,
@@ -75,41 +66,9 @@ int tk_parse_steps(struct tk_ctx *c, const cJSON *o, const char *where, const ch
 /* One more zeroed step of size bytes at the end of *steps (holding *n); NULL (error set)
  * when out of memory, *steps then unchanged. */
 void *tk_new_step(struct tk_ctx *c, void **steps, int *n, size_t size);
-
-/* tokenizer.json's "model" (bpe.c). */
-int tk_parse_model(struct tk_ctx *c, const cJSON *model);
-/* "added_tokens", then (once the normalizer is known) their matchers (added_tokens.c). */
-int tk_parse_added(struct tk_ctx *c, const cJSON *arr);
-int tk_prepare_added(struct tk_ctx *c);
-/* "normalizer" (normalizer.c), "pre_tokenizer" (pre_tokenizer.c), "decoder" (decoder.c). */
-int tk_parse_normalizer(struct tk_ctx *c, const cJSON *o);
-int tk_parse_pre_tokenizer(struct tk_ctx *c, const cJSON *o);
-int tk_parse_decoder(struct tk_ctx *c, const cJSON *o);
 /* Metaspace's prepend_scheme (or older files' add_prefix_space), for the pre-tokenizer
- * and the decoder alike (pre_tokenizer.c). */
+ * and the decoder alike (fields.c). */
 int tk_parse_prepend_scheme(struct tk_ctx *c, const cJSON *o, const char *where,
 			    enum tk_prepend *out);
-
-/* A growing list of ids: what the post-processor puts before and after the text. */
-struct tk_ids {
-	int *p;
-	int n;
-};
-
-/* Where tokenizer_config.json comes from: a file (absent is fine) or memory (text NULL:
- * none). */
-struct tk_config_source {
-	const char *name;
-	bool from_file;
-	const char *text;
-	size_t len;
-};
-
-/* "post_processor" into pre and post (post_processor.c); then tokenizer_config.json
- * decides BOS and EOS, and pre and post pass to the tokenizer. */
-int tk_parse_post_processor(struct tk_ctx *c, const cJSON *o, struct tk_ids *pre,
-			    struct tk_ids *post);
-int tk_settle_specials(struct tk_ctx *c, const struct tk_config_source *src,
-		       struct tk_ids *pre, struct tk_ids *post);
 
 #endif
