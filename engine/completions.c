@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/model/session.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #define MAX_TOP 20           /* logprobs: at most this many alternatives */

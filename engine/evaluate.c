@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/fileio.h"
+#include "engine/model/loglik.h"
 #include "engine/model/model.h"
 #include "engine/tasks/encode_pair.h"
 #include "engine/tasks/registry.h"

@@ -21,6 +21,7 @@
 
 #include "core/fileio.h"
 #include "engine/model/calib.h"
+#include "engine/model/deltaloss.h"
 #include "engine/evaluate.h"
 #include "engine/spec_fields.h"
 #include "engine/tokenizer/tokenizer.h"

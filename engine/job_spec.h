@@ -17,7 +17,7 @@
 
 #include "core/formats.h"
 #include "core/recipe.h"
-#include "engine/model/model.h"
+#include "engine/model/deltaloss.h"
 
 enum job_kind { JOB_EVALUATE, JOB_SCORES };
 

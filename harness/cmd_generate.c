@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/model/model.h"
+#include "engine/model/session.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"
 #include "harness/commands.h"

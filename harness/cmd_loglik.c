@@ -14,6 +14,7 @@
 
 #include <cJSON.h>
 
+#include "engine/model/loglik.h"
 #include "engine/model/model.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"

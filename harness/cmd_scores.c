@@ -24,6 +24,7 @@
 #include "core/hash.h"
 #include "core/version.h"
 #include "engine/model/calib.h"
+#include "engine/model/deltaloss.h"
 #include "engine/model/model.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"

@@ -8,6 +8,7 @@
  * Proxy: the data-free sum (W - Q(W))^2. Scores are summed in double.
  * Must leave the model as it found it, on success and on failure alike.
  */
+#include "engine/model/deltaloss.h"
 #include "engine/model/model_internal.h"
 
 #include <math.h>

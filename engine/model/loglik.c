@@ -7,6 +7,7 @@
  * for target rows, a chunk at a time. One workspace per call, never per token or request.
  * Never prints, never exits.
  */
+#include "engine/model/loglik.h"
 #include "engine/model/model_internal.h"
 
 #include <math.h>

@@ -6,6 +6,7 @@
  * feeding tokens never allocates. The model is only read, so sessions on one model may
  * run in parallel. Never prints, never exits.
  */
+#include "engine/model/session.h"
 #include "engine/model/model_internal.h"
 
 #include <stdlib.h>

@@ -16,6 +16,7 @@
 #include "engine/tasks/registry.h"
 #include "engine/tasks/tasks.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "engine/model/loglik.h"
 #include "tests/unit/check.h"
 
 #define FIX "tests/fixtures/tasks"

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/model/loglik.h"
 #include "engine/model/model.h"
 #include "engine/model/model_internal.h"
 #include "engine/model/model_ops.h"
+#include "engine/model/session.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "tests/unit/check.h"
 

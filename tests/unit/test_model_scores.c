@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/model/deltaloss.h"
 #include "engine/model/model.h"
 #include "engine/model/model_internal.h"
 #include "tests/unit/check.h"
