@@ -46,7 +46,7 @@ LIBS        := $(strip $(call reverse,$(LAYER_LIBS)))
 
 CORE_SRC      := $(wildcard core/*.c)
 BASELINES_SRC := $(wildcard baselines/*.c)
-ENGINE_SRC    := $(wildcard engine/*.c)
+ENGINE_SRC    := $(wildcard engine/*.c engine/*/*.c)
 ENDPOINT_SRC  := $(wildcard endpoint/*.c)
 HARNESS_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CORE_OBJ      := $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "bench/bench.h"
-#include "engine/model.h"
-#include "engine/model_internal.h"
+#include "engine/model/model.h"
+#include "engine/model/model_internal.h"
 #include "tests/unit/model_fixture.h"
 
 static double median(double *v, int n)

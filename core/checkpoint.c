@@ -145,7 +145,7 @@ static int parse_rope_scaling(struct model_config *cfg, const cJSON *json, const
 }
 
 /* hidden_act names the MLP's activation; which ones the engine runs is its business
- * (engine/model_load.c), but a value that is not a name is malformed. */
+ * (engine/model/model_load.c), but a value that is not a name is malformed. */
 static int check_hidden_act(const cJSON *json, const char *path, struct bb_error *err)
 {
 	const cJSON *act = cJSON_GetObjectItemCaseSensitive(json, "hidden_act");

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "endpoint/http_error.h"
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 int completer_open(struct completer *c, const char *dir, struct bb_error *err)
 {

@@ -13,7 +13,7 @@
 #include <cJSON.h>
 
 #include "core/error.h"
-#include "engine/model.h"
+#include "engine/model/model.h"
 
 struct completer {
 	char *name;              /* what "model" answers carry */

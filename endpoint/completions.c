@@ -22,7 +22,8 @@
 #include <time.h>
 
 #include "endpoint/http_error.h"
-#include "engine/tokenizer.h"
+#include "engine/model/session.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #define MAX_TOP 20           /* logprobs: at most this many alternatives */
 #define MAX_PROMPTS 256      /* prompts per request */

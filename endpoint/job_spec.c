@@ -21,9 +21,10 @@
 
 #include "core/fileio.h"
 #include "endpoint/spec_fields.h"
-#include "engine/calib.h"
 #include "engine/evaluate.h"
-#include "engine/tokenizer.h"
+#include "engine/model/calib.h"
+#include "engine/model/deltaloss.h"
+#include "engine/tokenizer/tokenizer.h"
 
 const char *job_kind_name(enum job_kind k)
 {

@@ -21,7 +21,7 @@
 #include "core/formats.h"
 #include "core/recipe.h"
 #include "endpoint/server_settings.h"
-#include "engine/model.h"
+#include "engine/model/deltaloss.h"
 
 enum job_kind { JOB_EVALUATE, JOB_SCORES };
 

@@ -26,7 +26,7 @@
 #include "core/error.h"
 #include "core/formats.h"
 #include "core/recipe.h"
-#include "engine/model.h"
+#include "engine/model/deltaloss.h"
 
 #define RUN_SPEC_MAX_TASKS 64
 

@@ -15,9 +15,13 @@
 #include <time.h>
 
 #include "core/fileio.h"
-#include "engine/model.h"
-#include "engine/tasks.h"
-#include "engine/tokenizer.h"
+#include "engine/model/loglik.h"
+#include "engine/model/model.h"
+#include "engine/tasks/encode_pair.h"
+#include "engine/tasks/registry.h"
+#include "engine/tasks/results.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #define DEFAULT_BATCH 64
 /* Seconds between two progress reports. */
@@ -34,10 +38,10 @@ struct eval_run {
 	eval_progress_fn progress;
 	void *progress_ctx;
 	long done, total;
-	double last_report;
+	double last_progress;
 };
 
-static double now(clockid_t clock)
+static double clock_seconds(clockid_t clock)
 {
 	struct timespec ts;
 	clock_gettime(clock, &ts);
@@ -51,14 +55,14 @@ cJSON *evaluate_task_names(void)
 
 // ---- progress and cancel ----
 
-static void report(struct eval_run *run, long advance)
+static void advance_progress(struct eval_run *run, long advance)
 {
 	run->done += advance;
-	double t = now(CLOCK_MONOTONIC);
+	double t = clock_seconds(CLOCK_MONOTONIC);
 	if (!run->progress || (run->done < run->total && advance &&
-			       t - run->last_report < PROGRESS_INTERVAL))
+			       t - run->last_progress < PROGRESS_INTERVAL))
 		return;
-	run->last_report = t;
+	run->last_progress = t;
 	run->progress(run->progress_ctx, run->done, run->total);
 }
 
@@ -130,7 +134,7 @@ static int run_batches(struct eval_run *run, struct task *t, struct loglik_reque
 			t->reqs[i].logprob = reqs[i].logprob;
 			t->reqs[i].is_greedy = reqs[i].is_greedy;
 		}
-		report(run, n);
+		advance_progress(run, n);
 	}
 	return 0;
 }
@@ -180,7 +184,7 @@ static int run_rolling(struct eval_run *run, struct task *t, struct bb_error *er
 			rc = run_one_rolling(run, t, i, &t->reqs[i], err);
 		if (rc)
 			return rc;
-		report(run, 1);
+		advance_progress(run, 1);
 	}
 	return 0;
 }
@@ -231,7 +235,7 @@ static int run_tasks(struct eval_run *run, struct task_list *tl, struct bb_error
 {
 	for (int i = 0; i < tl->n; i++)
 		run->total += tl->tasks[i].n_reqs;
-	report(run, 0);
+	advance_progress(run, 0);
 	for (int i = 0; i < tl->n; i++) {
 		struct task *t = &tl->tasks[i];
 		int rc = t->output == TASK_ROLLING ? run_rolling(run, t, err)
@@ -271,7 +275,7 @@ static int build_results(const struct eval_run *run, const struct task_list *tl,
 		.seed = job->seed,
 		.bootstrap_iters = EVAL_BOOTSTRAP_ITERS,
 		.start_time = start,
-		.elapsed_s = now(CLOCK_MONOTONIC) - t0,
+		.elapsed_s = clock_seconds(CLOCK_MONOTONIC) - t0,
 		.max_length = model_max_length(run->model),
 		.bos_token = bos >= 0 ? tokenizer_piece(run->tok, bos) : NULL,
 		.eos_token = eos >= 0 ? tokenizer_piece(run->tok, eos) : NULL,
@@ -285,7 +289,7 @@ int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,
 	     eval_progress_fn progress, void *progress_ctx, cJSON **results,
 	     struct bb_error *err)
 {
-	double start = now(CLOCK_REALTIME), t0 = now(CLOCK_MONOTONIC);
+	double start = clock_seconds(CLOCK_REALTIME), t0 = clock_seconds(CLOCK_MONOTONIC);
 	struct task_list tl = {0};
 	struct eval_run run = {.job = job, .cancel = cancel, .progress = progress,
 			       .progress_ctx = progress_ctx};
@@ -303,7 +307,7 @@ int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,
 		rc = run_tasks(&run, &tl, err);
 	if (!rc)
 		rc = build_results(&run, &tl, start, t0, results, err);
-	if (!rc && run.merged) { /* an honest note beside lm-eval's schema, see task_encode.c */
+	if (!rc && run.merged) { /* an honest note beside lm-eval's schema, see tasks/encode_pair.c */
 		cJSON_AddItemToObject(*results, "bitbudget_merged_continuations", run.merged);
 		run.merged = NULL;
 	}

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "engine/tasks.h"
+#include "engine/tasks/text.h"
 
 /* Python's repr(x) of a float into buf (32 bytes is enough): "-11.366117477416992",
  * "1e-05", "1000000.0", "nan", "inf". */

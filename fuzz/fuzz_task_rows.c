@@ -1,5 +1,5 @@
 /*
- * fuzz_task_rows.c: task data as the evaluator reads it (engine/tasks.h): a .jsonl file
+ * fuzz_task_rows.c: task data as the evaluator reads it (engine/tasks/): a .jsonl file
  * of rows for one task family, loaded through tasks_load exactly as an evaluate job does,
  * then scored with made-up log-probabilities, aggregated, written as lm-eval's results
  * JSON, and the first requests encoded with the shared TinyStories tokenizer.
@@ -15,8 +15,11 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "engine/tasks.h"
-#include "engine/tokenizer.h"
+#include "engine/tasks/encode_pair.h"
+#include "engine/tasks/registry.h"
+#include "engine/tasks/results.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tokenizer/tokenizer.h"
 
 static char dir[64];
 static struct tokenizer *tok;

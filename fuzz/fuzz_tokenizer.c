@@ -7,7 +7,7 @@
  */
 #include "fuzz/fuzz.h"
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 static const char sep[] = "\n--config--\n";
 

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model.h"
-#include "engine/tokenizer.h"
+#include "engine/model/model.h"
+#include "engine/model/session.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 

@@ -14,8 +14,9 @@
 
 #include <cJSON.h>
 
-#include "engine/model.h"
-#include "engine/tokenizer.h"
+#include "engine/model/loglik.h"
+#include "engine/model/model.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 

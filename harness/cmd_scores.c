@@ -23,9 +23,10 @@
 #include "core/fileio.h"
 #include "core/hash.h"
 #include "core/version.h"
-#include "engine/calib.h"
-#include "engine/model.h"
-#include "engine/tokenizer.h"
+#include "engine/model/calib.h"
+#include "engine/model/deltaloss.h"
+#include "engine/model/model.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 
@@ -166,7 +167,7 @@ struct calib {
 	char sha256[65];   /* of its bytes, for provenance */
 };
 
-/* The sequences scored (engine/calib.c), with a warning when the text is short. */
+/* The sequences scored (engine/model/calib.c), with a warning when the text is short. */
 static int calib_sequences(struct calib *c, const struct scores_opts *o, const int *ids,
 			   int n, int bos, const char *path, struct bb_error *err)
 {

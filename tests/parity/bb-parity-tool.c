@@ -22,8 +22,8 @@
 
 #include "core/checkpoint.h"
 #include "core/error.h"
-#include "engine/model.h"
-#include "engine/tokenizer.h"
+#include "engine/model/model.h"
+#include "engine/tokenizer/tokenizer.h"
 
 /* line 0: not about a stdin line (arguments, loading the model). */
 static int fail(const char *what, int line, const char *why)

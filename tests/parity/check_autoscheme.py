@@ -106,7 +106,7 @@ def runs(tmp):
 
 
 def calibration(tmp):
-    """AutoRound's dataloader against bitbudget's cut (engine/calib.c: all chunks of
+    """AutoRound's dataloader against bitbudget's cut (engine/model/calib.c: all chunks of
     SEQLEN - 1 tokens after BOS when NSAMPLES of them are all the text holds)."""
     from auto_round.calib_dataset import get_dataloader
     run = runs(tmp)

@@ -24,7 +24,7 @@ HELLASWAG_ROWS = os.path.join(HERE, "..", "fixtures", "tasks", "hellaswag.valida
 TASK_ROOT = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
 
 # task folder in lm-eval, its files, the splits its YAML names, the local rows (the file
-# names bitbudget's C tasks read, engine/task_*.c). Every split a YAML names must exist
+# names bitbudget's C tasks read, engine/tasks/task_*.c). Every split a YAML names must exist
 # when lm-eval builds the task (it makes its few-shot sampler from the training split even
 # at zero shots); all of them read the evaluated rows, and zero-shot runs never draw from
 # the others.

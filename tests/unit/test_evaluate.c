@@ -12,9 +12,11 @@
  */
 #include "engine/evaluate.h"
 
-#include "engine/model.h"
-#include "engine/tasks.h"
-#include "engine/tokenizer.h"
+#include "engine/model/model.h"
+#include "engine/tasks/registry.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "engine/model/loglik.h"
 #include "tests/unit/check.h"
 
 #define FIX "tests/fixtures/tasks"

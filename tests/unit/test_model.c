@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model.h"
-#include "engine/model_internal.h"
-#include "engine/model_ops.h"
-#include "engine/tokenizer.h"
+#include "engine/model/loglik.h"
+#include "engine/model/model.h"
+#include "engine/model/model_internal.h"
+#include "engine/model/model_ops.h"
+#include "engine/model/session.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "tests/unit/check.h"
 
 #define REF_TOL 1.5e-4

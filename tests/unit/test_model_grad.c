@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/model.h"
-#include "engine/model_internal.h"
-#include "engine/model_ops.h"
+#include "engine/model/model.h"
+#include "engine/model/model_internal.h"
+#include "engine/model/model_ops.h"
 #include "tests/unit/check.h"
 #include "tests/unit/model_fixture.h"
 

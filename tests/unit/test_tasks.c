@@ -9,9 +9,14 @@
  * tests/fixtures/tasks/; the shared rows come from $SHARED/data/lm-eval. Run from the
  * repository root. Tests never write anywhere.
  */
-#include "engine/tasks.h"
+#include "engine/tasks/encode_pair.h"
+#include "engine/tasks/families.h"
+#include "engine/tasks/registry.h"
+#include "engine/tasks/results.h"
+#include "engine/tasks/tasks.h"
+#include "engine/tasks/text.h"
 
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "tests/unit/check.h"
 
 #define FIX "tests/fixtures/tasks"
@@ -664,6 +669,11 @@ TEST(custom_should_load_each_descriptor_type)
 	task_list_free(&tl);
 	CHECK(tasks_load(&tl, FIX "/custom/bad_type.json", NULL, 0, &err) == BB_EFORMAT);
 	CHECK(strstr(err.msg, "bad_type.json") && strstr(err.msg, "\"type\""));
+	CHECK(tl.n == 0);
+	task_list_free(&tl);
+	/* the registry hands the custom family its list of taken names: a built-in's is one */
+	CHECK(tasks_load(&tl, FIX "/custom/builtin_name.json", NULL, 0, &err) == BB_EFORMAT);
+	CHECK(strstr(err.msg, "builtin_name.json") && strstr(err.msg, "'piqa' is not a usable"));
 	CHECK(tl.n == 0);
 	task_list_free(&tl);
 }

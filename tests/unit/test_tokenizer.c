@@ -9,7 +9,7 @@
  * Run from the repository root; the shared models come from $SHARED (../shared).
  * Tests never write anywhere.
  */
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -457,6 +457,70 @@ TEST(load_errors_name_the_file)
 			 "BertPreTokenizer"));
 }
 
+/* A tokenizer.json of a two-letter BPE model, with the given normalizer, pre-tokenizer,
+ * decoder and post-processor (JSON text), loaded from memory. */
+static int load_stages(struct tokenizer **t, const char *stages, struct bb_error *err)
+{
+	char json[2048];
+	int n = snprintf(json, sizeof json,
+			 "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, "
+			 "\"<s>\": 2, \"</s>\": 3, \"<x>\": 4}, \"merges\": []}, %s}",
+			 stages);
+	return tokenizer_load_json(t, json, (size_t)n, NULL, 0, "mem.json", err);
+}
+
+/* Every stage reads its "Sequence" the same way: nested lists, and an error naming the
+ * step by its place in them. */
+TEST(sequence_errors_name_the_step)
+{
+	static const char *const cases[][2] = {
+		{"\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, "
+		 "{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Lowercase\"}]}]}",
+		 "'mem.json': normalizer.normalizers[1].normalizers[0].type 'Lowercase' is not "
+		 "supported"},
+		{"\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": "
+		 "[{\"type\": \"Punctuation\"}]}",
+		 "'mem.json': pre_tokenizer.pretokenizers[0].type 'Punctuation' is not supported"},
+		{"\"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Fuse\"}, "
+		 "{\"type\": \"CTC\"}]}",
+		 "'mem.json': decoder.decoders[1].type 'CTC' is not supported"},
+		{"\"post_processor\": {\"type\": \"Sequence\", \"processors\": [{\"type\": "
+		 "\"Sequence\", \"processors\": [{}]}]}",
+		 "'mem.json': post_processor.processors[0].processors[0].type '(missing)' is not "
+		 "supported"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tokenizer *t = NULL;
+		struct bb_error err = {0};
+		CHECK(load_stages(&t, cases[i][0], &err) == BB_EUNSUPPORTED && !t);
+		CHECK_STR(err.msg, cases[i][1]);
+	}
+}
+
+/* A post-processor Sequence: each processor wraps what the ones before it produced, so
+ * the second one's <x> goes outside the first one's <s> ... </s>. */
+TEST(post_processor_sequence_wraps_in_order)
+{
+	static const char stages[] =
+		"\"post_processor\": {\"type\": \"Sequence\", \"processors\": ["
+		"{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": "
+		"\"<s>\"}}, {\"Sequence\": {\"id\": \"A\"}}, {\"SpecialToken\": {\"id\": \"</s>\"}}],"
+		" \"special_tokens\": {\"<s>\": {\"ids\": [2]}, \"</s>\": {\"ids\": [3]}}},"
+		"{\"type\": \"Sequence\", \"processors\": [{\"type\": \"TemplateProcessing\", "
+		"\"single\": [{\"SpecialToken\": {\"id\": \"<x>\"}}, {\"Sequence\": {\"id\": \"A\"}}],"
+		" \"special_tokens\": {\"<x>\": {\"ids\": [4]}}}]}]}";
+	struct tokenizer *t = NULL;
+	struct bb_error err = {0};
+	int *ids = NULL, n = 0;
+	CHECK(load_stages(&t, stages, &err) == 0);
+	if (!t)
+		return;
+	CHECK(tokenizer_encode(t, "ab", 2, -1, &ids, &n, &err) == 0);
+	CHECK(n == 5 && ids[0] == 4 && ids[1] == 2 && ids[2] == 0 && ids[3] == 1 && ids[4] == 3);
+	free(ids);
+	tokenizer_free(t);
+}
+
 TEST(encode_rejects_bad_input)
 {
 	struct tokenizer *t = load_dir(FIX "llama3");
@@ -615,6 +679,8 @@ int main(void)
 	RUN(gpt2_default_regex);
 	RUN(metaspace_prepend_first);
 	RUN(load_errors_name_the_file);
+	RUN(sequence_errors_name_the_step);
+	RUN(post_processor_sequence_wraps_in_order);
 	RUN(encode_rejects_bad_input);
 	RUN(concurrent_encode_matches_serial);
 	RUN(long_text_encodes_in_near_linear_time);
