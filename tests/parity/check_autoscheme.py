@@ -82,14 +82,21 @@ def straight_through(qdq_act):
 
 
 @contextlib.contextmanager
-def patched_autoscheme(variant, wrappers):
+def patched_autoscheme(variant, wrappers, losses):
     """AutoRound's scoring wrapper as `variant` has it (module docstring); every wrapper it
-    makes is appended to wrappers, so its two terms can be read after the run. Undone on
-    exit."""
+    makes is appended to wrappers, so its two terms can be read after the run, and each
+    calibration batch's loss to losses[format]. Undone on exit."""
     from auto_round.auto_scheme import delta_loss
     from auto_round.wrapper import WrapperLinear
     cls = delta_loss.AutoSchemeWrapperLinear
     saved_init, saved_qdq_act = cls.__init__, WrapperLinear._qdq_act
+    saved_forward = delta_loss.model_forward
+
+    def model_forward(*args, **kwargs):
+        output, prepared = saved_forward(*args, **kwargs)
+        # the option being scored is the one the latest wrappers were made for
+        losses.setdefault(wrappers[-1].parity_key[1], []).append(output.loss.item())
+        return output, prepared
 
     def init(self, *args, **kwargs):
         if variant != "stock":
@@ -103,18 +110,20 @@ def patched_autoscheme(variant, wrappers):
                            f"MXFP{self.orig_layer.bits}")
         wrappers.append(self)
 
-    cls.__init__ = init
+    cls.__init__, delta_loss.model_forward = init, model_forward
     if variant == "neutralised":
         WrapperLinear._qdq_act = straight_through(saved_qdq_act)
     try:
         yield
     finally:
         cls.__init__, WrapperLinear._qdq_act = saved_init, saved_qdq_act
+        delta_loss.model_forward = saved_forward
 
 
 def autoscheme(tmp, path, variant):
     """AutoScheme's choices {budget: {layer: format}}, its scores {layer: {format: score}}
-    from its cache files, and its terms {(layer, format): (activation, weight)}."""
+    from its cache files, its terms {(layer, format): (activation, weight)} and its mean
+    calibration loss {format: loss}."""
     cache = os.path.join(tmp, f"autoscheme-cache-{variant}")
     os.environ["AR_AUTO_SCHEME_CACHE"] = cache
     os.environ["AR_ENABLE_AUTO_SCHEME_PARALLEL"] = "0"
@@ -126,8 +135,8 @@ def autoscheme(tmp, path, variant):
     scheme = AutoScheme(avg_bits=[float(b) for b in BUDGETS], options=OPTIONS,
                         nsamples=NSAMPLES, seqlen=SEQLEN, batch_size=BATCH, dataset=path,
                         ignore_scale_zp_bits=True, device_map="cpu")
-    wrappers = []
-    with patched_autoscheme(variant, wrappers):
+    wrappers, losses = [], {}
+    with patched_autoscheme(variant, wrappers, losses):
         configs = GenScheme(scheme, model, layers, {}, dataset=path, device_map="cpu",
                             tokenizer=load_hf_tokenizer(MODEL)).get_layer_config()
     chosen = {b: {layer: f"MXFP{cfg['bits']}" for layer, cfg in configs[float(b)].items()}
@@ -139,7 +148,8 @@ def autoscheme(tmp, path, variant):
         for layer, (_, loss) in data["layer_scores"].items():
             scores.setdefault(layer, {})[OPTIONS[data["scheme_index"]]] = loss
     terms = {w.parity_key: (w.act_score, w.weight_score) for w in wrappers}
-    return dict(chosen=chosen, scores=scores, terms=terms)
+    loss = {o: sum(batches) / len(batches) for o, batches in losses.items()}
+    return dict(chosen=chosen, scores=scores, terms=terms, loss=loss)
 
 
 def bitbudget_scores(tmp, text_path):
@@ -223,7 +233,9 @@ def scores(option):
                       f"{len(worst['neutralised'])} layers against the neutralised AutoScheme "
                       f"(worst {layer}); not compared: act term "
                       f"{max(worst['act-term'].values()):.3g}, stock "
-                      f"{max(worst['stock'].values()):.3g}")
+                      f"{max(worst['stock'].values()):.3g}; mean calibration loss "
+                      f"bitbudget {run['bb']['loss'][option]:.7g}, AutoScheme "
+                      f"{run['neutralised']['loss'][option]:.7g}")
     return compare
 
 
@@ -251,8 +263,10 @@ def selection(budget):
         chosen = run["stock"]["chosen"][budget]
         ours = recipe_choices(tmp, dict(run["bb"], scores=run["stock"]["scores"]), budget,
                               "stock")
+        own = count_differences(recipe_choices(tmp, run["bb"], budget, "bitbudget"), chosen)
         return Result(count_differences(ours, chosen), 0,
-                      f"{len(chosen)} layers; bitbudget's recipe on stock AutoScheme's scores")
+                      f"{len(chosen)} layers; bitbudget's recipe on stock AutoScheme's scores; "
+                      f"(not compared) {own} chosen differently on bitbudget's own scores")
     return compare
 
 
@@ -263,8 +277,11 @@ def selection_neutralised(budget):
         run = runs(tmp)
         chosen = run["neutralised"]["chosen"][budget]
         ours = recipe_choices(tmp, run["bb"], budget, "bitbudget")
+        act_term = count_differences(ours, run["act-term"]["chosen"][budget])
         return Result(count_differences(ours, chosen), 0,
-                      f"{len(chosen)} layers; bitbudget's recipe on bitbudget's scores")
+                      f"{len(chosen)} layers; bitbudget's recipe on bitbudget's scores; "
+                      f"(not compared) {act_term} chosen differently by the act-term "
+                      "AutoScheme")
     return compare
 
 
