@@ -42,6 +42,7 @@ OPTIONS = ("MXFP4", "MXFP8")
 NSAMPLES, SEQLEN, BATCH = 16, 256, 8
 BUDGETS = ("4.5", "5", "6")
 SCORE_TOL = 1e-3
+REFERENCE_TOL = 1e-5  # the same computation in the same float32 kernels, summed apart
 CALIB = os.path.join(os.path.dirname(__file__), "..", "..", "experiments", "calibration",
                      "default.txt")
 VARIANTS = ("stock", "act-term", "neutralised")
@@ -152,6 +153,47 @@ def autoscheme(tmp, path, variant):
     return dict(chosen=chosen, scores=scores, terms=terms, loss=loss)
 
 
+def torch_deltaloss(strings, option, dtype):
+    """The neutralised scores written directly in torch, no AutoScheme code: transformers'
+    model in dtype, every budget Linear's weight and input quantized by AutoRound's
+    quant_mx (decided in float32), the input's quantizer straight-through, the calibration
+    loss backpropagated batch by batch; {layer: sum |dL/dQ(x) * (x - Q(x))|}."""
+    import torch
+    from auto_round.data_type.mxfp import quant_mx
+    bits = int(option[len("MXFP"):])
+
+    def qdq(x):
+        return quant_mx(x.float(), bits=bits, group_size=32, data_type="mx_fp")[0].to(dtype)
+
+    model = load_hf_model(MODEL).to(dtype)
+    model.requires_grad_(False)
+    scores = {}
+
+    def quantize_input(name):
+        def hook(module, args):
+            x = args[0]
+            q = qdq(x).detach()
+            diff = (x - q).detach()
+
+            def accumulate(grad):
+                scores[name] = scores.get(name, 0.0) + (grad * diff).abs().sum().item()
+            out = q + (x - x.detach())
+            out.register_hook(accumulate)
+            return (out,)
+        return hook
+
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Linear) and name.startswith("model.layers."):
+            with torch.no_grad():
+                module.weight.copy_(qdq(module.weight))
+            module.register_forward_pre_hook(quantize_input(name))
+    ids = torch.tensor([encode(MODEL, s, True) for s in strings])
+    for batch in ids.split(BATCH):
+        embeds = model.model.embed_tokens(batch).requires_grad_(True)
+        model(inputs_embeds=embeds, labels=batch).loss.backward()
+    return scores
+
+
 def bitbudget_scores(tmp, text_path):
     out = os.path.join(tmp, "autoscheme-bb-scores.json")
     bb("scores", "--model", model_dir(MODEL), "--options", ",".join(OPTIONS), "--calib",
@@ -176,6 +218,10 @@ def runs(tmp):
                         bb=bitbudget_scores(tmp, text_path))
             for variant in VARIANTS:
                 _RUN[variant] = autoscheme(tmp, json_path, variant)
+            import torch
+            _RUN["torch"] = {(o, bits): torch_deltaloss(strings, o, dtype)
+                             for o in OPTIONS
+                             for bits, dtype in ((32, torch.float32), (64, torch.float64))}
         except Exception as e:
             _RUN["error"] = e
     if "error" in _RUN:
@@ -201,10 +247,14 @@ def calibration(tmp):
                   f"bitbudget's cut of the joined text, equal: {not differ}")
 
 
-def relative_diffs(ours, theirs, option):
-    """{layer: |ours - theirs| / theirs} for one option."""
-    return {layer: abs(ours[layer][option] - theirs[layer][option]) / theirs[layer][option]
-            for layer in theirs}
+def of_option(scores, option):
+    """{layer: score} of one option from {layer: {option: score}}."""
+    return {layer: by_option[option] for layer, by_option in scores.items()}
+
+
+def relative_diffs(ours, theirs):
+    """{layer: |ours - theirs| / theirs} over theirs' layers."""
+    return {layer: abs(ours[layer] - theirs[layer]) / theirs[layer] for layer in theirs}
 
 
 def stock_explained(tmp):
@@ -226,7 +276,8 @@ def stock_explained(tmp):
 def scores(option):
     def compare(tmp):
         run = runs(tmp)
-        worst = {v: relative_diffs(run["bb"]["scores"], run[v]["scores"], option)
+        ours = of_option(run["bb"]["scores"], option)
+        worst = {v: relative_diffs(ours, of_option(run[v]["scores"], option))
                  for v in VARIANTS}
         layer = max(worst["neutralised"], key=worst["neutralised"].get)
         return Result(worst["neutralised"][layer], SCORE_TOL,
@@ -236,6 +287,21 @@ def scores(option):
                       f"{max(worst['stock'].values()):.3g}; mean calibration loss "
                       f"bitbudget {run['bb']['loss'][option]:.7g}, AutoScheme "
                       f"{run['neutralised']['loss'][option]:.7g}")
+    return compare
+
+
+def torch_reference(option):
+    """The neutralised AutoScheme against torch_deltaloss in float32: the patches leave it
+    computing exactly that. The float64 run shows how far float32 rounding alone moves the
+    scores (a rounding that lands on the other side of a quantizer's step moves the rest)."""
+    def compare(tmp):
+        run = runs(tmp)
+        f32, f64 = run["torch"][option, 32], run["torch"][option, 64]
+        ref = relative_diffs(of_option(run["neutralised"]["scores"], option), f32)
+        move = relative_diffs(f64, f32)
+        return Result(max(ref.values()), REFERENCE_TOL,
+                      f"{len(ref)} layers; (not compared) the float64 computation moves "
+                      f"up to {max(move.values()):.3g} from the float32 one")
     return compare
 
 
@@ -288,6 +354,7 @@ def selection_neutralised(budget):
 CHECKS = [("autoscheme/calibration", calibration),
           ("autoscheme/scores/stock-explained", stock_explained)] + \
          [(f"autoscheme/scores/{o}", scores(o)) for o in OPTIONS] + \
+         [(f"autoscheme/torch-reference/{o}", torch_reference(o)) for o in OPTIONS] + \
          [(f"autoscheme/selection/{b}", selection(b)) for b in BUDGETS] + \
          [(f"autoscheme/selection-neutralised/{b}", selection_neutralised(b))
           for b in BUDGETS]
