@@ -14,10 +14,11 @@ Scores: AutoScheme runs three times, in this process (AR_ENABLE_AUTO_SCHEME_PARA
 that a patch of its classes reaches the scoring:
 - stock. Its per-layer scores are its weight term alone: the scoring replay runs each
   Linear through `_ScoreLinear`, which never calls the wrapper's `_qdq_act`, so the
-  activation term (the only term the method takes for MX-only options) is never taken,
-  and 0.16.1 turns the weight term on for every option of 8 bits or fewer to make up for
-  it. Checked: the activation term is exactly 0 on every layer, and the scores are the
-  weight terms (read from the wrappers, which a spy keeps).
+  activation term (the only term the method takes for MX-only options) is never taken and
+  the replayed blocks see unquantized activations; 0.16.1 turns the weight term on for
+  every option of 8 bits or fewer (its comment: without it every MX score is 0). Checked:
+  the activation term is exactly 0 on every layer, and the scores are the weight terms
+  (read from the wrappers, which a spy keeps).
 - "act term": the two deviations undone -- the replay through the wrapper's own forward
   (`_custom_score_forward = False`, AutoRound's own switch, as its GGUF wrappers set it)
   and no weight term (`need_weight_grad=False`, as the documented method has it for
@@ -26,6 +27,10 @@ that a patch of its classes reaches the scoring:
   exponent's path), where bitbudget passes the gradient straight through.
 - neutralised: the same plus a straight-through activation quantizer (the same values,
   derivative 1). Compared with bitbudget's scores, 1e-3 relative on every layer.
+The neutralised scores are also computed directly in torch (torch_deltaloss), in float32
+(compared: the patches leave AutoScheme computing exactly that) and in float64 (reported:
+how far float rounding alone moves the scores through the quantizers' steps, the scale of
+what is left between bitbudget and AutoScheme).
 
 Selection: bitbudget's recipe on stock AutoScheme's scores picks stock AutoScheme's
 layer_config, and on bitbudget's own scores the neutralised AutoScheme's, at 4.5, 5 and 6
