@@ -40,6 +40,10 @@ SCORES_KEYS = {"kind", "model", "options", "method", "nsamples", "seqlen", "batc
                "calib_text"}
 
 
+class JobCancelled(Exception):
+    """Raised inside a running job once it is cancelled, so that it stops at its next batch."""
+
+
 class HttpError(Exception):
     def __init__(self, status, message, allow=None):
         super().__init__(message)
@@ -279,7 +283,7 @@ def json_safe(o):
     return o
 
 
-def run_evaluate(spec, settings):
+def run_evaluate(spec, settings, stop_if_cancelled=lambda: None):
     import lm_eval
     from lm_eval.models.huggingface import HFLM
     args = {"pretrained": spec["model_dir"], "dtype": "auto"}
@@ -296,6 +300,8 @@ def run_evaluate(spec, settings):
     recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
         apply_recipe(lm.model, recipe, weights=spec["recipe"] is not None)
+    if getattr(lm, "model", None) is not None:  # every batch lm-eval runs checks first
+        lm.model.register_forward_pre_hook(lambda module, args: stop_if_cancelled())
     with tempfile.TemporaryDirectory(prefix="bb-lm-eval-tasks-") as include:
         res = lm_eval.simple_evaluate(model=lm, tasks=spec["tasks"], num_fewshot=0,
                                       limit=spec["limit"] or None, random_seed=spec["seed"],
@@ -369,6 +375,17 @@ def budget_linears(model):
     return [(n, m) for n, m in model.named_modules() if pat.match(n) and isinstance(m, torch.nn.Linear)]
 
 
+def add_weight_terms(layers, saved, acc):
+    """The weight term of this batch, |dL/dQ(W) * (W - Q(W))| summed, then the gradient
+    cleared: the absolute value is taken batch by batch (as AutoScheme's backward hooks and
+    `bitbudget scores` do), not of the gradient accumulated over every batch."""
+    for name, mod in layers:
+        if mod.weight.grad is not None:
+            diff = (saved[name] - mod.weight.detach()).float()
+            acc[name] += float((mod.weight.grad.float() * diff).abs().sum())
+            mod.weight.grad = None
+
+
 def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progress):
     """One option's pass: everything k-quantized, forward + backward, first-order terms."""
     import torch
@@ -397,11 +414,10 @@ def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progres
             ids = torch.tensor(seqs[b:b + batch], device=model.device)
             loss = model(input_ids=ids, labels=ids, use_cache=False).loss
             loss.backward()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
+            if need_w:
+                add_weight_terms(layers, saved, acc)
             progress(b // batch + 1, (len(seqs) + batch - 1) // batch)
-        for name, mod in layers:
-            if need_w and mod.weight.grad is not None:
-                acc[name] += float((mod.weight.grad.float() * (saved[name] - mod.weight.detach()).float()).abs().sum())
     finally:
         emb.remove()
         for h in hooks:
@@ -488,12 +504,18 @@ class Jobs:
             self.jobs.remove(j)
 
     def _run(self, job):
-        def progress(done, total):
+        def stop_if_cancelled():
+            with self.cond:
+                if job.cancel:
+                    raise JobCancelled("cancelled")
+
+        def progress(done, total):  # after each calibration batch
             with self.cond:
                 job.done, job.total = done, total
+            stop_if_cancelled()
         if job.kind == "scores":
             return run_scores(job.spec, self.settings, progress)
-        return run_evaluate(job.spec, self.settings)
+        return run_evaluate(job.spec, self.settings, stop_if_cancelled)
 
     def _worker(self):
         while True:
@@ -611,16 +633,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self):
         limit = self.server.settings.max_body
-        length = self.headers.get("Content-Length")
-        if length is None:
-            if self.headers.get("Transfer-Encoding"):
-                raise HttpError(411, "send the body with a Content-Length")
-            length = "0"
-        if not length.isdigit():
-            raise HttpError(400, "bad Content-Length")
-        if int(length) > limit:
-            raise HttpError(413, f"the body is larger than {limit} bytes")
-        raw = self.rfile.read(int(length))
+        length, coding = self.headers.get("Content-Length"), self.headers.get("Transfer-Encoding")
+        if length is not None and coding is not None:
+            raise HttpError(400, "both Content-Length and Transfer-Encoding; a request may "
+                            "carry one of them")
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                raise HttpError(400, f"Transfer-Encoding '{coding[:64]}' is not supported "
+                                "(only chunked)")
+            raw = self._read_chunked(limit)
+        else:
+            length = length or "0"
+            if not length.isdigit():
+                raise HttpError(400, "bad Content-Length")
+            if int(length) > limit:
+                raise HttpError(413, f"the body is larger than {limit} bytes")
+            raw = self.rfile.read(int(length))
         if not raw:
             raise HttpError(400, "empty body; expected a JSON object")
         try:
@@ -630,6 +658,24 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             raise HttpError(400, "the body must be a JSON object")
         return body
+
+    def _read_chunked(self, limit):
+        """A chunked body, refused with 413 as soon as its chunks pass limit."""
+        raw = b""
+        while True:
+            try:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+            except ValueError:
+                raise HttpError(400, "bad chunked encoding (a chunk size that is not hex)")
+            if size == 0:
+                break
+            if len(raw) + size > limit:
+                raise HttpError(413, f"the body is larger than {limit} bytes")
+            raw += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF ending the chunk
+        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields, ignored
+        return raw
 
     def _route(self, method):
         jobs, path = self.server.jobs, self.path.split("?")[0]
