@@ -11,7 +11,7 @@ Evaluate jobs: lm_eval.simple_evaluate on HFLM(pretrained=PATH, dtype=auto, add_
 MX activations fake-quantized by forward pre-hooks from config.json's quantization_config (or
 the job's recipe, which also quantizes weights). With --data-dir, the tasks read the local
 JSONL files `bitbudget eval --data-dir` reads (lm-eval's own task configs pointed at them by
-tests/parity/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
+endpoint/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
 autograd.
 Never serves a checkpoint outside --models-root.
 """
@@ -333,10 +333,10 @@ def local_tasks(data_dir, include):
     if data_dir is None:
         return None
     from lm_eval.tasks import TaskManager
-    parity = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity")
-    if parity not in sys.path:
-        sys.path.insert(0, parity)
-    from lm_eval_tasks import build_include_folder  # the one copy: the parity suite's
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:  # imported by path (tests) rather than run as a script
+        sys.path.insert(0, here)
+    from lm_eval_tasks import build_include_folder  # shared with the parity suite
     build_include_folder(include, data_dir)
     return TaskManager(include_path=include, include_defaults=False)
 
