@@ -435,7 +435,7 @@ def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progres
 def run_scores(spec, settings, progress):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    model = AutoModelForCausalLM.from_pretrained(spec["model_dir"], torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(spec["model_dir"], dtype=torch.float32)
     model.to(settings.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     for p in model.parameters():
         p.requires_grad_(False)
@@ -597,11 +597,15 @@ class Jobs:
                     "finished": len(self.jobs) - queued - running}
 
     def stop(self):
+        """Cancel every job and wait for the workers: a running job stops at its next batch.
+        (Exiting with a worker still inside torch aborts the process.)"""
         with self.cond:
             self.stopping = True
             for j in self.jobs:
                 j.cancel = True
             self.cond.notify_all()
+        for t in self.threads:
+            t.join()
 
 
 # ---- HTTP ----
