@@ -283,6 +283,13 @@ def json_safe(o):
     return o
 
 
+def torch_device(settings):
+    """--device, else cuda where torch has it, else the CPU (HFLM's own default, cuda,
+    fails on a machine without it)."""
+    import torch
+    return settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def run_evaluate(spec, settings, stop_if_cancelled=lambda: None):
     import lm_eval
     from lm_eval.models.huggingface import HFLM
@@ -291,11 +298,10 @@ def run_evaluate(spec, settings, stop_if_cancelled=lambda: None):
         args["add_bos_token"] = spec["add_bos_token"]
     if spec["batch_size"]:
         args["batch_size"] = spec["batch_size"]
-    if settings.device:
-        args["device"] = settings.device
+    args["device"] = torch_device(settings)
     stored = checkpoint_recipe(spec["model_dir"])
     model = args["pretrained"] if stored is None else \
-        load_quantized_checkpoint(spec["model_dir"], settings.device)
+        load_quantized_checkpoint(spec["model_dir"], args["device"])
     lm = HFLM(**dict(args, pretrained=model, tokenizer=spec["model_dir"]))
     recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
@@ -324,7 +330,7 @@ def load_quantized_checkpoint(model_dir, device):
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     model = AutoModelForCausalLM.from_pretrained(model_dir, config=config, dtype="auto")
-    return model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    return model.to(device)
 
 
 def local_tasks(data_dir, include):
@@ -436,7 +442,7 @@ def run_scores(spec, settings, progress):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     model = AutoModelForCausalLM.from_pretrained(spec["model_dir"], dtype=torch.float32)
-    model.to(settings.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.to(torch_device(settings))
     for p in model.parameters():
         p.requires_grad_(False)
     fmts, names = spec["formats"], spec["options"]
