@@ -41,6 +41,10 @@ ENDPOINT = os.path.join(REPO, "endpoint", "lm_eval_endpoint.py")
 PROTOCOL_SUITE = os.path.join(REPO, "tests", "cli", "protocol_suite.sh")
 CALIB = os.path.join(REPO, "experiments", "calibration", "default.txt")
 SCORES_RTOL = 1e-3  # check 4's
+# stories260k's MXFP8 scores: MX activation rounding flips where float32 roundoff differs
+# (docs/parity.md, check 7), so the two differ by up to 2.8e-3; this still catches a wrong
+# term (the adapter's old weight term was 0.23 off).
+SCORES_RTOL_FLIPS = 1e-2
 _ADAPTER = {}
 _RUNS = {}
 
@@ -187,7 +191,7 @@ def adapter_scores(tmp, name, options):
     return http_json(f"{url}/v1/jobs/{job['id']}/result")
 
 
-def scores(name, options, tmp):
+def scores(name, options, tmp, rtol=SCORES_RTOL):
     """The largest relative difference of any layer's score, adapter against bitbudget."""
     theirs = adapter_scores(tmp, name, options)
     out = os.path.join(tmp, f"scores-{name}-{options.replace(',', '-')}.json")
@@ -196,7 +200,7 @@ def scores(name, options, tmp):
     with open(out) as f:
         ours = json.load(f)
     if sorted(theirs["fixed"]) != sorted(ours["fixed"]) or theirs["scores"].keys() != ours["scores"].keys():
-        return Result(float("inf"), SCORES_RTOL, "the two score the same layers: no "
+        return Result(float("inf"), rtol, "the two score the same layers: no "
                       f"(fixed: {theirs['fixed']} against {ours['fixed']})")
     worst, first = 0.0, ""
     for layer, by_option in ours["scores"].items():
@@ -204,7 +208,7 @@ def scores(name, options, tmp):
             rel = abs(theirs["scores"][layer][option] - value) / max(abs(value), 1e-30)
             if rel > worst:
                 worst, first = rel, f"{layer} {option}: {theirs['scores'][layer][option]:.7g} vs {value:.7g}"
-    return Result(worst, SCORES_RTOL, f"{len(ours['scores'])} layers x {len(ours['options'])} "
+    return Result(worst, rtol, f"{len(ours['scores'])} layers x {len(ours['options'])} "
                   f"options, {len(ours['fixed'])} fixed; worst {first}")
 
 
@@ -277,9 +281,11 @@ CHECKS = [(f"endpoint-py/{kind}/{m}", (lambda fn, m: lambda tmp: fn(m, tmp))(fn,
                                            ("aggregates", aggregates))]
 CHECKS.append(("endpoint-py/protocol", protocol))
 # Options: MX alone (the activation term), INT with MX (both terms); stories260k's in_features
-# 64 and 172 fit no group of 128, so INT options have nothing to score there, and its MXFP8
-# scores differ by up to 2.8e-3 (docs/parity.md, check 7: open), so it is checked on MXFP4.
-CHECKS += [(f"endpoint-py/scores/{m}/{o}", (lambda m, o: lambda tmp: scores(m, o, tmp))(m, o))
-           for m, o in (("tinystories-656k", "MXFP4,MXFP8"), ("tinystories-656k", "W4G128,MXFP8"),
-                        ("stories260k", "MXFP4"))]
+# 64 and 172 fit no group of 128, so INT options have nothing to score there.
+CHECKS += [(f"endpoint-py/scores/{m}/{o}",
+            (lambda m, o, tol: lambda tmp: scores(m, o, tmp, tol))(m, o, tol))
+           for m, o, tol in (("tinystories-656k", "MXFP4,MXFP8", SCORES_RTOL),
+                             ("tinystories-656k", "W4G128,MXFP8", SCORES_RTOL),
+                             ("stories260k", "MXFP4", SCORES_RTOL),
+                             ("stories260k", "MXFP8", SCORES_RTOL_FLIPS))]
 CHECKS.append(("endpoint-py/run/tinystories-656k", run_experiment))
