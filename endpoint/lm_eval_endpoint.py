@@ -306,7 +306,7 @@ def run_evaluate(spec, settings, stop_if_cancelled=lambda: None):
     recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
         apply_recipe(lm.model, recipe, weights=spec["recipe"] is not None)
-    if getattr(lm, "model", None) is not None:  # every batch lm-eval runs checks first
+    if getattr(lm, "model", None) is not None:  # each forward (a batch) checks for a cancel
         lm.model.register_forward_pre_hook(lambda module, args: stop_if_cancelled())
     with tempfile.TemporaryDirectory(prefix="bb-lm-eval-tasks-") as include:
         res = lm_eval.simple_evaluate(model=lm, tasks=spec["tasks"], num_fewshot=0,
@@ -677,6 +677,8 @@ class Handler(BaseHTTPRequestHandler):
                 size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
             except ValueError:
                 raise HttpError(400, "bad chunked encoding (a chunk size that is not hex)")
+            if size < 0:
+                raise HttpError(400, "bad chunked encoding (a negative chunk size)")
             if size == 0:
                 break
             if len(raw) + size > limit:
