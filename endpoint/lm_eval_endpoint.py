@@ -11,7 +11,7 @@ Evaluate jobs: lm_eval.simple_evaluate on HFLM(pretrained=PATH, dtype=auto, add_
 MX activations fake-quantized by forward pre-hooks from config.json's quantization_config (or
 the job's recipe, which also quantizes weights). With --data-dir, the tasks read the local
 JSONL files `bitbudget eval --data-dir` reads (lm-eval's own task configs pointed at them by
-tests/parity/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
+endpoint/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
 autograd.
 Never serves a checkpoint outside --models-root.
 """
@@ -38,6 +38,10 @@ EVALUATE_KEYS = {"kind", "model", "recipe", "tasks", "limit", "num_fewshot", "ad
                  "batch_size", "seed", "log_samples"}
 SCORES_KEYS = {"kind", "model", "options", "method", "nsamples", "seqlen", "batch", "seed",
                "calib_text"}
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job once it is cancelled, so that it stops at its next batch."""
 
 
 class HttpError(Exception):
@@ -279,7 +283,14 @@ def json_safe(o):
     return o
 
 
-def run_evaluate(spec, settings):
+def torch_device(settings):
+    """--device, else cuda where torch has it, else the CPU (HFLM's own default, cuda,
+    fails on a machine without it)."""
+    import torch
+    return settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def run_evaluate(spec, settings, stop_if_cancelled=lambda: None):
     import lm_eval
     from lm_eval.models.huggingface import HFLM
     args = {"pretrained": spec["model_dir"], "dtype": "auto"}
@@ -287,15 +298,16 @@ def run_evaluate(spec, settings):
         args["add_bos_token"] = spec["add_bos_token"]
     if spec["batch_size"]:
         args["batch_size"] = spec["batch_size"]
-    if settings.device:
-        args["device"] = settings.device
+    args["device"] = torch_device(settings)
     stored = checkpoint_recipe(spec["model_dir"])
     model = args["pretrained"] if stored is None else \
-        load_quantized_checkpoint(spec["model_dir"], settings.device)
+        load_quantized_checkpoint(spec["model_dir"], args["device"])
     lm = HFLM(**dict(args, pretrained=model, tokenizer=spec["model_dir"]))
     recipe = spec["recipe"] or stored
     if recipe and getattr(lm, "model", None) is not None:
         apply_recipe(lm.model, recipe, weights=spec["recipe"] is not None)
+    if getattr(lm, "model", None) is not None:  # each forward (a batch) checks for a cancel
+        lm.model.register_forward_pre_hook(lambda module, args: stop_if_cancelled())
     with tempfile.TemporaryDirectory(prefix="bb-lm-eval-tasks-") as include:
         res = lm_eval.simple_evaluate(model=lm, tasks=spec["tasks"], num_fewshot=0,
                                       limit=spec["limit"] or None, random_seed=spec["seed"],
@@ -318,7 +330,7 @@ def load_quantized_checkpoint(model_dir, device):
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     model = AutoModelForCausalLM.from_pretrained(model_dir, config=config, dtype="auto")
-    return model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    return model.to(device)
 
 
 def local_tasks(data_dir, include):
@@ -327,10 +339,10 @@ def local_tasks(data_dir, include):
     if data_dir is None:
         return None
     from lm_eval.tasks import TaskManager
-    parity = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity")
-    if parity not in sys.path:
-        sys.path.insert(0, parity)
-    from lm_eval_tasks import build_include_folder  # the one copy: the parity suite's
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:  # imported by path (tests) rather than run as a script
+        sys.path.insert(0, here)
+    from lm_eval_tasks import build_include_folder  # shared with the parity suite
     build_include_folder(include, data_dir)
     return TaskManager(include_path=include, include_defaults=False)
 
@@ -369,6 +381,17 @@ def budget_linears(model):
     return [(n, m) for n, m in model.named_modules() if pat.match(n) and isinstance(m, torch.nn.Linear)]
 
 
+def add_weight_terms(layers, saved, acc):
+    """The weight term of this batch, |dL/dQ(W) * (W - Q(W))| summed, then the gradient
+    cleared: the absolute value is taken batch by batch (as AutoScheme's backward hooks and
+    `bitbudget scores` do), not of the gradient accumulated over every batch."""
+    for name, mod in layers:
+        if mod.weight.grad is not None:
+            diff = (saved[name] - mod.weight.detach()).float()
+            acc[name] += float((mod.weight.grad.float() * diff).abs().sum())
+            mod.weight.grad = None
+
+
 def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progress):
     """One option's pass: everything k-quantized, forward + backward, first-order terms."""
     import torch
@@ -397,11 +420,10 @@ def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progres
             ids = torch.tensor(seqs[b:b + batch], device=model.device)
             loss = model(input_ids=ids, labels=ids, use_cache=False).loss
             loss.backward()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
+            if need_w:
+                add_weight_terms(layers, saved, acc)
             progress(b // batch + 1, (len(seqs) + batch - 1) // batch)
-        for name, mod in layers:
-            if need_w and mod.weight.grad is not None:
-                acc[name] += float((mod.weight.grad.float() * (saved[name] - mod.weight.detach()).float()).abs().sum())
     finally:
         emb.remove()
         for h in hooks:
@@ -419,8 +441,8 @@ def deltaloss_option(model, layers, fmt, need_w, seqs, batch, scores, k, progres
 def run_scores(spec, settings, progress):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    model = AutoModelForCausalLM.from_pretrained(spec["model_dir"], torch_dtype=torch.float32)
-    model.to(settings.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model = AutoModelForCausalLM.from_pretrained(spec["model_dir"], dtype=torch.float32)
+    model.to(torch_device(settings))
     for p in model.parameters():
         p.requires_grad_(False)
     fmts, names = spec["formats"], spec["options"]
@@ -488,12 +510,18 @@ class Jobs:
             self.jobs.remove(j)
 
     def _run(self, job):
-        def progress(done, total):
+        def stop_if_cancelled():
+            with self.cond:
+                if job.cancel:
+                    raise JobCancelled("cancelled")
+
+        def progress(done, total):  # after each calibration batch
             with self.cond:
                 job.done, job.total = done, total
+            stop_if_cancelled()
         if job.kind == "scores":
             return run_scores(job.spec, self.settings, progress)
-        return run_evaluate(job.spec, self.settings)
+        return run_evaluate(job.spec, self.settings, stop_if_cancelled)
 
     def _worker(self):
         while True:
@@ -575,11 +603,15 @@ class Jobs:
                     "finished": len(self.jobs) - queued - running}
 
     def stop(self):
+        """Cancel every job and wait for the workers: a running job stops at its next batch.
+        (Exiting with a worker still inside torch aborts the process.)"""
         with self.cond:
             self.stopping = True
             for j in self.jobs:
                 j.cancel = True
             self.cond.notify_all()
+        for t in self.threads:
+            t.join()
 
 
 # ---- HTTP ----
@@ -611,16 +643,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self):
         limit = self.server.settings.max_body
-        length = self.headers.get("Content-Length")
-        if length is None:
-            if self.headers.get("Transfer-Encoding"):
-                raise HttpError(411, "send the body with a Content-Length")
-            length = "0"
-        if not length.isdigit():
-            raise HttpError(400, "bad Content-Length")
-        if int(length) > limit:
-            raise HttpError(413, f"the body is larger than {limit} bytes")
-        raw = self.rfile.read(int(length))
+        length, coding = self.headers.get("Content-Length"), self.headers.get("Transfer-Encoding")
+        if length is not None and coding is not None:
+            raise HttpError(400, "both Content-Length and Transfer-Encoding; a request may "
+                            "carry one of them")
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                raise HttpError(400, f"Transfer-Encoding '{coding[:64]}' is not supported "
+                                "(only chunked)")
+            raw = self._read_chunked(limit)
+        else:
+            length = length or "0"
+            if not length.isdigit():
+                raise HttpError(400, "bad Content-Length")
+            if int(length) > limit:
+                raise HttpError(413, f"the body is larger than {limit} bytes")
+            raw = self.rfile.read(int(length))
         if not raw:
             raise HttpError(400, "empty body; expected a JSON object")
         try:
@@ -630,6 +668,26 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             raise HttpError(400, "the body must be a JSON object")
         return body
+
+    def _read_chunked(self, limit):
+        """A chunked body, refused with 413 as soon as its chunks pass limit."""
+        raw = b""
+        while True:
+            try:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+            except ValueError:
+                raise HttpError(400, "bad chunked encoding (a chunk size that is not hex)")
+            if size < 0:
+                raise HttpError(400, "bad chunked encoding (a negative chunk size)")
+            if size == 0:
+                break
+            if len(raw) + size > limit:
+                raise HttpError(413, f"the body is larger than {limit} bytes")
+            raw += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF ending the chunk
+        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields, ignored
+        return raw
 
     def _route(self, method):
         jobs, path = self.server.jobs, self.path.split("?")[0]

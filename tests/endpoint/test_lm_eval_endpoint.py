@@ -65,8 +65,10 @@ def install_fakes():
     hf.HFLM = FakeLM
     lm_eval.models = models
     models.huggingface = hf
+    torch = types.ModuleType("torch")  # asked only which device to use: a machine without cuda
+    torch.cuda = types.SimpleNamespace(is_available=lambda: False)
     sys.modules.update({"lm_eval": lm_eval, "lm_eval.models": models,
-                        "lm_eval.models.huggingface": hf})
+                        "lm_eval.models.huggingface": hf, "torch": torch})
 
 
 def load_endpoint():
@@ -179,6 +181,7 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(res["results"]["piqa"]["acc,none"], 0.5)
         self.assertIsNone(res["results"]["piqa"]["perplexity,none"])  # NaN became null
         self.assertEqual(res["config"]["model"], "hf")
+        self.assertEqual(FakeLM.last_args["device"], "cpu")  # no cuda: the CPU, not HFLM's cuda
         self.assertIn("add_bos_token=True", res["config"]["model_args"])
         self.assertTrue(FakeLM.last_args["pretrained"].endswith("/models/tiny"))
         self.assertEqual(Fake.calls[-1], {"tasks": ["piqa", "lambada_openai"], "limit": 3,

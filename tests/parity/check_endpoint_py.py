@@ -8,6 +8,12 @@ reads), and bitbudget talks to it as to any endpoint:
   every aggregate within 1e-4 relative where no document was left out. Documents that
   transformers' AutoTokenizer (the adapter's hf backend) tokenizes differently from
   tokenizer.json are left out and counted, as in check 5.
+- protocol: the protocol conformance suite `bitbudget serve` passes (tests/cli/t3000),
+  tests/cli/protocol_suite.sh, against a second adapter started with the suite's settings,
+  then a clean stop on SIGTERM.
+- scores: a scores job (DeltaLoss, torch autograd) against `bitbudget scores` on the same
+  calibration text, nsamples, seqlen, batch and seed: every layer's score of every option
+  within 1e-3 relative (check 4's tolerance), the same fixed layers.
 - run: `bitbudget run` of a two-row experiment (BF16, head MXFP4/MXFP8) on
   tinystories-656k with --endpoints at the adapter writes the report the C endpoint
   gives: the same CSV cells (numbers within 1e-4) and the same daggers in the markdown
@@ -17,36 +23,51 @@ import atexit
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 
 from check_tasks import (AGGREGATE_RTOL, METRICS, compare_logliks, local_data_dir,
                          near_tie, tokenized_alike)
-from common import BB, MODELS, SHARED, Result, bb, model_dir, once
+from common import BB, MODELS, SHARED, Result, bb, model_dir, once, run
 
 LIMIT = "20"  # the first lambada documents that merge (30 and 42, check 5) lie beyond it
 TASKS = "lambada_openai,piqa,winogrande,hellaswag"
 MMLU_LIMIT = "2"
-ENDPOINT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "endpoint",
-                        "lm_eval_endpoint.py")
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+ENDPOINT = os.path.join(REPO, "endpoint", "lm_eval_endpoint.py")
+PROTOCOL_SUITE = os.path.join(REPO, "tests", "cli", "protocol_suite.sh")
+CALIB = os.path.join(REPO, "experiments", "calibration", "default.txt")
+SCORES_RTOL = 1e-3  # check 4's
+# stories260k's MXFP8 scores: MX activation rounding flips where float32 roundoff differs
+# (docs/parity.md, check 7), so the two differ by up to 2.8e-3; this still catches a wrong
+# term (the adapter's old weight term was 0.23 off).
+SCORES_RTOL_FLIPS = 1e-2
 _ADAPTER = {}
 _RUNS = {}
 
 
+def start_adapter(tmp, tag, *args):
+    """The adapter on a free loopback port (port 0: the kernel picks one), stopped when the
+    suite exits: (process, URL)."""
+    log = open(os.path.join(tmp, f"adapter-{tag}.err"), "w")
+    proc = subprocess.Popen([sys.executable, ENDPOINT, "--port", "0", "--data-dir",
+                             local_data_dir(tmp), "--device", "cpu", *args],
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    atexit.register(lambda: proc.poll() is None and (proc.terminate(), proc.wait()))
+    line = proc.stdout.readline()
+    if not line.startswith("listening on "):
+        raise RuntimeError(f"the adapter did not start (see {log.name})")
+    return proc, line.split()[-1]
+
+
 def adapter_url(tmp):
-    """The adapter's URL, started once (port 0: the kernel picks a free one) and stopped
-    when the suite exits. Its models root is / because `bitbudget run` hands it quantized
-    checkpoints in the scratch folder under tmp as well as the shared ones."""
+    """The adapter's URL, started once. Its models root is / because `bitbudget run` hands
+    it quantized checkpoints in the scratch folder under tmp as well as the shared ones."""
     if "url" not in _ADAPTER:
-        log = open(os.path.join(tmp, "adapter.err"), "w")
-        proc = subprocess.Popen([sys.executable, ENDPOINT, "--port", "0", "--models-root", "/",
-                                 "--data-dir", local_data_dir(tmp), "--device", "cpu"],
-                                stdout=subprocess.PIPE, stderr=log, text=True)
-        atexit.register(lambda: (proc.terminate(), proc.wait()))
-        line = proc.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"the adapter did not start (see {log.name})")
-        _ADAPTER["url"] = line.split()[-1]
+        _ADAPTER["url"] = start_adapter(tmp, "main", "--models-root", "/")[1]
     return _ADAPTER["url"]
 
 
@@ -123,6 +144,74 @@ def aggregates(name, tmp):
                   f"documents left out not compared; worst {first}")
 
 
+def protocol(tmp):
+    """tests/cli/protocol_suite.sh against an adapter started as the suite asks, then
+    SIGTERM: the adapter must cancel its jobs and exit 0."""
+    suite = os.path.join(tmp, "protocol")
+    run(["sh", PROTOCOL_SUITE, "prepare", suite])  # the suite reads $SHARED, as run.py's
+    proc, url = start_adapter(tmp, "protocol", "--models-root", os.path.join(suite, "models"),
+                              "--calib", os.path.join(suite, "calib.txt"), "--max-queue", "1",
+                              "--max-body", "4096", "--keep-finished", "8")
+    p = subprocess.run(["sh", PROTOCOL_SUITE, "check", url, suite], capture_output=True,
+                       text=True)
+    notes = [line for line in p.stderr.splitlines() if line.startswith("note:")]
+    if p.returncode != 0:
+        return Result(float("inf"), 0, f"protocol_suite.sh: {p.stderr.strip()[-500:]}")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        return Result(float("inf"), 0, "the adapter did not stop within 120 s of SIGTERM")
+    if code != 0:
+        return Result(float("inf"), 0, f"the adapter exited with status {code} on SIGTERM")
+    return Result(0, 0, "every check of tests/cli/protocol_suite.sh passed, clean stop on "
+                  f"SIGTERM; {len(notes)} notes{': ' if notes else ''}{' '.join(notes)}")
+
+
+def http_json(url, body=None):
+    req = urllib.request.Request(url, data=body and json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.load(r)
+
+
+def adapter_scores(tmp, name, options):
+    """The scores file of a scores job on the adapter, on CALIB."""
+    with open(CALIB, encoding="utf-8") as f:
+        text = f.read()
+    url = adapter_url(tmp)
+    job = http_json(f"{url}/v1/jobs", {"kind": "scores", "model": os.path.abspath(model_dir(name)),
+                                      "options": options.split(","), "nsamples": 16,
+                                      "seqlen": 256, "batch": 8, "seed": 42, "calib_text": text})
+    while job["status"] in ("queued", "running"):
+        time.sleep(0.5)
+        job = http_json(f"{url}/v1/jobs/{job['id']}")
+    if job["status"] != "done":
+        raise RuntimeError(f"the adapter's scores job {job['status']}: {job.get('error')}")
+    return http_json(f"{url}/v1/jobs/{job['id']}/result")
+
+
+def scores(name, options, tmp, rtol=SCORES_RTOL):
+    """The largest relative difference of any layer's score, adapter against bitbudget."""
+    theirs = adapter_scores(tmp, name, options)
+    out = os.path.join(tmp, f"scores-{name}-{options.replace(',', '-')}.json")
+    bb("scores", "--model", model_dir(name), "--options", options, "--calib", CALIB,
+       "--nsamples", "16", "--seqlen", "256", "--batch", "8", "--seed", "42", "-o", out)
+    with open(out) as f:
+        ours = json.load(f)
+    if sorted(theirs["fixed"]) != sorted(ours["fixed"]) or theirs["scores"].keys() != ours["scores"].keys():
+        return Result(float("inf"), rtol, "the two score the same layers: no "
+                      f"(fixed: {theirs['fixed']} against {ours['fixed']})")
+    worst, first = 0.0, ""
+    for layer, by_option in ours["scores"].items():
+        for option, value in by_option.items():
+            rel = abs(theirs["scores"][layer][option] - value) / max(abs(value), 1e-30)
+            if rel > worst:
+                worst, first = rel, f"{layer} {option}: {theirs['scores'][layer][option]:.7g} vs {value:.7g}"
+    return Result(worst, rtol, f"{len(ours['scores'])} layers x {len(ours['options'])} "
+                  f"options, {len(ours['fixed'])} fixed; worst {first}")
+
+
 EXPERIMENT = {
     "name": "parity-two-rows",
     "title": "Parity: BF16 and head MXFP4/MXFP8 at 6 bits",
@@ -190,4 +279,13 @@ def run_experiment(tmp):
 CHECKS = [(f"endpoint-py/{kind}/{m}", (lambda fn, m: lambda tmp: fn(m, tmp))(fn, m))
           for m in MODELS for kind, fn in (("requests", requests), ("documents", documents),
                                            ("aggregates", aggregates))]
+CHECKS.append(("endpoint-py/protocol", protocol))
+# Options: MX alone (the activation term), INT with MX (both terms); stories260k's in_features
+# 64 and 172 fit no group of 128, so INT options have nothing to score there.
+CHECKS += [(f"endpoint-py/scores/{m}/{o}",
+            (lambda m, o, tol: lambda tmp: scores(m, o, tmp, tol))(m, o, tol))
+           for m, o, tol in (("tinystories-656k", "MXFP4,MXFP8", SCORES_RTOL),
+                             ("tinystories-656k", "W4G128,MXFP8", SCORES_RTOL),
+                             ("stories260k", "MXFP4", SCORES_RTOL),
+                             ("stories260k", "MXFP8", SCORES_RTOL_FLIPS))]
 CHECKS.append(("endpoint-py/run/tinystories-656k", run_experiment))

@@ -65,7 +65,7 @@ def lm_eval_command(name, url, include, out):
 def lm_eval_samples(name, tmp):
     include = os.path.join(tmp, "tasks")
     if not os.path.isdir(include):
-        build_include_folder(include)
+        build_include_folder(include, local_data_dir(tmp))
     out = os.path.join(tmp, f"lm-eval-served-{name}")
     with Server(name) as url:
         run(lm_eval_command(name, url, include, out))

@@ -15,9 +15,9 @@ import json
 import os
 import sys
 
-from common import (DATA_DIR, MODELS, Result, bb, encode, model_dir, once,
+from common import (MODELS, Result, bb, encode, local_data_dir, model_dir, once,
                     read_lm_eval_samples, run)
-from lm_eval_tasks import HELLASWAG_ROWS, TASK_NAMES, build_include_folder
+from lm_eval_tasks import TASK_NAMES, build_include_folder
 
 LIMIT = "50"
 # A request agrees when |diff| <= 1e-4 + 1e-6 |log-likelihood|: 1e-4 absolute as the issue
@@ -32,16 +32,6 @@ MMLU_CATEGORIES = {"mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_huma
 METRICS = ("acc", "acc_norm")
 
 _RUNS = {}
-
-
-def local_data_dir(tmp):
-    """One folder with the shared rows and the hand-made hellaswag rows, as --data-dir."""
-    path = os.path.join(tmp, "data")
-    if not os.path.isdir(path):
-        os.makedirs(path)
-        for src in glob.glob(os.path.join(DATA_DIR, "*.jsonl")) + [HELLASWAG_ROWS]:
-            os.symlink(os.path.abspath(src), os.path.join(path, os.path.basename(src)))
-    return path
 
 
 def merged_continuations(name, tasks):
@@ -79,7 +69,7 @@ def lm_eval_run(name, bos, tmp):
     backend."""
     include = os.path.join(tmp, "tasks")
     if not os.path.isdir(include):
-        build_include_folder(include)
+        build_include_folder(include, local_data_dir(tmp))
     chosen, merged = chosen_documents(name, include)
     out = os.path.join(tmp, f"lm-eval-{name}-{bos}")
     lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")

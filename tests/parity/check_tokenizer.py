@@ -8,7 +8,7 @@ import glob
 import json
 import os
 
-from common import MODELS, Result, encode, model_dir, tool_lines
+from common import MODELS, Result, encode, local_data_dir, model_dir, tool_lines
 from lm_eval_tasks import build_include_folder, request_strings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,7 +42,7 @@ def all_strings(tmp):
     if "all" not in _STRINGS:
         include = os.path.join(tmp, "tasks")
         if not os.path.isdir(include):
-            build_include_folder(include)
+            build_include_folder(include, local_data_dir(tmp))
         _STRINGS["all"] = request_strings(include) + demo_strings() + EDGE_CASES
     return _STRINGS["all"]
 

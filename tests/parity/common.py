@@ -12,10 +12,22 @@ TOOL = os.environ.get("BB_PARITY_TOOL", "build/tests/bb-parity-tool")
 SHARED = os.environ.get("SHARED", "../shared")
 MODELS = ("tinystories-656k", "stories260k")
 DATA_DIR = os.path.join(SHARED, "data", "lm-eval")
+HELLASWAG_ROWS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+                              "tasks", "hellaswag.validation.jsonl")
 
 
 def model_dir(name):
     return os.path.join(SHARED, "models", name)
+
+
+def local_data_dir(tmp):
+    """One folder with the shared rows and the hand-made hellaswag rows, as --data-dir."""
+    path = os.path.join(tmp, "data")
+    if not os.path.isdir(path):
+        os.makedirs(path)
+        for src in glob.glob(os.path.join(DATA_DIR, "*.jsonl")) + [HELLASWAG_ROWS]:
+            os.symlink(os.path.abspath(src), os.path.join(path, os.path.basename(src)))
+    return path
 
 
 @dataclass

@@ -20,7 +20,9 @@ os.environ["TRANSFORMERS_VERBOSITY"] = "error"
 # read, and nothing is left behind.
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, "..", "..", "endpoint"))  # lm_eval_tasks.py
 import check_endpoint_py  # noqa: E402  (after the environment is set)
 import check_autoscheme  # noqa: E402  (after the environment is set)
 import check_engine  # noqa: E402

@@ -1,5 +1,7 @@
-"""Builds the include folder that points lm-eval's own task configs at the local JSONL
-files of $SHARED/data/lm-eval (and the hand-made hellaswag rows of tests/fixtures).
+"""Builds the include folder that points lm-eval's own task configs at local JSONL files:
+the files `bitbudget eval --data-dir` reads (../shared/data/lm-eval, and for hellaswag the
+hand-made rows of tests/fixtures/tasks). endpoint/lm_eval_endpoint.py --data-dir evaluates
+through it offline; the parity suite (tests/parity) runs lm-eval on it.
 
 Each task's YAML files and Python helpers are copied from the installed lm-eval verbatim;
 the only lines changed are the dataset source: `dataset_path` becomes `json`,
@@ -8,7 +10,10 @@ split. The YAML is edited as text, so lm-eval's `!function` tags stay as written
 mmlu's 57 subjects each read their own rows: the shared mmlu.test.jsonl holds all
 subjects, so it is split by its `subject` field (rows kept in order) into the folder.
 
-Run alone (`python tests/parity/lm_eval_tasks.py OUT_DIR`) it writes the folder for
+A task whose rows are not in the data folder is left out of the include folder (lm-eval
+then names it as not found).
+
+Run alone (`python endpoint/lm_eval_tasks.py DATA_DIR OUT_DIR`) it writes the folder for
 `lm_eval --include_path OUT_DIR` (README, "Under real lm-eval")."""
 import json
 import os
@@ -17,10 +22,6 @@ import shutil
 
 import lm_eval
 
-from common import DATA_DIR
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-HELLASWAG_ROWS = os.path.join(HERE, "..", "fixtures", "tasks", "hellaswag.validation.jsonl")
 TASK_ROOT = os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
 
 # task folder in lm-eval, its files, the splits its YAML names, the local rows (the file
@@ -101,15 +102,16 @@ def copy_mmlu(out, data_dir):
             f.write(text)
 
 
-def build_include_folder(out, data_dir=None):
+def build_include_folder(out, data_dir):
     """The include folder in out, reading the rows from data_dir (a folder holding the
-    files bitbudget eval --data-dir reads); by default the shared rows, hellaswag's from
-    tests/fixtures."""
+    files bitbudget eval --data-dir reads)."""
+    os.makedirs(out, exist_ok=True)
     for folder, (names, splits, file) in TASKS.items():
-        rows = os.path.join(data_dir, file) if data_dir else \
-            HELLASWAG_ROWS if folder == "hellaswag" else os.path.join(DATA_DIR, file)
-        copy_task(folder, names, splits, rows, out)
-    copy_mmlu(out, data_dir or DATA_DIR)
+        rows = os.path.join(data_dir, file)
+        if os.path.isfile(rows):
+            copy_task(folder, names, splits, rows, out)
+    if os.path.isfile(os.path.join(data_dir, "mmlu.test.jsonl")):
+        copy_mmlu(out, data_dir)
     return out
 
 
@@ -137,6 +139,7 @@ def request_strings(include):
 
 if __name__ == "__main__":
     import sys
-    if len(sys.argv) != 2:
-        sys.exit("usage: lm_eval_tasks.py OUT_DIR   (task data from $SHARED/data/lm-eval)")
-    print(build_include_folder(sys.argv[1]))
+    if len(sys.argv) != 3:
+        sys.exit("usage: lm_eval_tasks.py DATA_DIR OUT_DIR   (DATA_DIR: the task rows, as "
+                 "bitbudget eval --data-dir)")
+    print(build_include_folder(sys.argv[2], sys.argv[1]))
