@@ -206,6 +206,42 @@ def edges(fmt, tmp):
     return res
 
 
+def calibration_paragraphs():
+    """The calibration text's paragraphs of over 200 characters: opt-RTN's dataset."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "experiments", "calibration",
+                        "default.txt")
+    with open(path) as f:
+        return [p.strip() for p in f.read().split("\n\n") if len(p.strip()) > 200]
+
+
+def opt_rtn(fmt, tmp):
+    """AutoRound's default at iters=0 (disable_opt_rtn=False: an imatrix-weighted search
+    of each block's scale) is not the plain rule bitbudget implements and the checks above
+    compare (docs/parity.md, "Plain RTN versus AutoRound's default"). Measured and held
+    here: it must differ from bitbudget's weights (if a later AutoRound made the two
+    agree, that paragraph would be wrong); the weights and blocks that differ are
+    counted."""
+    import torch
+    folder = model_dir("tinystories-656k")
+    layer_config = uniform_layer_config(folder, fmt)
+    ours = bitbudget_weights(folder, layer_config, tmp)
+    theirs = autoround_weights(folder, layer_config, tmp, opt_rtn=True,
+                               dataset=calibration_paragraphs())
+    group = autoround_scheme(fmt)["group_size"]
+    differ = total = blocks = moved = 0
+    for name, a in ours.items():
+        b = theirs[name]
+        d = a.view(torch.int32) != b.view(torch.int32)
+        differ += int(d.sum())
+        total += a.numel()
+        per_block = d.reshape(-1, group).any(dim=1)
+        blocks += per_block.numel()
+        moved += int(per_block.sum())
+    return Result(0 if differ else 1, 0,
+                  f"{fmt}, tinystories-656k: opt-RTN differs from plain RTN in {differ} of "
+                  f"{total} weights ({moved} of {blocks} blocks of {group}); must be > 0")
+
+
 def check(fn, *args):
     return lambda tmp: fn(*args, tmp)
 
@@ -214,4 +250,5 @@ CHECKS = [(f"quantizer/{fmt}/{m}", check(uniform, m, fmt)) for m in MODELS for f
          [(f"quantizer/mixed-mx/{m}", check(mixed, m, "MXFP4,MXFP8", "6")) for m in MODELS[:1]] + \
          [(f"quantizer/mixed-int/{m}", check(mixed, m, "W2G128-asym,W4G128", "3"))
           for m in MODELS[:1]] + \
-         [(f"quantizer/edges/{fmt}", check(edges, fmt)) for fmt in FORMATS]
+         [(f"quantizer/edges/{fmt}", check(edges, fmt)) for fmt in FORMATS] + \
+         [(f"quantizer/opt-rtn-differs/{fmt}", check(opt_rtn, fmt)) for fmt in ("MXFP4", "W4G128")]
