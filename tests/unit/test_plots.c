@@ -1,5 +1,5 @@
 /*
- * test_plots.c: text in gnuplot scripts (harness/plots.h). gnuplot_write_string's output
+ * test_plots.c: text in gnuplot scripts (harness/gnuplot_string.h). gnuplot_write_string's output
  * for a few strings, written out by hand from gnuplot's documented string syntax; the
  * round trip through gnuplot_read_string for hostile and random strings; and the real
  * judge: the installed gnuplot prints each hostile string back exactly, and the commands
@@ -11,7 +11,7 @@
 
 #include "core/fileio.h"
 #include "core/spawn.h"
-#include "harness/plots.h"
+#include "harness/gnuplot_string.h"
 #include "tests/unit/check.h"
 
 static char tmpdir[] = "/tmp/bb-test-plots-XXXXXX";
