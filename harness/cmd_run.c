@@ -24,6 +24,7 @@
 #include "harness/endpoints.h"
 #include "harness/plots_collect.h"
 #include "harness/plots_write.h"
+#include "harness/report_collect.h"
 #include "harness/report_write.h"
 #include "harness/runner.h"
 

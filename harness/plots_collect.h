@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "harness/plan.h"
-#include "harness/report_collect.h"
+#include "harness/report.h"
 
 #define FRONTIER_POINTS 49
 #define SERIES_POINTS_MAX 64

@@ -15,6 +15,7 @@
 #include "core/fileio.h"
 #include "core/spawn.h"
 #include "harness/gnuplot_string.h"
+#include "harness/report_stats.h"
 
 static const char *const kinds[LAYER_KINDS] = {"q", "k", "v", "o", "gate", "up", "down"};
 

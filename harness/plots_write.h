@@ -24,7 +24,7 @@
 #define BB_PLOTS_WRITE_H
 
 #include "harness/plots_collect.h"
-#include "harness/report_collect.h"
+#include "harness/report.h"
 
 #define PLOTS_MAX (1 + 4 * EXP_MAX) /* bars, then up to four pictures per model */
 

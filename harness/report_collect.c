@@ -14,6 +14,7 @@
 
 #include "core/fileio.h"
 #include "engine/evaluate.h"
+#include "harness/report_stats.h"
 
 // ---- a cell's means ----
 

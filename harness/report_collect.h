@@ -1,48 +1,14 @@
 /*
- * report_collect.h: an experiment's results as the published table shows them, collected
- * once from the plan's result files.
- *
- * Rows are the strategies, columns the models; a cell holds the mean accuracy over the
- * tasks with an accuracy, its per-task values, the average bits of its recipe under every
- * accounting with its SHA-256 and its predicted loss. The collected report also holds
- * what the statistics make of the cells (report_stats.h): paired tests between the rows
- * and the proxy's rank correlation. Collecting reads files and computes; the writers
- * (report_write.h, plots_write.h) only format what is here, so golden-file tests pin them.
+ * report_collect.h: an experiment's results gathered once from the plan's result files
+ * into a report (report.h), its statistics computed (report_stats.h). Collecting reads
+ * files and computes; the writers (report_write.h, plots_write.h) only format what it
+ * leaves, so golden-file tests pin them. It never writes a file.
  */
 #ifndef BB_REPORT_COLLECT_H
 #define BB_REPORT_COLLECT_H
 
-#include <stdbool.h>
-
-#include "harness/experiment.h"
 #include "harness/plan.h"
-#include "harness/report_stats.h"
-
-struct report_cell {
-	bool have;                     /* a result exists */
-	double mean_acc;               /* mean of acc over the tasks that report one */
-	double achieved_avg_bits;      /* -1 when unknown */
-	double avg_bits[ACCOUNT_COUNT]; /* under every accounting; -1 where n/a or unknown */
-	double predicted_loss;         /* summed scores of the recipe, -1 when none */
-	double task_value[EXP_MAX];    /* acc, or the perplexity of a perplexity-only task */
-	bool task_have[EXP_MAX];
-	bool samples;                  /* the result has per-document outcomes for its acc tasks */
-	char key[65];
-	char recipe_hash[65];          /* SHA-256 of the recipe file; "bf16" without a recipe */
-};
-
-struct report {
-	const struct experiment *e;
-	char task_names[EXP_MAX][128];  /* as they appear in the results ("story_cloze") */
-	bool task_is_perplexity[EXP_MAX];
-	struct report_cell cells[EXP_MAX][EXP_MAX]; /* [row][model] */
-	int bf16_row;                   /* -1 when the experiment has none */
-	struct report_test tests[EXP_MAX][EXP_MAX][EXP_MAX]; /* [model][lo][hi], lo < hi */
-	int proxy_n[EXP_MAX];           /* recipes with a predicted and a measured loss */
-	double proxy_rho[EXP_MAX];      /* Spearman's rho between them; NAN when undefined */
-	char endpoint[256], lm_eval_version[128], date[64];
-	int limit;
-};
+#include "harness/report.h"
 
 /* Fill r from the plan's result files and compute its statistics. */
 int report_collect(struct report *r, const struct experiment *e, const struct plan *p,

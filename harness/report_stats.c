@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/report_collect.h"
-
 void cell_outcomes_free(struct cell_outcomes *o)
 {
 	for (int t = 0; t < EXP_MAX; t++)

@@ -13,21 +13,7 @@
 
 #include <stdbool.h>
 
-#include "harness/experiment.h"
-#include "harness/stats.h"
-
-struct report; /* harness/report_collect.h */
-
-/* A paired comparison of two rows of one model: row hi minus row lo, over the same
- * documents. */
-struct report_test {
-	bool have;                     /* both rows have per-document outcomes for every task */
-	struct bootstrap boot;         /* of the mean accuracy over the acc tasks */
-	double p_holm;                 /* boot.p adjusted over the model's tests (Holm) */
-	int n_tasks;
-	int task[EXP_MAX];             /* the acc tasks tested (indices into task_names) */
-	struct mcnemar mc[EXP_MAX];    /* per task; b: row hi right and row lo wrong */
-};
+#include "harness/report.h"
 
 /* One cell's per-document acc per task, as collected from its result's samples: the
  * tests' input, freed once the tests are computed. */

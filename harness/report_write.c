@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "harness/report_stats.h"
 
 // ---- rendering ----
 

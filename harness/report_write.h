@@ -1,5 +1,5 @@
 /*
- * report_write.h: a collected report (report_collect.h) as the published table, in
+ * report_write.h: a collected report (report.h) as the published table, in
  * Markdown, CSV and LaTeX.
  *
  * A cell is "0.6857 (96.9%)": the mean accuracy and its ratio to the same model's BF16
@@ -14,7 +14,8 @@
 
 #include <stdio.h>
 
-#include "harness/report_collect.h"
+#include "core/error.h"
+#include "harness/report.h"
 
 void report_markdown(const struct report *r, FILE *out);
 void report_csv(const struct report *r, FILE *out);

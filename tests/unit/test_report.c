@@ -14,6 +14,8 @@
 #include "check.h"
 #include "core/fileio.h"
 #include "harness/plan.h"
+#include "harness/report_collect.h"
+#include "harness/report_stats.h"
 #include "harness/report_write.h"
 #include "harness/stats.h"
 

@@ -1,0 +1,57 @@
+/*
+ * report.h: the collected report, what the tables and pictures show: rows are the
+ * strategies, columns the models. A cell holds the mean accuracy over the tasks with an
+ * accuracy, its per-task values, the average bits of its recipe under every accounting
+ * with its SHA-256 and its predicted loss; beside the cells, the paired tests between the
+ * rows and the proxy's rank correlation.
+ *
+ * Types only. Filled once by report_collect (report_collect.h) with the statistics of
+ * report_stats.h; read, never changed, by the writers (report_write.h, plots_write.h).
+ */
+#ifndef BB_REPORT_H
+#define BB_REPORT_H
+
+#include <stdbool.h>
+
+#include "core/formats.h"
+#include "harness/experiment.h"
+#include "harness/stats.h"
+
+struct report_cell {
+	bool have;                     /* a result exists */
+	double mean_acc;               /* mean of acc over the tasks that report one */
+	double achieved_avg_bits;      /* -1 when unknown */
+	double avg_bits[ACCOUNT_COUNT]; /* under every accounting; -1 where n/a or unknown */
+	double predicted_loss;         /* summed scores of the recipe, -1 when none */
+	double task_value[EXP_MAX];    /* acc, or the perplexity of a perplexity-only task */
+	bool task_have[EXP_MAX];
+	bool samples;                  /* the result has per-document outcomes for its acc tasks */
+	char key[65];
+	char recipe_hash[65];          /* SHA-256 of the recipe file; "bf16" without a recipe */
+};
+
+/* A paired comparison of two rows of one model: row hi minus row lo, over the same
+ * documents. */
+struct report_test {
+	bool have;                     /* both rows have per-document outcomes for every task */
+	struct bootstrap boot;         /* of the mean accuracy over the acc tasks */
+	double p_holm;                 /* boot.p adjusted over the model's tests (Holm) */
+	int n_tasks;
+	int task[EXP_MAX];             /* the acc tasks tested (indices into task_names) */
+	struct mcnemar mc[EXP_MAX];    /* per task; b: row hi right and row lo wrong */
+};
+
+struct report {
+	const struct experiment *e;
+	char task_names[EXP_MAX][128];  /* as they appear in the results ("story_cloze") */
+	bool task_is_perplexity[EXP_MAX];
+	struct report_cell cells[EXP_MAX][EXP_MAX]; /* [row][model] */
+	int bf16_row;                   /* -1 when the experiment has none */
+	struct report_test tests[EXP_MAX][EXP_MAX][EXP_MAX]; /* [model][lo][hi], lo < hi */
+	int proxy_n[EXP_MAX];           /* recipes with a predicted and a measured loss */
+	double proxy_rho[EXP_MAX];      /* Spearman's rho between them; NAN when undefined */
+	char endpoint[256], lm_eval_version[128], date[64];
+	int limit;
+};
+
+#endif
