@@ -9,6 +9,7 @@
  *     read from its recipe;
  *   - the sensitivity frontier: per model with done scores, the knapsack's optimum summed
  *     score at FRONTIER_POINTS budgets across the reachable range (plan_frontier).
+ * Collecting reads; it never writes a file (the writer writes the points file).
  */
 #ifndef BB_PLOTS_COLLECT_H
 #define BB_PLOTS_COLLECT_H

@@ -12,7 +12,7 @@
 #include "core/fileio.h"
 #include "harness/report_stats.h"
 
-// ---- rendering ----
+// ---- Markdown ----
 
 static bool any_reference(const struct report *r)
 {
@@ -288,6 +288,8 @@ void report_markdown(const struct report *r, FILE *out)
 	md_settings(r, out);
 }
 
+// ---- CSV ----
+
 /* ",v" with digits after the point (general: significant digits); "," alone when v is
  * NaN or negative (unknown). */
 static void csv_number(double v, int digits, bool general, FILE *out)
@@ -343,6 +345,8 @@ void report_csv(const struct report *r, FILE *out)
 			fputc('\n', out);
 		}
 }
+
+// ---- LaTeX ----
 
 /* LaTeX special characters in labels. */
 static void tex_escape(const char *s, FILE *out)
