@@ -1,6 +1,6 @@
 /*
  * fuzz_plots.c: arbitrary titles, labels and names through the gnuplot script writer
- * (plots_write_scripts) and the report writers (Markdown, CSV, LaTeX).
+ * (plots_collect, plots_write_scripts) and the report writers (Markdown, CSV, LaTeX).
  *
  * The input is split at NUL bytes into the experiment's texts: name, title, model-set
  * label, two model names, three row labels, one task name; the bytes after the last field
@@ -23,8 +23,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "harness/plots.h"
-#include "harness/report.h"
+#include "harness/gnuplot_string.h"
+#include "harness/plots_collect.h"
+#include "harness/plots_write.h"
+#include "harness/report_write.h"
 
 #define N_TEXTS 9
 
@@ -192,8 +194,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct experiment *e = calloc(1, sizeof *e);
 	struct report *r = calloc(1, sizeof *r);
 	struct plan *p = calloc(1, sizeof *p);
+	struct plot_data *d = calloc(1, sizeof *d);
 	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
-	if (!e || !r || !p || !scripts)
+	if (!e || !r || !p || !d || !scripts)
 		abort();
 	fill(e, r, data, size);
 	const char *texts[] = {e->title, e->set_label, e->models[0].name, e->models[1].name,
@@ -201,13 +204,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		check_round_trip(texts[i]);
 	struct bb_error err = {0};
-	if (plots_write_scripts(r, p, out_dir, scripts, &err) == 0)
+	if (plots_collect(d, r, p, out_dir, &err) == 0 &&
+	    plots_write_scripts(r, d, out_dir, scripts, &err) == 0)
 		for (int i = 0; i < scripts->n; i++)
 			check_script(scripts->path[i]);
 	report_write(r, out_dir, &err);
 	check_confined();
 	empty_dir(AT_FDCWD, out_dir, false);
 	free(scripts);
+	plot_data_free(d);
+	free(d);
 	free(p);
 	free(r);
 	free(e);

@@ -22,8 +22,10 @@
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/endpoints.h"
-#include "harness/plots.h"
-#include "harness/report.h"
+#include "harness/plots_collect.h"
+#include "harness/plots_write.h"
+#include "harness/report_collect.h"
+#include "harness/report_write.h"
 #include "harness/runner.h"
 
 struct run_cli {
@@ -171,7 +173,11 @@ static int report(const struct run_cli *o, const struct experiment *e, const str
 		  struct bb_error *err)
 {
 	struct report *r = calloc(1, sizeof *r);
-	int rc = r ? report_collect(r, e, p, (int)o->limit, err) : BB_ENOMEM;
+	struct plot_data *d = calloc(1, sizeof *d);
+	int rc = r && d ? report_collect(r, e, p, (int)o->limit, err)
+			: bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc) /* everything the pictures show, before anything is written */
+		rc = plots_collect(d, r, p, o->plots, err);
 	if (!rc) {
 		rc = make_dirs(o->reports) == 0
 			     ? report_write(r, o->reports, err)
@@ -180,12 +186,14 @@ static int report(const struct run_cli *o, const struct experiment *e, const str
 				       strerror(errno));
 	}
 	if (!rc)
-		rc = plots_write(r, p, o->plots, err);
+		rc = plots_write(r, d, o->plots, err);
 	if (!rc) {
 		fprintf(stderr, "run: wrote %s/%s.{md,csv,tex} and plots under %s/\n", o->reports,
 			e->name, o->plots);
 		report_markdown(r, stdout);
 	}
+	plot_data_free(d);
+	free(d);
 	free(r);
 	return rc;
 }

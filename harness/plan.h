@@ -57,7 +57,9 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 
 /* The sensitivity strategy's frontier for model m: the knapsack's optimum (summed score)
  * at n budgets evenly spaced over the reachable range of the experiment's options, from the
- * scores file at scores_path. Fills bits[n] (achieved, weights only) and loss[n]. */
+ * scores file at scores_path. Fills bits[n] (achieved, weights only) and loss[n]. Opens the
+ * checkpoint and solves n knapsacks: called while collecting (plots_collect.c), never
+ * while drawing. */
 int plan_frontier(const struct experiment *e, int m, const char *scores_path, int n,
 		  double *bits, double *loss, struct bb_error *err);
 

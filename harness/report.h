@@ -1,24 +1,20 @@
 /*
- * report.h: an experiment's results as the published table, in Markdown, CSV and LaTeX.
+ * report.h: the collected report, what the tables and pictures show: rows are the
+ * strategies, columns the models. A cell holds the mean accuracy over the tasks with an
+ * accuracy, its per-task values, the average bits of its recipe under every accounting
+ * with its SHA-256 and its predicted loss; beside the cells, the paired tests between the
+ * rows and the proxy's rank correlation.
  *
- * Rows are the strategies, columns the models; a cell is the mean accuracy over the tasks
- * with an accuracy and its ratio to the same model's BF16 row, "0.6857 (96.9%)", computed
- * here, never copied; a dagger marks a cell not significantly different from "Ours" (the
- * sensitivity row). Beneath: the average bits of every recipe under every accounting with
- * its SHA-256, a per-task breakdown, paired significance tests between the rows (a
- * bootstrap of the mean accuracy and McNemar per task, over the same documents), the
- * proxy (summed scores) against the measured accuracy loss with Spearman's rho, the
- * published figures with the difference, and the settings. Collecting reads the result
- * files and computes the statistics; rendering is pure, so golden-file tests pin it.
+ * Types only. Filled once by report_collect (report_collect.h) with the statistics of
+ * report_stats.h; read, never changed, by the writers (report_write.h, plots_write.h).
  */
 #ifndef BB_REPORT_H
 #define BB_REPORT_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
+#include "core/formats.h"
 #include "harness/experiment.h"
-#include "harness/plan.h"
 #include "harness/stats.h"
 
 struct report_cell {
@@ -57,36 +53,5 @@ struct report {
 	char endpoint[256], lm_eval_version[128], date[64];
 	int limit;
 };
-
-/* Fill r from the plan's result files. */
-int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
-		   int limit, struct bb_error *err);
-
-/* The paired test of rows a and b (either order; the test is of the later row minus the
- * earlier), or NULL when a == b. */
-const struct report_test *report_test_of(const struct report *r, int model, int a, int b);
-
-/* The "Ours" row a row is compared with: the sensitivity row nearest in target bits (the
- * first on ties); -1 when the experiment has none or row is one. */
-int report_reference_row(const struct report *r, int row);
-
-/* Whether the cell carries a dagger: its paired test against its reference row exists and
- * its 95% interval contains zero. */
-bool report_not_significant(const struct report *r, int row, int model);
-
-/* A recipe's predicted loss (summed scores) and measured loss (BF16 mean accuracy minus
- * its own); false when the cell lacks either. */
-bool report_proxy_point(const struct report *r, int row, int model, double *predicted,
-			double *measured);
-
-/* BF16 ratio of a cell, or -1 when it has no BF16 reference. */
-double report_ratio(const struct report *r, int row, int model);
-
-void report_markdown(const struct report *r, FILE *out);
-void report_csv(const struct report *r, FILE *out);
-void report_latex(const struct report *r, FILE *out);
-
-/* Write reports/<name>.md, .csv and .tex atomically. */
-int report_write(const struct report *r, const char *dir, struct bb_error *err);
 
 #endif

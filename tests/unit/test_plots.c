@@ -1,17 +1,22 @@
 /*
- * test_plots.c: text in gnuplot scripts (harness/plots.h). gnuplot_write_string's output
+ * test_plots.c: text in gnuplot scripts (harness/gnuplot_string.h). gnuplot_write_string's output
  * for a few strings, written out by hand from gnuplot's documented string syntax; the
  * round trip through gnuplot_read_string for hostile and random strings; and the real
  * judge: the installed gnuplot prints each hostile string back exactly, and the commands
- * hidden in them do not run.
+ * hidden in them do not run. Then the split between collecting and drawing: the writer
+ * draws a recipe map and a frontier from collected numbers alone (given no plan, no recipe
+ * and no checkpoint), and collecting is where an unreadable recipe is found.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/fileio.h"
 #include "core/spawn.h"
-#include "harness/plots.h"
+#include "harness/gnuplot_string.h"
+#include "harness/plots_collect.h"
+#include "harness/plots_write.h"
 #include "tests/unit/check.h"
 
 static char tmpdir[] = "/tmp/bb-test-plots-XXXXXX";
@@ -144,6 +149,92 @@ TEST(gnuplot_should_print_each_string_exactly_and_run_nothing)
 	}
 }
 
+/* One model "m", rows BF16 and Ours, as collecting would leave them. */
+static void fill_collected(struct experiment *e, struct report *r, struct plot_data *d,
+			   int *map_bits)
+{
+	snprintf(e->name, sizeof e->name, "mini");
+	snprintf(e->models[0].name, sizeof e->models[0].name, "m");
+	snprintf(e->rows[0].strategy, sizeof e->rows[0].strategy, "bf16");
+	snprintf(e->rows[1].strategy, sizeof e->rows[1].strategy, "sensitivity");
+	snprintf(e->rows[1].label, sizeof e->rows[1].label, "Ours");
+	e->n_models = 1, e->n_rows = 2;
+	r->e = e, r->bf16_row = 0;
+	r->cells[0][0] = (struct report_cell){.have = true, .mean_acc = 0.5, .achieved_avg_bits = 16,
+					      .predicted_loss = -1};
+	r->cells[1][0] = (struct report_cell){.have = true, .mean_acc = 0.4, .achieved_avg_bits = 5,
+					      .predicted_loss = 0.25};
+	r->proxy_n[0] = 1, r->proxy_rho[0] = NAN;
+	struct plot_model *pm = &d->models[0];
+	pm->n_series = 1;
+	pm->series[0] = (struct plot_series){.strategy = "sensitivity", .n = 1, .bits = {5}, .acc = {0.4}};
+	pm->n_maps = 1;
+	pm->maps[0] = (struct recipe_map){.row = 1, .achieved_avg_bits = 5, .n_blocks = 2,
+					  .bits = map_bits};
+	pm->have_frontier = true;
+	for (int i = 0; i < FRONTIER_POINTS; i++)
+		pm->frontier_bits[i] = 4 + i / 12.0, pm->frontier_loss[i] = 1.0 / (i + 1);
+}
+
+static char *file_text(const char *dir, const char *name)
+{
+	char path[400], *text = NULL;
+	struct bb_error err;
+	snprintf(path, sizeof path, "%s/data/%s", dir, name);
+	return read_file(path, &text, NULL, &err) ? NULL : text;
+}
+
+TEST(plots_should_draw_the_collected_numbers_and_nothing_else)
+{
+	struct experiment *e = calloc(1, sizeof *e);
+	struct report *r = calloc(1, sizeof *r);
+	struct plot_data *d = calloc(1, sizeof *d);
+	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
+	int map_bits[LAYER_KINDS * 2] = {4, 8, 8, 8, 4, 4, 16, 4, 4, 8, 8, 4, 4, 16}; /* kind, block */
+	fill_collected(e, r, d, map_bits);
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/draw", tmpdir);
+	struct bb_error err = {0};
+	CHECK(plots_write_scripts(r, d, dir, scripts, &err) == 0);
+	CHECK(scripts->n == 5); /* bars, accuracy against bits, recipe map, frontier, proxy */
+	char *map = file_text(dir, "mini-recipes-m-1.map");
+	CHECK_STR(map, "4 8\n8 8\n4 4\n16 4\n4 8\n8 4\n4 16\n");
+	char *frontier = file_text(dir, "frontier-m.dat");
+	const char *head = "# knapsack optimum: avg bits, summed score\n4.000000 1\n4.083333 0.5\n"
+			   "4.166667 0.333333333\n"; /* the first three of 4 + i/12 and 1/(i+1) */
+	const char *tail = "\n8.000000 0.0204081633\n\n\n# row 1\n5.000000 0.25 0.400000\n";
+	CHECK(frontier && strncmp(frontier, head, strlen(head)) == 0);
+	CHECK(frontier && strlen(frontier) > strlen(tail) &&
+	      strcmp(frontier + strlen(frontier) - strlen(tail), tail) == 0);
+	free(map);
+	free(frontier);
+	free(scripts);
+	free(d);
+	free(r);
+	free(e);
+}
+
+TEST(plots_collect_should_name_a_recipe_it_cannot_read)
+{
+	struct experiment *e = calloc(1, sizeof *e);
+	struct report *r = calloc(1, sizeof *r);
+	struct plot_data *d = calloc(1, sizeof *d);
+	struct plan *p = calloc(1, sizeof *p);
+	int map_bits[LAYER_KINDS * 2] = {0};
+	fill_collected(e, r, d, map_bits);
+	p->n = 1;
+	p->items[0] = (struct plan_item){.kind = PLAN_EVAL, .model = 0, .row = 1};
+	snprintf(p->items[0].recipe, sizeof p->items[0].recipe, "%s/no-such-recipe.json", tmpdir);
+	struct bb_error err = {0};
+	CHECK(plots_collect(d, r, p, tmpdir, &err) != 0);
+	CHECK(strstr(err.msg, "no-such-recipe.json") != NULL);
+	plot_data_free(d);
+	free(p);
+	free(d);
+	free(r);
+	free(e);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -160,6 +251,8 @@ int main(void)
 	RUN(read_string_should_invert_write_string);
 	RUN(read_string_should_refuse_what_write_string_never_writes);
 	RUN(gnuplot_should_print_each_string_exactly_and_run_nothing);
+	RUN(plots_should_draw_the_collected_numbers_and_nothing_else);
+	RUN(plots_collect_should_name_a_recipe_it_cannot_read);
 	if (check_remove_tree(tmpdir) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();

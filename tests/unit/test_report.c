@@ -14,7 +14,9 @@
 #include "check.h"
 #include "core/fileio.h"
 #include "harness/plan.h"
-#include "harness/report.h"
+#include "harness/report_collect.h"
+#include "harness/report_stats.h"
+#include "harness/report_write.h"
 #include "harness/stats.h"
 
 static char results_dir[64];

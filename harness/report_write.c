@@ -1,336 +1,18 @@
 /*
- * report.c: collecting results into a table and rendering it three ways.
+ * report_write.c: a collected report drawn as Markdown, CSV and LaTeX, and the three
+ * files written together. Formatting only: every number shown is already in the report
+ * (report_collect.c, report_stats.c); nothing here reads a result or computes a statistic.
  */
-#include "harness/report.h"
+#include "harness/report_write.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/fileio.h"
-#include "engine/evaluate.h"
+#include "harness/report_stats.h"
 
-// ---- collecting ----
-
-static double metric(const cJSON *results, const char *task, const char *key)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(results, task);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void copy_setting(char *dst, size_t n, const cJSON *j, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	if (cJSON_IsString(v) && !dst[0])
-		snprintf(dst, n, "%s", v->valuestring);
-}
-
-static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
-{
-	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(res, "lm_eval");
-	const cJSON *results = cJSON_GetObjectItemCaseSensitive(lm, "results");
-	double sum = 0;
-	int n = 0;
-	for (int t = 0; t < r->e->n_tasks; t++) {
-		double acc = metric(results, r->task_names[t], "acc,none");
-		double ppl = metric(results, r->task_names[t], "word_perplexity,none");
-		if (isnan(ppl))
-			ppl = metric(results, r->task_names[t], "perplexity,none");
-		r->task_is_perplexity[t] = isnan(acc) && !isnan(ppl);
-		c->task_value[t] = isnan(acc) ? ppl : acc;
-		c->task_have[t] = !isnan(c->task_value[t]);
-		if (!isnan(acc))
-			sum += acc, n++;
-	}
-	c->have = n > 0;
-	c->mean_acc = n ? sum / n : NAN;
-	copy_setting(r->endpoint, sizeof r->endpoint, res, "endpoint");
-	copy_setting(r->lm_eval_version, sizeof r->lm_eval_version, lm, "lm_eval_version");
-}
-
-// ---- per-document outcomes ----
-
-/* lm-eval nests groups two deep (mmlu -> mmlu_stem -> subjects); a group of more leaves
- * than GROUP_LEAVES_MAX keeps the first ones found. */
-#define GROUP_DEPTH_MAX 4
-#define GROUP_LEAVES_MAX 1024
-
-/* One cell's per-document acc per task, while collecting. */
-struct outcomes {
-	int n[EXP_MAX];
-	double *acc[EXP_MAX];
-	int *doc[EXP_MAX];
-};
-
-static void outcomes_free(struct outcomes *o)
-{
-	for (int t = 0; t < EXP_MAX; t++)
-		free(o->acc[t]), free(o->doc[t]);
-	memset(o, 0, sizeof *o);
-}
-
-/* Append lm-eval "samples" entries (filter "none") with a numeric acc and doc_id. */
-static void append_samples(struct outcomes *o, int t, const cJSON *list)
-{
-	int add = cJSON_GetArraySize(list), n = o->n[t];
-	double *acc = realloc(o->acc[t], sizeof *acc * (size_t)(n + add + 1));
-	if (acc)
-		o->acc[t] = acc;
-	int *doc = realloc(o->doc[t], sizeof *doc * (size_t)(n + add + 1));
-	if (doc)
-		o->doc[t] = doc;
-	if (!acc || !doc)
-		return;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, list)
-	{
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "acc");
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "doc_id");
-		const cJSON *filter = cJSON_GetObjectItemCaseSensitive(e, "filter");
-		if (!cJSON_IsNumber(v) || !cJSON_IsNumber(id) ||
-		    (cJSON_IsString(filter) && strcmp(filter->valuestring, "none") != 0))
-			continue;
-		o->acc[t][o->n[t]] = v->valuedouble;
-		o->doc[t][o->n[t]++] = id->valueint;
-	}
-}
-
-/* The leaf tasks under group, through group_subtasks (mmlu -> mmlu_stem -> mmlu_anatomy),
- * added to leaves; depth bounds the descent, so a cycle in a hostile answer ends. */
-static void group_leaves(const cJSON *lm, const char *group, int depth, const char **leaves,
-			 int *n, int cap)
-{
-	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
-	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(lm, "group_subtasks"), *sub;
-	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(groups, group))
-	{
-		if (!cJSON_IsString(sub))
-			continue;
-		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring))) {
-			if (*n < cap)
-				leaves[(*n)++] = sub->valuestring;
-		} else if (depth < GROUP_DEPTH_MAX) {
-			group_leaves(lm, sub->valuestring, depth + 1, leaves, n, cap);
-		}
-	}
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A task's samples, or a group's (mmlu): its leaf tasks' samples one after another, in
- * the order of their names, which the group's size-weighted acc averages. The order is
- * the leaves' own, not the nesting's, so results with the category groups and results
- * without them (before lm-eval's four mmlu groups were written) pair document for
- * document. */
-static void task_outcomes(struct outcomes *o, int t, const cJSON *lm, const char *task)
-{
-	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(samples, task);
-	if (cJSON_IsArray(list)) {
-		append_samples(o, t, list);
-		return;
-	}
-	const char *leaves[GROUP_LEAVES_MAX];
-	int n = 0;
-	group_leaves(lm, task, 0, leaves, &n, GROUP_LEAVES_MAX);
-	qsort(leaves, (size_t)n, sizeof *leaves, by_name);
-	for (int i = 0; i < n; i++)
-		append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, leaves[i]));
-}
-
-static void cell_outcomes(struct report *r, struct report_cell *c, struct outcomes *o,
-			  const cJSON *res)
-{
-	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(res, "lm_eval");
-	c->samples = c->have;
-	for (int t = 0; t < r->e->n_tasks; t++) {
-		if (!c->task_have[t] || r->task_is_perplexity[t])
-			continue;
-		task_outcomes(o, t, lm, r->task_names[t]);
-		c->samples &= o->n[t] > 0;
-	}
-}
-
-// ---- statistics ----
-
-/* Row hi minus row lo of model m, over the acc tasks both have, on the same documents. */
-static void paired_test(struct report *r, int m, int lo, int hi, const struct outcomes *oc)
-{
-	struct report_test *t = &r->tests[m][lo][hi];
-	const struct report_cell *a = &r->cells[hi][m], *b = &r->cells[lo][m];
-	const struct outcomes *oa = &oc[hi * EXP_MAX + m], *ob = &oc[lo * EXP_MAX + m];
-	struct paired_task tasks[EXP_MAX];
-	memset(t, 0, sizeof *t);
-	if (!a->samples || !b->samples)
-		return;
-	for (int k = 0; k < r->e->n_tasks; k++) {
-		if (!a->task_have[k] || !b->task_have[k] || r->task_is_perplexity[k])
-			continue;
-		int n = oa->n[k];
-		if (n != ob->n[k] || memcmp(oa->doc[k], ob->doc[k], sizeof(int) * (size_t)n) != 0)
-			return; /* not the same documents: no paired test */
-		int plus = 0, minus = 0;
-		for (int i = 0; i < n; i++) {
-			bool ra = oa->acc[k][i] > 0.5, rb = ob->acc[k][i] > 0.5;
-			plus += ra && !rb;
-			minus += !ra && rb;
-		}
-		t->mc[t->n_tasks] = stats_mcnemar(plus, minus);
-		t->task[t->n_tasks] = k;
-		tasks[t->n_tasks++] = (struct paired_task){n, oa->acc[k], ob->acc[k]};
-	}
-	t->have = t->n_tasks > 0 && stats_paired_bootstrap(tasks, t->n_tasks, BOOTSTRAP_RESAMPLES,
-							   BOOTSTRAP_SEED, &t->boot) == 0;
-}
-
-bool report_proxy_point(const struct report *r, int row, int model, double *predicted,
-			double *measured)
-{
-	if (r->bf16_row < 0 || row == r->bf16_row)
-		return false;
-	const struct report_cell *c = &r->cells[row][model], *b = &r->cells[r->bf16_row][model];
-	if (!c->have || !b->have || c->predicted_loss < 0)
-		return false;
-	*predicted = c->predicted_loss;
-	*measured = b->mean_acc - c->mean_acc;
-	return true;
-}
-
-static void proxy_correlation(struct report *r, int m)
-{
-	double x[EXP_MAX], y[EXP_MAX];
-	int n = 0;
-	for (int row = 0; row < r->e->n_rows; row++)
-		n += report_proxy_point(r, row, m, &x[n], &y[n]);
-	r->proxy_n[m] = n;
-	r->proxy_rho[m] = stats_spearman(x, y, n);
-}
-
-/* Holm's adjustment of model m's bootstrap p-values: one family per model, the pairs the
- * significance section lists (tests without samples are not in it). */
-static int adjust_for_multiple_comparisons(struct report *r, int m)
-{
-	double p[EXP_MAX * EXP_MAX] = {0}, adjusted[EXP_MAX * EXP_MAX];
-	struct report_test *family[EXP_MAX * EXP_MAX];
-	int n = 0;
-	for (int hi = 0; hi < r->e->n_rows; hi++)
-		for (int lo = 0; lo < hi; lo++)
-			if (r->tests[m][lo][hi].have) {
-				family[n] = &r->tests[m][lo][hi];
-				/* p = 0 means p < 1/B: taking 1/B keeps the adjusted p an upper bound */
-				p[n] = fmax(family[n]->boot.p, 1.0 / BOOTSTRAP_RESAMPLES);
-				n++;
-			}
-	if (stats_holm(p, n, adjusted))
-		return -1;
-	for (int k = 0; k < n; k++)
-		family[k]->p_holm = adjusted[k];
-	return 0;
-}
-
-static int compute_statistics(struct report *r, const struct outcomes *oc)
-{
-	for (int m = 0; m < r->e->n_models; m++) {
-		for (int hi = 0; hi < r->e->n_rows; hi++)
-			for (int lo = 0; lo < hi; lo++)
-				paired_test(r, m, lo, hi, oc);
-		if (adjust_for_multiple_comparisons(r, m))
-			return -1;
-		proxy_correlation(r, m);
-	}
-	return 0;
-}
-
-// ---- collecting ----
-
-static void collect_item(struct report *r, const struct plan_item *it, struct outcomes *o)
-{
-	struct report_cell *c = &r->cells[it->row][it->model];
-	c->achieved_avg_bits = it->achieved_avg_bits;
-	memcpy(c->avg_bits, it->avg_bits, sizeof c->avg_bits);
-	c->predicted_loss = it->predicted_loss;
-	snprintf(c->key, sizeof c->key, "%s", it->key);
-	snprintf(c->recipe_hash, sizeof c->recipe_hash, "%s", it->recipe_hash);
-	char *text;
-	struct bb_error ignored;
-	if (!it->done || read_file(it->result, &text, NULL, &ignored))
-		return;
-	cJSON *res = cJSON_Parse(text);
-	free(text);
-	fill_cell(r, c, res);
-	cell_outcomes(r, c, o, res);
-	cJSON_Delete(res);
-}
-
-int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
-		   int limit, struct bb_error *err)
-{
-	memset(r, 0, sizeof *r);
-	r->e = e;
-	r->limit = limit;
-	r->bf16_row = -1;
-	for (int i = 0; i < e->n_rows; i++)
-		if (strcmp(e->rows[i].strategy, "bf16") == 0 && r->bf16_row < 0)
-			r->bf16_row = i;
-	for (int t = 0; t < e->n_tasks; t++)
-		evaluate_task_result_name(e->tasks[t], r->task_names[t], sizeof r->task_names[t]);
-	time_t now = time(NULL);
-	strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	struct outcomes *oc = calloc(EXP_MAX * EXP_MAX, sizeof *oc); /* [row][model] */
-	if (!oc)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	for (int i = 0; i < p->n; i++)
-		if (p->items[i].kind == PLAN_EVAL)
-			collect_item(r, &p->items[i], &oc[p->items[i].row * EXP_MAX + p->items[i].model]);
-	int rc = compute_statistics(r, oc);
-	for (int i = 0; i < EXP_MAX * EXP_MAX; i++)
-		outcomes_free(&oc[i]);
-	free(oc);
-	return rc ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
-}
-
-const struct report_test *report_test_of(const struct report *r, int model, int a, int b)
-{
-	if (a == b)
-		return NULL;
-	return a < b ? &r->tests[model][a][b] : &r->tests[model][b][a];
-}
-
-int report_reference_row(const struct report *r, int row)
-{
-	const struct experiment *e = r->e;
-	int best = -1;
-	if (strcmp(e->rows[row].strategy, "sensitivity") == 0)
-		return -1;
-	for (int i = 0; i < e->n_rows; i++)
-		if (strcmp(e->rows[i].strategy, "sensitivity") == 0 &&
-		    (best < 0 || fabs(e->rows[i].avg_bits - e->rows[row].avg_bits) <
-				     fabs(e->rows[best].avg_bits - e->rows[row].avg_bits)))
-			best = i;
-	return best;
-}
-
-bool report_not_significant(const struct report *r, int row, int model)
-{
-	int ref = report_reference_row(r, row);
-	const struct report_test *t = ref >= 0 ? report_test_of(r, model, row, ref) : NULL;
-	return t && t->have && !stats_significant(&t->boot);
-}
-
-double report_ratio(const struct report *r, int row, int model)
-{
-	if (r->bf16_row < 0)
-		return -1;
-	const struct report_cell *c = &r->cells[row][model], *b = &r->cells[r->bf16_row][model];
-	return c->have && b->have && b->mean_acc > 0 ? c->mean_acc / b->mean_acc : -1;
-}
-
-// ---- rendering ----
+// ---- Markdown ----
 
 static bool any_reference(const struct report *r)
 {
@@ -606,6 +288,8 @@ void report_markdown(const struct report *r, FILE *out)
 	md_settings(r, out);
 }
 
+// ---- CSV ----
+
 /* ",v" with digits after the point (general: significant digits); "," alone when v is
  * NaN or negative (unknown). */
 static void csv_number(double v, int digits, bool general, FILE *out)
@@ -661,6 +345,8 @@ void report_csv(const struct report *r, FILE *out)
 			fputc('\n', out);
 		}
 }
+
+// ---- LaTeX ----
 
 /* LaTeX special characters in labels. */
 static void tex_escape(const char *s, FILE *out)

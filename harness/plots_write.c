@@ -1,7 +1,10 @@
 /*
- * plots.c: data files and gnuplot scripts for the three kinds of picture; gnuplot draws.
+ * plots_write.c: the pictures drawn from a collected report and the plots' data
+ * (plots_collect.h): numbers into data files, text into gnuplot scripts as gnuplot
+ * strings, then gnuplot on each script. Drawing only: it never reads a result or a
+ * recipe, opens a checkpoint or solves a knapsack.
  */
-#include "harness/plots.h"
+#include "harness/plots_write.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,90 +13,16 @@
 #include <sys/stat.h>
 
 #include "core/fileio.h"
-#include "core/recipe.h"
 #include "core/spawn.h"
+#include "harness/gnuplot_string.h"
+#include "harness/report_stats.h"
 
-static const char *const kinds[7] = {"q", "k", "v", "o", "gate", "up", "down"};
+static const char *const kinds[LAYER_KINDS] = {"q", "k", "v", "o", "gate", "up", "down"};
 
 /* Seconds gnuplot may take for one script (a few pictures; under a second unloaded). */
 #define GNUPLOT_DEADLINE_S 300
 /* What gnuplot may print before it is stopped: its messages, never data. */
 #define GNUPLOT_MAX_OUTPUT (1 << 20)
-
-// ---- text as gnuplot strings ----
-
-/* A run of printable characters goes in single quotes, where gnuplot substitutes nothing
- * (no backslash escapes, no `command`, no @macro); a quote or a control character, which
- * no single-quoted string can hold (gnuplot 5.4 misreads '' escapes next to each other),
- * becomes a double-quoted octal escape "\ooo"; the pieces are joined by gnuplot's string
- * concatenation operator '.'. */
-void gnuplot_write_string(FILE *f, const char *s)
-{
-	bool in_quotes = false, first = true;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		bool escaped = *c < 0x20 || *c == 0x7f || *c == '\'';
-		if (escaped || !in_quotes) {
-			if (in_quotes)
-				fputc('\'', f);
-			if (!first)
-				fputc('.', f);
-			in_quotes = !escaped;
-			if (escaped)
-				fprintf(f, "\"\\%03o\"", *c);
-			else
-				fputc('\'', f);
-		}
-		if (!escaped)
-			fputc(*c, f);
-		first = false;
-	}
-	if (first)
-		fputs("''", f);
-	else if (in_quotes)
-		fputc('\'', f);
-}
-
-/* One piece: '...' or "\ooo"; appends its text to out. NULL when malformed. */
-static const char *read_piece(const char *at, FILE *out)
-{
-	if (at[0] == '"') {
-		int v = 0;
-		for (int i = 2; i < 5; i++) {
-			if (at[i] < '0' || at[i] > '7')
-				return NULL;
-			v = v * 8 + (at[i] - '0');
-		}
-		if (at[1] != '\\' || at[5] != '"' || v == 0 || v > 255)
-			return NULL;
-		fputc(v, out);
-		return at + 6;
-	}
-	if (at[0] != '\'')
-		return NULL;
-	for (at++; *at && *at != '\'' && *at != '\n' && *at != '\r'; at++)
-		fputc(*at, out);
-	return *at == '\'' ? at + 1 : NULL; /* a quoted string ends on its line */
-}
-
-char *gnuplot_read_string(const char *expr, const char **end)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	if (!out)
-		return NULL;
-	const char *at = read_piece(expr, out);
-	while (at && *at == '.')
-		at = read_piece(at + 1, out);
-	fclose(out);
-	if (!at) {
-		free(text);
-		return NULL;
-	}
-	if (end)
-		*end = at;
-	return text;
-}
 
 // ---- scripts ----
 
@@ -231,69 +160,17 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 
 // ---- accuracy against bits ----
 
-/* Tab-separated, no quotes: model, strategy, row, achieved bits, mean accuracy. */
+/* For later tables' accuracy-against-bits pictures (plots_collect.c reads it). */
 static int points_file(const struct report *r, const char *dir, struct bb_error *err)
 {
-	const struct experiment *e = r->e;
 	char data[1200];
-	snprintf(data, sizeof data, "%s/data/%s-points.tsv", dir, e->name);
+	snprintf(data, sizeof data, "%s/data/%s-points.tsv", dir, r->e->name);
 	FILE *f = fopen(data, "w");
 	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	for (int m = 0; m < e->n_models; m++)
-		for (int row = 0; row < e->n_rows; row++) {
-			const struct report_cell *c = &r->cells[row][m];
-			if (c->have && c->achieved_avg_bits >= 0)
-				fprintf(f, "%s\t%s\t%s\t%.6f\t%.6f\n", e->models[m].name,
-					e->rows[row].strategy, e->rows[row].label, c->achieved_avg_bits,
-					c->mean_acc);
-		}
+	plot_points_write(r, f);
 	fclose(f);
 	return 0;
-}
-
-struct series {
-	char strategy[512];
-	int n;
-	double bits[64], acc[64];
-};
-
-/* Gather the model's points from tables 1-3, one series per strategy, sorted by bits. */
-static int gather_points(const char *dir, const char *model, struct series *sv, int max)
-{
-	int n = 0;
-	for (int t = 1; t <= 3; t++) {
-		char path[1200], line[2048];
-		snprintf(path, sizeof path, "%s/data/table%d-points.tsv", dir, t);
-		FILE *f = fopen(path, "r");
-		while (f && fgets(line, sizeof line, f)) {
-			char *save, *fields[5];
-			int k = 0;
-			for (char *tok = strtok_r(line, "\t\n", &save); tok && k < 5;
-			     tok = strtok_r(NULL, "\t\n", &save))
-				fields[k++] = tok;
-			if (k != 5 || strcmp(fields[0], model) != 0)
-				continue;
-			int i = 0;
-			while (i < n && strcmp(sv[i].strategy, fields[1]) != 0)
-				i++;
-			if (i == n && n < max)
-				snprintf(sv[n++].strategy, sizeof sv[0].strategy, "%s", fields[1]);
-			if (i < n && sv[i].n < 64) {
-				int at = sv[i].n++;
-				double b = atof(fields[3]), a = atof(fields[4]);
-				while (at > 0 && sv[i].bits[at - 1] > b) { /* insertion sort by bits */
-					sv[i].bits[at] = sv[i].bits[at - 1];
-					sv[i].acc[at] = sv[i].acc[at - 1];
-					at--;
-				}
-				sv[i].bits[at] = b, sv[i].acc[at] = a;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	return n;
 }
 
 static const char *series_title(const char *strategy)
@@ -306,72 +183,65 @@ static const char *series_title(const char *strategy)
 	return strategy;
 }
 
-static int accuracy_vs_bits(const struct report *r, int m, const char *dir,
-			    struct plot_scripts *out, struct bb_error *err)
+/* One gnuplot data block per strategy: bits and mean accuracy. */
+static void series_data(const struct plot_model *pm, const char *path)
 {
-	const char *model = r->e->models[m].name;
-	struct series *sv = calloc(EXP_MAX, sizeof *sv);
-	int n = sv ? gather_points(dir, model, sv, EXP_MAX) : 0;
-	char slug[96], name[160], data[1300];
-	slugify(model, slug, sizeof slug);
-	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
-	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
-	FILE *f = n ? fopen(data, "w") : NULL;
-	for (int i = 0; f && i < n; i++) { /* one gnuplot data block per strategy */
+	FILE *f = fopen(path, "w");
+	for (int i = 0; f && i < pm->n_series; i++) {
+		const struct plot_series *sv = &pm->series[i];
 		fprintf(f, "# series %d\n", i);
-		for (int k = 0; k < sv[i].n; k++)
-			fprintf(f, "%.6f %.6f\n", sv[i].bits[k], sv[i].acc[k]);
+		for (int k = 0; k < sv->n; k++)
+			fprintf(f, "%.6f %.6f\n", sv->bits[k], sv->acc[k]);
 		fprintf(f, "\n\n");
 	}
 	if (f)
 		fclose(f);
+}
+
+static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm, int m,
+			    const char *dir, struct plot_scripts *out, struct bb_error *err)
+{
+	if (pm->n_series == 0)
+		return 0; /* no points from tables 1-3 for this model (yet) */
+	const char *model = r->e->models[m].name;
+	char slug[96], name[160], data[1300];
+	slugify(model, slug, sizeof slug);
+	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
+	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	series_data(pm, data);
 	struct script s;
-	int rc = n ? script_begin(&s, err) : 0;
-	if (rc || n == 0) {
-		free(sv);
-		return rc; /* n == 0: no points from tables 1-3 for this model (yet) */
-	}
+	int rc = script_begin(&s, err);
+	if (rc)
+		return rc;
 	fputs("set title ", s.f);
 	gnuplot_write_string(s.f, model);
 	fputs(".': mean accuracy against average bits (tables 1-3)' noenhanced\n"
 	      "set xlabel 'achieved average bits per weight'\nset ylabel 'mean accuracy'\n"
 	      "set grid\nset key bottom right noenhanced\nset offsets 0.2, 0.2, 0.01, 0.01\nplot ",
 	      s.f);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < pm->n_series; i++) {
 		fputs(i ? ", " : "", s.f);
 		gnuplot_write_string(s.f, data);
 		fprintf(s.f, " index %d with linespoints pt 7 ps 1.3 lw 2 title ", i);
-		gnuplot_write_string(s.f, series_title(sv[i].strategy));
+		gnuplot_write_string(s.f, series_title(pm->series[i].strategy));
 	}
-	free(sv);
 	return script_end(&s, dir, name, "800,500", out, err);
 }
 
 // ---- recipe maps ----
 
-static int map_data(const struct plan_item *it, const char *path, int n_blocks,
-		    struct bb_error *err)
+/* Rows: layer kinds; columns: blocks; value: bits per weight. */
+static int map_data(const struct recipe_map *map, const char *path, struct bb_error *err)
 {
-	struct recipe rec;
-	int rc = recipe_read(&rec, it->recipe, err);
-	if (rc)
-		return rc;
 	FILE *f = fopen(path, "w");
-	if (!f) {
-		recipe_free(&rec);
+	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
-	}
-	for (int k = 0; k < 7; k++) { /* rows: layer kinds; columns: blocks; value: bits */
-		for (int b = 0; b < n_blocks; b++) {
-			const struct recipe_layer *l = k < 7 && b * 7 + k < rec.n_layers
-							       ? &rec.layers[b * 7 + k]
-							       : NULL;
-			fprintf(f, "%s%d", b ? " " : "", l ? l->weight.bits : 16);
-		}
+	for (int k = 0; k < LAYER_KINDS; k++) {
+		for (int b = 0; b < map->n_blocks; b++)
+			fprintf(f, "%s%d", b ? " " : "", map->bits[k * map->n_blocks + b]);
 		fputc('\n', f);
 	}
 	fclose(f);
-	recipe_free(&rec);
 	return 0;
 }
 
@@ -387,81 +257,61 @@ static void recipe_maps_head(FILE *f, const struct experiment *e, int m, int pan
 	      "set palette maxcolors 4\nset palette defined (0 '#7b3294', 1 '#4393c3', 2 '#f4a582', 3 '#bababa')\n"
 	      "set cblabel 'bits per weight'\nset ytics (",
 	      f);
-	for (int k = 0; k < 7; k++)
+	for (int k = 0; k < LAYER_KINDS; k++)
 		fprintf(f, "%s'%s' %d", k ? ", " : "", kinds[k], k);
 	fputs(")\nset xtics 1 out nomirror\nset xlabel 'decoder block'\nunset key\n", f);
 }
 
-static int recipe_maps(const struct report *r, const struct plan *p, int m, const char *dir,
-		       struct plot_scripts *out, struct bb_error *err)
+static int recipe_maps(const struct report *r, const struct plot_model *pm, int m,
+		       const char *dir, struct plot_scripts *out, struct bb_error *err)
 {
 	const struct experiment *e = r->e;
 	char slug[96], name[200];
 	slugify(e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "%s-recipes-%s", e->name, slug);
-	int panels = 0, n_blocks = 0;
-	for (int i = 0; i < p->n; i++)
-		panels += p->items[i].model == m && p->items[i].recipe[0];
 	struct script s;
-	int rc = panels ? script_begin(&s, err) : 0;
-	if (rc || !panels)
+	int rc = pm->n_maps ? script_begin(&s, err) : 0;
+	if (rc || !pm->n_maps)
 		return rc;
-	recipe_maps_head(s.f, e, m, panels);
-	for (int i = 0; i < p->n && !rc; i++) {
-		const struct plan_item *it = &p->items[i];
-		if (it->model != m || !it->recipe[0])
-			continue;
+	recipe_maps_head(s.f, e, m, pm->n_maps);
+	for (int i = 0; i < pm->n_maps && !rc; i++) {
+		const struct recipe_map *map = &pm->maps[i];
 		char data[1300];
-		snprintf(data, sizeof data, "%s/data/%s-%d.map", dir, name, it->row);
-		struct recipe probe;
-		if ((rc = recipe_read(&probe, it->recipe, err)))
-			break;
-		n_blocks = probe.n_layers / 7;
-		recipe_free(&probe);
-		if ((rc = map_data(it, data, n_blocks, err)))
+		snprintf(data, sizeof data, "%s/data/%s-%d.map", dir, name, map->row);
+		if ((rc = map_data(map, data, err)))
 			break;
 		fputs("set title ", s.f);
-		gnuplot_write_string(s.f, e->rows[it->row].label);
+		gnuplot_write_string(s.f, e->rows[map->row].label);
 		fprintf(s.f, ".' (%.3f bits)' noenhanced\nset xrange [-0.5:%d.5]\nset yrange [-0.5:6.5]\nplot ",
-			it->achieved_avg_bits, n_blocks - 1);
+			map->achieved_avg_bits, map->n_blocks - 1);
 		gnuplot_write_string(s.f, data);
 		fputs(" matrix with image\n", s.f);
 	}
-	fputs("unset multiplot\n", s.f);
-	char size[32];
-	snprintf(size, sizeof size, "%d,%d", 700 + 8 * n_blocks, 60 + 190 * panels);
 	if (rc) {
 		fclose(s.f);
 		free(s.body);
 		return rc;
 	}
+	fputs("unset multiplot\n", s.f);
+	char size[32]; /* as wide as the last map needs */
+	snprintf(size, sizeof size, "%d,%d", 700 + 8 * pm->maps[pm->n_maps - 1].n_blocks,
+		 60 + 190 * pm->n_maps);
 	return script_end(&s, dir, name, size, out, err);
 }
 
 // ---- the sensitivity frontier ----
 
-#define FRONTIER_POINTS 49
-
-/* The done scores job of model m, or NULL. */
-static const char *scores_of(const struct plan *p, int m)
-{
-	for (int i = 0; i < p->n; i++)
-		if (p->items[i].kind == PLAN_SCORES && p->items[i].model == m && p->items[i].done)
-			return p->items[i].result;
-	return NULL;
-}
-
 /* Frontier line in block 0; then per quantized row one block "bits predicted accuracy"
  * (NaN where unknown). Returns the number of row blocks written. */
-static int frontier_data(const struct report *r, int m, const char *path, const double *bits,
-			 const double *loss, int *rows)
+static int frontier_data(const struct report *r, const struct plot_model *pm, int m,
+			 const char *path, int *rows)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
 	fprintf(f, "# knapsack optimum: avg bits, summed score\n");
 	for (int i = 0; i < FRONTIER_POINTS; i++)
-		fprintf(f, "%.6f %.9g\n", bits[i], loss[i]);
+		fprintf(f, "%.6f %.9g\n", pm->frontier_bits[i], pm->frontier_loss[i]);
 	int n = 0;
 	for (int row = 0; row < r->e->n_rows; row++) {
 		const struct report_cell *c = &r->cells[row][m];
@@ -511,27 +361,22 @@ static void frontier_plot(FILE *f, const struct report *r, int m, const char *da
 	fputc('\n', f);
 }
 
-static int frontier(const struct report *r, const struct plan *p, int m, const char *dir,
-		    struct plot_scripts *out, struct bb_error *err)
+static int frontier(const struct report *r, const struct plot_model *pm, int m,
+		    const char *dir, struct plot_scripts *out, struct bb_error *err)
 {
-	const struct experiment *e = r->e;
-	const char *scores = scores_of(p, m);
-	if (!scores)
+	if (!pm->have_frontier)
 		return 0; /* no sensitivity row, or its scores are not there yet */
-	double bits[FRONTIER_POINTS], loss[FRONTIER_POINTS];
 	int rows[EXP_MAX];
-	int rc = plan_frontier(e, m, scores, FRONTIER_POINTS, bits, loss, err);
-	if (rc)
-		return rc;
 	char slug[96], name[160], data[1300];
-	slugify(e->models[m].name, slug, sizeof slug);
+	slugify(r->e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "frontier-%s", slug);
 	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
-	int n = frontier_data(r, m, data, bits, loss, rows);
+	int n = frontier_data(r, pm, m, data, rows);
 	if (n < 0)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
 	struct script s;
-	if ((rc = script_begin(&s, err)))
+	int rc = script_begin(&s, err);
+	if (rc)
 		return rc;
 	frontier_plot(s.f, r, m, data, rows, n);
 	return script_end(&s, dir, name, "1100,550", out, err);
@@ -601,7 +446,7 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
 	return script_end(&s, dir, name, "800,550", out, err);
 }
 
-int plots_write_scripts(const struct report *r, const struct plan *p, const char *dir,
+int plots_write_scripts(const struct report *r, const struct plot_data *d, const char *dir,
 			struct plot_scripts *out, struct bb_error *err)
 {
 	char data_dir[1100];
@@ -613,22 +458,23 @@ int plots_write_scripts(const struct report *r, const struct plan *p, const char
 	if (!rc)
 		rc = points_file(r, dir, err);
 	for (int m = 0; !rc && m < r->e->n_models; m++) {
-		rc = accuracy_vs_bits(r, m, dir, out, err);
+		const struct plot_model *pm = &d->models[m];
+		rc = accuracy_vs_bits(r, pm, m, dir, out, err);
 		if (!rc)
-			rc = recipe_maps(r, p, m, dir, out, err);
+			rc = recipe_maps(r, pm, m, dir, out, err);
 		if (!rc)
-			rc = frontier(r, p, m, dir, out, err);
+			rc = frontier(r, pm, m, dir, out, err);
 		if (!rc)
 			rc = proxy_vs_accuracy(r, m, dir, out, err);
 	}
 	return rc;
 }
 
-int plots_write(const struct report *r, const struct plan *p, const char *dir,
+int plots_write(const struct report *r, const struct plot_data *d, const char *dir,
 		struct bb_error *err)
 {
 	struct plot_scripts *scripts = malloc(sizeof *scripts);
-	int rc = scripts ? plots_write_scripts(r, p, dir, scripts, err)
+	int rc = scripts ? plots_write_scripts(r, d, dir, scripts, err)
 			 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; !rc && i < scripts->n; i++)
 		rc = run_gnuplot(scripts->path[i], err);

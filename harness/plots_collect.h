@@ -1,0 +1,68 @@
+/*
+ * plots_collect.h: everything the pictures show beyond the report's cells, gathered while
+ * collecting results, so that drawing (plots_write.h) only draws: it never reads a recipe,
+ * opens a checkpoint or solves a knapsack.
+ *   - accuracy against bits: per model, one series per strategy over tables 1-3 (this
+ *     experiment's points from its report, the other tables' from the points files they
+ *     left under the plots folder);
+ *   - recipe maps: per model, each quantized row's bits per decoder block and layer kind,
+ *     read from its recipe;
+ *   - the sensitivity frontier: per model with done scores, the knapsack's optimum summed
+ *     score at FRONTIER_POINTS budgets across the reachable range (plan_frontier).
+ * Collecting reads; it never writes a file (the writer writes the points file).
+ */
+#ifndef BB_PLOTS_COLLECT_H
+#define BB_PLOTS_COLLECT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "harness/plan.h"
+#include "harness/report.h"
+
+#define FRONTIER_POINTS 49
+#define SERIES_POINTS_MAX 64
+#define LAYER_KINDS 7 /* q, k, v, o, gate, up, down: a decoder block's linear layers */
+
+/* One strategy's points, sorted by bits. */
+struct plot_series {
+	char strategy[512];
+	int n;
+	double bits[SERIES_POINTS_MAX], acc[SERIES_POINTS_MAX];
+};
+
+/* Where one row's recipe spends its bits. */
+struct recipe_map {
+	int row;
+	double achieved_avg_bits;
+	int n_blocks;
+	int *bits; /* (LAYER_KINDS, n_blocks): bits per weight of kind k in block b */
+};
+
+struct plot_model {
+	int n_series;
+	struct plot_series series[EXP_MAX];
+	int n_maps;                        /* in plan order */
+	struct recipe_map maps[EXP_MAX];
+	bool have_frontier;                /* the model's scores are done */
+	double frontier_bits[FRONTIER_POINTS], frontier_loss[FRONTIER_POINTS];
+};
+
+struct plot_data {
+	struct plot_model models[EXP_MAX];
+};
+
+/* Fill d for r's experiment: the recipes and scores named by p, the other tables' points
+ * under dir/data/. Free with plot_data_free, also after a failure. */
+int plots_collect(struct plot_data *d, const struct report *r, const struct plan *p,
+		  const char *dir, struct bb_error *err);
+
+/* Frees the maps' bits and empties d; NULL is allowed. */
+void plot_data_free(struct plot_data *d);
+
+/* The points file of r's experiment (dir/data/<name>-points.tsv), which later tables
+ * read: one line per cell with a result and known bits, tab-separated, no quotes:
+ * model, strategy, row, achieved bits, mean accuracy. */
+void plot_points_write(const struct report *r, FILE *f);
+
+#endif

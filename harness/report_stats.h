@@ -1,0 +1,52 @@
+/*
+ * report_stats.h: the statistics of a collected report, computed once while collecting
+ * and then only looked up: paired tests between the rows of one model (a bootstrap of the
+ * mean accuracy, McNemar per task, over the same documents, Holm-adjusted per model), the
+ * proxy (summed scores) against the measured loss with Spearman's rho, ratios to BF16 and
+ * which cells carry a dagger.
+ *
+ * The writers (report_write.h, plots_write.h) ask these questions and never compute a
+ * statistic themselves. Nothing here reads a file or prints.
+ */
+#ifndef BB_REPORT_STATS_H
+#define BB_REPORT_STATS_H
+
+#include <stdbool.h>
+
+#include "harness/report.h"
+
+/* One cell's per-document acc per task, as collected from its result's samples: the
+ * tests' input, freed once the tests are computed. */
+struct cell_outcomes {
+	int n[EXP_MAX];
+	double *acc[EXP_MAX];
+	int *doc[EXP_MAX];
+};
+
+void cell_outcomes_free(struct cell_outcomes *o);
+
+/* Fill r's tests, their Holm adjustment and the proxy correlation from r's cells and the
+ * cells' outcomes oc[row * EXP_MAX + model]. -1 when out of memory. */
+int report_compute_statistics(struct report *r, const struct cell_outcomes *oc);
+
+/* The paired test of rows a and b (either order; the test is of the later row minus the
+ * earlier), or NULL when a == b. */
+const struct report_test *report_test_of(const struct report *r, int model, int a, int b);
+
+/* The "Ours" row a row is compared with: the sensitivity row nearest in target bits (the
+ * first on ties); -1 when the experiment has none or row is one. */
+int report_reference_row(const struct report *r, int row);
+
+/* Whether the cell carries a dagger: its paired test against its reference row exists and
+ * its 95% interval contains zero. */
+bool report_not_significant(const struct report *r, int row, int model);
+
+/* A recipe's predicted loss (summed scores) and measured loss (BF16 mean accuracy minus
+ * its own); false when the cell lacks either. */
+bool report_proxy_point(const struct report *r, int row, int model, double *predicted,
+			double *measured);
+
+/* BF16 ratio of a cell, or -1 when it has no BF16 reference. */
+double report_ratio(const struct report *r, int row, int model);
+
+#endif
