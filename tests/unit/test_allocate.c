@@ -65,8 +65,8 @@ static int init_mx(struct alloc_problem *p, const struct inventory *inv, double 
 
 TEST(alloc_problem_should_sort_options_and_price_layers_exactly)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -89,13 +89,13 @@ TEST(alloc_problem_should_sort_options_and_price_layers_exactly)
 	/* down_proj [4096, 14336] */
 	CHECK(p.cost[6 * 2] == 4LL * 4096 * 14336);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_reject_bad_option_lists)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -119,13 +119,13 @@ TEST(alloc_problem_should_reject_bad_option_lists)
 	for (int k = 1; k < p.n_options; k++)
 		CHECK(p.options[k - 1].bits <= p.options[k].bits);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_reject_infeasible_targets)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -139,13 +139,13 @@ TEST(alloc_problem_should_reject_infeasible_targets)
 		CHECK(err.code == BB_EINVAL && strstr(err.msg, "infeasible") != NULL);
 		CHECK(p.cost == NULL && p.fixed == NULL); /* freed */
 	}
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_snap_targets_within_1e3_of_an_end)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -169,7 +169,7 @@ TEST(alloc_problem_should_snap_targets_within_1e3_of_an_end)
 	/* N * 4.002 = 27,917,287,424 + 0.002 * 6,979,321,856 = 27,931,246,067.712 */
 	CHECK(p.budget_bits == 27931246067LL);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- baselines on Llama-3.1-8B ----
@@ -187,8 +187,8 @@ static int blocks_raised(const struct inventory *inv, const int *choice, int lo,
 
 TEST(head_and_tail_should_raise_whole_blocks_at_5_and_4_5_bits)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -231,13 +231,13 @@ TEST(head_and_tail_should_raise_whole_blocks_at_5_and_4_5_bits)
 		CHECK(alloc_total_bits(&p, choice) == (int64_t)(cases[c].target * 2) * LLAMA_N / 2);
 		alloc_problem_free(&p);
 	}
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(pure_should_give_lowest_option_and_4_or_4_25_bits)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -276,7 +276,7 @@ TEST(pure_should_give_lowest_option_and_4_or_4_25_bits)
 	CHECK(blocks_raised(&m.inv, choice, 26, 31));
 	CHECK(alloc_total_bits(&p, choice) == 5 * LLAMA_N);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(strategy_find_should_know_builtins_and_external)
@@ -304,8 +304,8 @@ TEST(strategy_find_should_know_builtins_and_external)
  * max bits = 8 * 171,520 + 880,640 = 2,252,800 (9.94350 avg). */
 TEST(stories260k_should_fix_down_proj_in_bf16_and_count_it)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -342,13 +342,13 @@ TEST(stories260k_should_fix_down_proj_in_bf16_and_count_it)
 	CHECK(alloc_check_recipe(&p, &r, back, &err) == 0);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(stories260k_should_have_feasible_range_from_fixed_layers)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -370,15 +370,15 @@ TEST(stories260k_should_have_feasible_range_from_fixed_layers)
 	CHECK(run_strategy("pure", &p, choice) == 0);
 	CHECK(alloc_total_bits(&p, choice) == 1566720);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- checking recipes ----
 
 TEST(alloc_check_recipe_should_reject_bad_recipes)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -429,13 +429,13 @@ TEST(alloc_check_recipe_should_reject_bad_recipes)
 	CHECK(strstr(err.msg, "budget") != NULL);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -456,7 +456,7 @@ TEST(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget)
 	CHECK(alloc_check_recipe(&p, &r, back, &err) == BB_EINVAL);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- scores and the sensitivity strategy ----
@@ -483,8 +483,8 @@ static const char *write_scores(const struct inventory *inv, const double *s4,
 
 TEST(sensitivity_should_match_brute_force_on_tinystories)
 {
-	struct model m;
-	model_open(&m, tinystories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, tinystories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -532,13 +532,13 @@ TEST(sensitivity_should_match_brute_force_on_tinystories)
 		scores_free(&sc);
 	}
 	CHECK(bad == 0);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(sensitivity_should_require_scores_for_every_layer)
 {
-	struct model m;
-	model_open(&m, tinystories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, tinystories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -573,7 +573,7 @@ TEST(sensitivity_should_require_scores_for_every_layer)
 	CHECK(s && s->allocate(&p, choice, &err) == BB_EINVAL);
 	alloc_problem_free(&p);
 	scores_free(&sc);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 int main(void)
