@@ -14,7 +14,7 @@
 #include "core/checkpoint.h"
 #include "core/recipe.h"
 
-int cli_report(const struct bb_error *err)
+int cli_print_error(const struct bb_error *err)
 {
 	fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg : "unknown failure");
 	return bb_exit_status(err->code);

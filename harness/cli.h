@@ -12,7 +12,7 @@
 #include "core/error.h"
 
 /* Print "error: <msg>" to stderr; returns the exit status for err->code. */
-int cli_report(const struct bb_error *err);
+int cli_print_error(const struct bb_error *err);
 
 /* Print "error: <formatted>" to stderr; returns 2 (usage / bad input). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

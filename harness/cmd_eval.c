@@ -423,7 +423,7 @@ int cmd_eval(int argc, char **argv)
 	if (status < 0) {
 		struct bb_error err = {0};
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		status = run(&o, &err) ? cli_report(&err) : 0;
+		status = run(&o, &err) ? cli_print_error(&err) : 0;
 		curl_global_cleanup();
 	}
 	for (int i = 0; i < o.n_tasks; i++)

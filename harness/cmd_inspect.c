@@ -92,10 +92,10 @@ int cmd_inspect(int argc, char **argv)
 	struct checkpoint ck;
 	struct inventory inv;
 	if (checkpoint_open(&ck, o.model, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	if (inventory_build(&inv, &ck, o.include_lm_head, &err)) {
 		checkpoint_close(&ck);
-		return cli_report(&err);
+		return cli_print_error(&err);
 	}
 	if (o.json)
 		print_json(&ck, &inv);

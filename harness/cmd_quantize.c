@@ -133,5 +133,5 @@ int cmd_quantize(int argc, char **argv)
 	recipe_free(&r);
 	inventory_free(&inv);
 	checkpoint_close(&ck);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

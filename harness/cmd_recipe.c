@@ -427,5 +427,5 @@ int cmd_recipe(int argc, char **argv)
 	if (in)
 		free(in->pins);
 	free(in);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

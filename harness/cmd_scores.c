@@ -308,6 +308,6 @@ int cmd_scores(int argc, char **argv)
 	cfg.progress = progress;
 	cfg.progress_ctx = &cfg;
 	if (parse_options(&cfg, o.options, &err) || run(&o, &cfg, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	return 0;
 }
