@@ -13,7 +13,7 @@
 
 #include "engine/tokenizer/fields.h"
 
-/* ---- compiling ---- */
+// ---- compiling ----
 
 int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
 		  pcre2_code **out, const char *where);
@@ -21,7 +21,7 @@ int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
 int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **lit,
 		   size_t *lit_len, pcre2_code **re);
 
-/* ---- matching ---- */
+// ---- matching ----
 
 /* Next non-empty match of re in s[0, n) starting at or after pos: 1 and [*ms, *me), 0
  * when there is none, or a negative bb_err (what names the pattern's owner). */

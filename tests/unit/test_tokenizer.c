@@ -107,7 +107,7 @@ static int round_trips(const struct tokenizer *t, const char *x)
 	return ok;
 }
 
-/* ---- SentencePiece-style BPE: the shared TinyStories models ---- */
+// ---- SentencePiece-style BPE: the shared TinyStories models ----
 
 static const int greedy[] = {147, 201, 282, 215, 286, 598, 1662, 356, 499, 826, 1363,
 			     1145, 1652, 615, 242, 1482, 951, 628, 499, 826, 872, 921,
@@ -237,9 +237,9 @@ TEST(decode_nul_byte_keeps_length)
 	tokenizer_free(t);
 }
 
-/* ---- byte-level BPE: Llama 3 layout (fixture llama3/) ----
- *
- * Vocabulary: id = byte value for the 256 GPT-2 byte symbols (Ġ = space 32, Ċ = \n 10,
+// ---- byte-level BPE: Llama 3 layout (fixture llama3/) ----
+
+/* Vocabulary: id = byte value for the 256 GPT-2 byte symbols (Ġ = space 32, Ċ = \n 10,
  * é = C3 A9 = "Ã©"), then merges in rank order: 256 Ġt, 257 he, 258 Ġthe, 259 in,
  * 260 ing, 261 's, 262 12, 263 ĊĊ, 264 Ã©, 265 Ġc, 266 Ġca, 267 Ġcaf, 268 ĠcafÃ©, 269 ll,
  * 270 'll, 271 ĠĠ; 272 Ġhello is in the vocabulary but no merge builds it. Added:
@@ -341,8 +341,9 @@ TEST(byte_level_round_trips)
 	tokenizer_free(g);
 }
 
-/* ---- byte-level BPE: Qwen2 layout (fixture qwen/) ----
- * Same byte vocabulary and merges (stored as ["a", "b"] pairs), NFC normalizer, \p{N}
+// ---- byte-level BPE: Qwen2 layout (fixture qwen/) ----
+
+/* Same byte vocabulary and merges (stored as ["a", "b"] pairs), NFC normalizer, \p{N}
  * one digit at a time, no BOS, ignore_merges false. Added: 273 <|endoftext|>,
  * 274 <|im_start|>, 275 <|im_end|> (EOS), 276 <tool_call> (not special).
  */
@@ -391,7 +392,7 @@ TEST(qwen_chat_markup)
 	tokenizer_free(t);
 }
 
-/* ---- byte-level BPE: GPT-2 layout (fixture gpt2/): ByteLevel's own regex ---- */
+// ---- byte-level BPE: GPT-2 layout (fixture gpt2/): ByteLevel's own regex ----
 
 TEST(gpt2_default_regex)
 {
@@ -404,8 +405,9 @@ TEST(gpt2_default_regex)
 	tokenizer_free(t);
 }
 
-/* ---- legacy SentencePiece: Metaspace pre-tokenizer and decoder (fixture metaspace/) ----
- * 0 <unk>, 1 <s>, 2 </s>, 3..258 <0x00>..<0xFF>, 259 ▁, then a b c d e h i l n o r t
+// ---- legacy SentencePiece: Metaspace pre-tokenizer and decoder (fixture metaspace/) ----
+
+/* 0 <unk>, 1 <s>, 2 </s>, 3..258 <0x00>..<0xFF>, 259 ▁, then a b c d e h i l n o r t
  * (260..271); merges: 272 ▁t, 273 he, 274 ▁the, 275 ▁a, 276 in, 277 ▁c, 278 ▁ca, 279 ▁cat.
  * prepend_scheme "first"; tokenizer_config.json sets add_bos_token (bos as an object).
  */
@@ -427,7 +429,7 @@ TEST(metaspace_prepend_first)
 	tokenizer_free(t);
 }
 
-/* ---- errors ---- */
+// ---- errors ----
 
 static int load_fails(const char *dir, int code, const char *in_msg1, const char *in_msg2)
 {
@@ -534,7 +536,7 @@ TEST(encode_rejects_bad_input)
 	tokenizer_free(t);
 }
 
-/* ---- concurrency and speed ---- */
+// ---- concurrency and speed ----
 
 /* Shared, read-only state of the concurrency test; each thread counts its own errors. */
 enum { N_TEXTS = 48, N_THREADS = 4 };
