@@ -248,8 +248,8 @@ static cJSON *result_json(const struct scores_opts *o, const struct score_config
 	return root;
 }
 
-static int write_result(const struct scores_opts *o, const struct score_config *cfg,
-			const struct score_result *res, const struct calib *c, struct bb_error *err)
+static int write_scores_file(const struct scores_opts *o, const struct score_config *cfg,
+			     const struct score_result *res, const struct calib *c, struct bb_error *err)
 {
 	for (int i = 0; i < res->n_layers; i++)
 		for (int k = 0; k < cfg->n_options; k++)
@@ -286,7 +286,7 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 	if (!rc)
 		rc = model_scores(m, cfg, c.set.tokens, c.set.nseq, (int)o->seqlen, &res, err);
 	if (!rc)
-		rc = write_result(o, cfg, &res, &c, err);
+		rc = write_scores_file(o, cfg, &res, &c, err);
 	if (!rc)
 		fprintf(stderr, "scores: wrote '%s'\n", o->out);
 	score_result_free(&res);
