@@ -9,6 +9,7 @@
  * byte range of a tensor to copy). OpenMP threads take units dynamically, convert rows to
  * float32, apply the layer's format and write the result at the same offset with pwrite,
  * so output layout equals input layout by construction and no thread waits on another.
+ * Never writes under <out> in place: a failure leaves no checkpoint there; never prints.
  */
 #include "core/quantize.h"
 

@@ -305,7 +305,7 @@ static void append(struct jobs *q, struct job *j)
 /* The bytes of one scores calibration step, estimated from the model's config.json: per
  * token, the activations kept for the backward pass (a row of hidden_size per block), the
  * forward and backward buffers of one block (about 16 rows of hidden_size and 8 of
- * intermediate_size: engine/model_forward.c's ws_init) and a row of attention
+ * intermediate_size: engine/model/model_forward.c's ws_init) and a row of attention
  * probabilities per head. -1 when the config cannot be read (the job then fails when it
  * loads the model, with the loader's message). */
 static double scores_step_bytes(const char *model_dir, int batch, int seqlen)

@@ -1,8 +1,9 @@
 /*
  * py_format.c: Python's str(float) and json.dumps(indent=2, ensure_ascii=False) in C, for
- * lm-eval's per-document samples (engine/task_results.c): its resps are stringified
+ * lm-eval's per-document samples (engine/tasks/results.c): its resps are stringified
  * floats and its doc_hash is the SHA-256 of the document dumped this way
  * (lm_eval/evaluator.py, evaluate()).
+ * Never prints or exits.
  */
 #include "engine/py_format.h"
 

@@ -1,6 +1,7 @@
 /*
  * cli.c: error printing, strict number parsing, and the check that a recipe was made for
  * the model it is applied to, for the commands.
+ * Never exits: every function returns, and the command returns the status.
  */
 #include "harness/cli.h"
 

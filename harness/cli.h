@@ -2,6 +2,7 @@
  * cli.h: what every command shares: printing errors in one place, and parsing numbers
  * strictly (the whole string must be consumed and in range; "-n abc" is an error, not 0).
  * Only the harness prints; it prints an error once, in git's form "error: ...".
+ * Never exits: a command returns the status that cli_print_error gives it.
  */
 #ifndef BB_CLI_H
 #define BB_CLI_H

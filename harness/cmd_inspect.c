@@ -1,6 +1,7 @@
 /*
  * cmd_inspect.c: `bitbudget inspect MODEL [--json] [--include-lm-head]`: the budget
  * inventory as a table (or JSON), with totals. Works on config-only folders too.
+ * Never writes a file: the table goes to stdout.
  */
 #include <getopt.h>
 #include <stdbool.h>

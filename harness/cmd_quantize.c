@@ -4,8 +4,8 @@
  *
  * Loads the recipe (bitbudget's form or AutoRound's layer_config), checks it against the
  * model (and, unless --force, that its manifest names this model), and writes the
- * fake-quantized checkpoint atomically. Ctrl-C stops at the next work unit and leaves
- * nothing under DIR. Progress goes to stderr.
+ * fake-quantized checkpoint atomically. Ctrl-C stops at the next work unit; it never
+ * leaves a partial checkpoint under DIR. Progress goes to stderr.
  */
 #include <getopt.h>
 #include <signal.h>

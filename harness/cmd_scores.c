@@ -7,7 +7,7 @@
  *     BOS + seqlen-1 tokens (no BOS if the tokenizer adds none), and nsamples of them
  *     are picked with --seed; too little text uses what there is, with a warning.
  *   --method proxy: data-free sum (W - Q(W))^2, a stand-in when no forward is affordable.
- * Progress goes to stderr. The file is written atomically, and not at all on error.
+ * Progress goes to stderr. The file is written atomically, and never on error.
  */
 #include <getopt.h>
 #include <libgen.h>

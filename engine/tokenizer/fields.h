@@ -3,7 +3,7 @@
  * where to complain, typed JSON field readers that name the field in every error, a
  * stage's "Sequence" of steps and its growing list of steps, the id-indexed arrays.
  *
- * Private to engine/tokenizer/: nothing outside it may include this. It knows no stage.
+ * Private to engine/tokenizer/: never included outside it. It knows no stage.
  * Only loading writes the tokenizer; nothing declared here runs after tokenizer_load.
  */
 #ifndef BB_TOKENIZER_FIELDS_H

@@ -3,7 +3,7 @@
  * stage is parsed and matched when it is applied (pattern.c), for the normalizer's
  * Replace and the pre-tokenizer's splits.
  *
- * Private to engine/tokenizer/: nothing outside it may include this.
+ * Private to engine/tokenizer/: never included outside it.
  */
 #ifndef BB_TOKENIZER_PATTERN_H
 #define BB_TOKENIZER_PATTERN_H

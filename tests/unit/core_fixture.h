@@ -1,6 +1,7 @@
 /*
  * core_fixture.h: what the core's tests share: a format by name, and a checkpoint opened
  * with its budget inventory (a full checkpoint or a config-only folder).
+ * Never fails silently: a format or a folder that does not open is printed.
  */
 #ifndef CORE_FIXTURE_H
 #define CORE_FIXTURE_H

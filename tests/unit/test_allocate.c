@@ -4,6 +4,7 @@
  * the head/tail/pure baselines on Llama-3.1-8B (planning mode) and stories260k, recipe
  * checking, and the sensitivity strategy against brute force on TinyStories-656K.
  * Expected values are worked out by hand in the comments.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <stdint.h>
 #include <string.h>

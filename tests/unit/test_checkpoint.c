@@ -7,6 +7,7 @@
  * with values worked out by hand from the configs below; then config.json variants,
  * weights that disagree with the config and a two-shard checkpoint written into a temp
  * folder by the test.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <stdint.h>
 #include <string.h>

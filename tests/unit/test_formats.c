@@ -7,6 +7,7 @@
  * group quantization against hand-worked groups and a literal float32 transcription of
  * spec section 3 with an fp16 rounding written here; idempotence of qdq; format names;
  * format_fits; and bit costs against the spec's table (1.3).
+ * Never writes a file.
  */
 #include <float.h>
 #include <math.h>

@@ -4,6 +4,7 @@
  * round trip through gnuplot_read_string for hostile and random strings; and the real
  * judge: the installed gnuplot prints each hostile string back exactly, and the commands
  * hidden in them do not run.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <stdlib.h>
 #include <string.h>

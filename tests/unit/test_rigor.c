@@ -6,6 +6,7 @@
  * averages (../shared/docs/autoround-autoscheme.md section 1.3); the knapsack with groups
  * against brute force over every assignment of TinyStories-656K's 14 layers that keeps
  * the groups; manifests against hashes computed here. Hand arithmetic in the comments.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <math.h>
 #include <stdint.h>

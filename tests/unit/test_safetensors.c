@@ -6,6 +6,7 @@
  * header must fail with BB_EFORMAT and a message naming the file and the tensor. The
  * conversions are checked against bit patterns worked by hand and, exhaustively, against
  * a decoder written here. Also opens the shared TinyStories-656K weights.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <dirent.h>
 #include <math.h>
