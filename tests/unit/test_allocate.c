@@ -15,10 +15,13 @@
 #include "tests/unit/check.h"
 #include "tests/unit/core_fixture.h"
 #include "tests/unit/strategy_fixture.h"
+
 static const char *llama_dir = "experiments/models/Llama-3.1-8B-Instruct";
+
 /* Llama-3.1-8B: every block holds P_b = 218,103,808 parameters, N = 32 P_b. */
 #define LLAMA_PB 218103808LL
 #define LLAMA_N (32 * LLAMA_PB)
+
 static int init_mx(struct alloc_problem *p, const struct inventory *inv, double target,
 		   enum bit_accounting acc, struct bb_error *err)
 {
@@ -424,6 +427,7 @@ TEST(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget)
 	alloc_problem_free(&p);
 	fixture_checkpoint_close(&m);
 }
+
 int main(void)
 {
 	RUN(alloc_problem_should_sort_options_and_price_layers_exactly);

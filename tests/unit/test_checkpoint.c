@@ -70,6 +70,7 @@ static int write_tiny_weights(const char *dir, const char *file, int b0, int b1,
 	struct bb_error err = {0};
 	return st_write(path, specs, n, "{\"format\":\"pt\"}", &err);
 }
+
 // ---- shared models with weights ----
 
 TEST(checkpoint_should_open_tinystories_and_build_14_layer_inventory)
@@ -284,6 +285,7 @@ TEST(model_config_should_read_family_specific_fields)
 	CHECK(!ck.cfg.rope_llama3);                            /* rope_scaling: null */
 	checkpoint_close(&ck);
 }
+
 // ---- weights that disagree with the config ----
 
 TEST(inventory_should_reject_weight_whose_shape_disagrees_with_config)
@@ -424,6 +426,7 @@ TEST(checkpoint_should_reject_index_naming_missing_or_unsafe_shards)
 	CHECK(checkpoint_open(&ck, dir3, &err) == BB_EFORMAT);
 	CHECK(strstr(err.msg, "weight_map") != NULL);
 }
+
 int main(void)
 {
 	if (!tmpdir_make())

@@ -375,6 +375,7 @@ TEST(st_open_should_fail_with_eio_for_missing_file)
 	CHECK(strstr(err.msg, path) != NULL);
 	CHECK(st_open(&f, tmpdir, &err) == BB_EIO); /* a folder */
 }
+
 // ---- the shared model ----
 
 TEST(st_open_should_read_tinystories_656k)
@@ -408,6 +409,7 @@ TEST(st_open_should_read_tinystories_656k)
 	CHECK(total == 4 * 656000ull); /* 656,000 F32 parameters (SOURCE.md) */
 	st_close(&f);
 }
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/bb-test-st-XXXXXX");
