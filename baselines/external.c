@@ -10,6 +10,7 @@
  * "MXFP8", ...}}. Whatever it returns is checked like any untrusted input: every layer
  * exactly once, known formats among the options, fixed and pinned layers at their
  * format, items alike, budget respected. The protocol is in docs/formats.md.
+ * Never runs CMD through a shell, and never trusts what it prints.
  */
 #include <stdio.h>
 #include <stdlib.h>

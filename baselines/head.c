@@ -1,6 +1,7 @@
 /*
  * head.c: the "head" baseline: the highest option for the last decoder blocks (near the
  * lm-head), raised layer by layer from the end until the budget is spent.
+ * Never reads scores; never prints or exits.
  */
 #include "baselines/strategies.h"
 #include "baselines/walk.h"

@@ -1,5 +1,6 @@
 /*
  * pure.c: the "pure" baseline: the lowest option everywhere (Table 1's "Pure 4-bit").
+ * Never reads scores; never prints or exits.
  */
 #include "baselines/strategies.h"
 

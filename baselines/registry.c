@@ -1,5 +1,6 @@
 /*
  * registry.c: the table of built-in strategies and the lookup by name (registry.h).
+ * Never allocates, prints or exits: the table is constant.
  */
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * (core/knapsack.c). The knapsack's items are the problem's items (a free layer, or a
  * group's free layers in one block, with summed costs and scores); fixed and pinned layers
  * are not items, their bits come off the capacity.
+ * Never prints or exits; a failure is a code and one line in struct bb_error.
  */
 #include <stdlib.h>
 

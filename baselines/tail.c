@@ -1,6 +1,7 @@
 /*
  * tail.c: the "tail" baseline: the highest option for the first decoder blocks (near the
  * embedding), raised layer by layer from the start until the budget is spent.
+ * Never reads scores; never prints or exits.
  */
 #include "baselines/strategies.h"
 #include "baselines/walk.h"

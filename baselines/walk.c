@@ -3,6 +3,7 @@
  *
  * The walk visits layers; reaching the first free layer of an item (a layer, or a group
  * of layers in one block) it raises the whole item, so groups move together.
+ * Never reads scores; never prints or exits.
  */
 #include "baselines/walk.h"
 

@@ -5,6 +5,7 @@
  * layers within a block) to the highest option one at a time in a fixed order, stopping
  * at the first that no longer fits the budget. Pinned and kept layers are skipped. The
  * order is the only difference between head and tail.
+ * Never reads scores: the order alone decides.
  */
 #ifndef BB_WALK_H
 #define BB_WALK_H

@@ -1,6 +1,7 @@
 /*
  * bench.h: what every benchmark program needs to time itself: a monotonic clock and
  * sorting the times, so each can print its median, minimum and maximum.
+ * Never prints: each program prints its own figures.
  */
 #ifndef BENCH_H
 #define BENCH_H

@@ -8,6 +8,7 @@
  * so a fast wrong answer shows.
  *
  * Run: make bench (or build/bench/bench_bootstrap [repeats]).
+ * Never writes a file; never part of `make test` (times are not verdicts).
  */
 #include <stdint.h>
 #include <stdio.h>

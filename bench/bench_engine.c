@@ -7,7 +7,8 @@
  *   - forward + backward (the DeltaLoss step, no weight gradients) in tokens/s;
  * on the shared tinystories-656k model and on a synthetic ~110M-parameter Llama-shaped
  * bf16 checkpoint written to a temporary folder. Medians of several runs.
- * Run: build/bench/bench_engine [SHARED dir via $SHARED]. Writes only in its temp folder.
+ * Run: build/bench/bench_engine [SHARED dir via $SHARED].
+ * Never writes outside its temporary folder; never part of `make test`.
  */
 #include <cblas.h>
 #include <omp.h>

@@ -5,6 +5,7 @@
  * wrong answer does not pass as a result.
  *
  * Run: make bench (or build/bench/bench_knapsack [layers] [options] [repeats]).
+ * Never writes a file; never part of `make test` (times are not verdicts).
  */
 #include <stdint.h>
 #include <stdio.h>

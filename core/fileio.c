@@ -1,6 +1,7 @@
 /*
  * fileio.c: small-file reads and atomic writes (temporary file + fsync + rename), the
  * rule for what an output path may name, and the cleanup of killed processes' temporaries.
+ * Never prints or exits; a regular file is never left half-written under its final name.
  */
 #include "core/fileio.h"
 

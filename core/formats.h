@@ -10,6 +10,7 @@
  *   BF16: kept.
  * The same MX function quantizes activations per token along the hidden dimension.
  * Format descriptors are immutable values; the qdq functions are pure and thread-safe.
+ * Never prints, exits or keeps state between calls.
  */
 #ifndef BB_FORMATS_H
 #define BB_FORMATS_H

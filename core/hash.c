@@ -1,5 +1,6 @@
 /*
  * hash.c: SHA-256 through OpenSSL's EVP interface, and checkpoint identity.
+ * Never prints or exits.
  */
 #include "core/hash.h"
 

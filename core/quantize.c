@@ -9,6 +9,7 @@
  * byte range of a tensor to copy). OpenMP threads take units dynamically, convert rows to
  * float32, apply the layer's format and write the result at the same offset with pwrite,
  * so output layout equals input layout by construction and no thread waits on another.
+ * Never writes under <out> in place: a failure leaves no checkpoint there; never prints.
  */
 #include "core/quantize.h"
 
@@ -58,13 +59,14 @@ struct unit {
 	uint64_t begin, end;      /* rows (quantize) or bytes (copy) within the tensor */
 };
 
-struct plan {
+/* The work units of one shard, in file order. */
+struct unit_list {
 	struct unit *units;
 	int n, cap;
 	uint64_t total_bytes;
 };
 
-static int plan_add(struct plan *p, struct unit u)
+static int unit_list_add(struct unit_list *p, struct unit u)
 {
 	if (p->n == p->cap) {
 		int cap = p->cap ? p->cap * 2 : 256;
@@ -91,7 +93,7 @@ static const struct format *tensor_format(const struct st_tensor *t, const struc
 	return l && l->weight.kind != FMT_KEEP ? &l->weight : NULL;
 }
 
-static int plan_shard(struct plan *p, const struct st_file *f, const struct recipe *r)
+static int unit_list_for_shard(struct unit_list *p, const struct st_file *f, const struct recipe *r)
 {
 	for (int i = 0; i < f->n_tensors; i++) {
 		const struct st_tensor *t = &f->tensors[i];
@@ -102,7 +104,7 @@ static int plan_shard(struct plan *p, const struct st_file *f, const struct reci
 		uint64_t step = UNIT_BYTES / row_bytes ? UNIT_BYTES / row_bytes : 1;
 		for (uint64_t at = 0; at < count; at += step) {
 			struct unit u = {t, fmt, at, at + step < count ? at + step : count};
-			if (plan_add(p, u))
+			if (unit_list_add(p, u))
 				return BB_ENOMEM;
 		}
 		p->total_bytes += bytes;
@@ -197,9 +199,9 @@ struct shard_job {
 static int write_shard(const struct shard_job *job, const char *out_path, struct bb_error *err)
 {
 	const struct st_file *in = job->in;
-	struct plan plan = {0};
-	if (plan_shard(&plan, in, job->r)) {
-		free(plan.units);
+	struct unit_list work = {0};
+	if (unit_list_for_shard(&work, in, job->r)) {
+		free(work.units);
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	}
 	struct atomic_file af;
@@ -222,7 +224,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 	{
 		struct unit_buffer buf = {0};
 #pragma omp for schedule(dynamic, 1)
-		for (int i = 0; i < plan.n; i++) {
+		for (int i = 0; i < work.n; i++) {
 			int stop, first_bad;
 #pragma omp atomic read
 			stop = failed;
@@ -236,7 +238,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 				continue;
 			}
 			uint64_t at = 0;
-			int e = run_unit(&plan.units[i], af.fd, data_off, &buf,
+			int e = run_unit(&work.units[i], af.fd, data_off, &buf,
 					 refuse_nonfinite ? &at : NULL);
 			if (e == UNIT_NONFINITE) {
 #pragma omp critical(bb_quantize_nonfinite)
@@ -251,7 +253,7 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 #pragma omp atomic write
 				failed = 1;
 			}
-			const struct unit *u = &plan.units[i];
+			const struct unit *u = &work.units[i];
 			uint64_t bytes = u->fmt ? (u->end - u->begin) * (uint64_t)u->t->shape[1] *
 							  st_dtype_size(u->t->dtype)
 						: u->end - u->begin;
@@ -264,8 +266,8 @@ static int write_shard(const struct shard_job *job, const char *out_path, struct
 		free(buf.row);
 	}
 	if (!rc && bad_unit != INT_MAX)
-		rc = nonfinite_error(in, plan.units[bad_unit].t, bad_index, err);
-	free(plan.units);
+		rc = nonfinite_error(in, work.units[bad_unit].t, bad_index, err);
+	free(work.units);
 	if (!rc && failed == 2)
 		rc = bb_fail(err, BB_EIO, "'%s': interrupted", out_path);
 	else if (!rc && failed)

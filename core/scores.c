@@ -1,5 +1,6 @@
 /*
  * scores.c: reading and validating a scores file (see scores.h for the form).
+ * Never prints or exits; a file that fails one check is refused whole.
  */
 #include "core/scores.h"
 

@@ -1,6 +1,7 @@
 /*
  * spawn.c: posix_spawn from an argv array, with pipes, a deadline and an output cap.
  * See spawn.h. The only file in bitbudget that starts a program.
+ * Never runs a shell: argv goes to posix_spawn as it is.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "core/spawn.h"

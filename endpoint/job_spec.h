@@ -6,7 +6,7 @@
  * shares with the runner's job specs (endpoint/spec_fields.h), and its job queue runs one
  * with job_spec_run; the clients (`bitbudget eval`, the runner's remote scores jobs) fill
  * one and send what job_spec_to_json writes, so the request has one shape on both sides.
- * It knows no HTTP: a refusal is a status (400, 404) and one line in a struct bb_error.
+ * It never speaks HTTP: a refusal is a status (400, 404) and one line in a struct bb_error.
  */
 #ifndef BB_JOB_SPEC_H
 #define BB_JOB_SPEC_H

@@ -7,6 +7,7 @@
  * fault; nothing downstream ever sees a missing or mistyped value. A reader leaves *out
  * untouched when an optional field is absent or null, and fails naming the field when a
  * required one is.
+ * Never prints or exits: a refusal is one line in struct bb_error.
  */
 #ifndef BB_SPEC_FIELDS_H
 #define BB_SPEC_FIELDS_H

@@ -3,6 +3,7 @@
  * lm-eval's per-document samples (engine/tasks/results.c): its resps are stringified
  * floats and its doc_hash is the SHA-256 of the document dumped this way
  * (lm_eval/evaluator.py, evaluate()).
+ * Never prints or exits.
  */
 #include "engine/py_format.h"
 

@@ -3,6 +3,7 @@
  * samples depend on, so bitbudget writes the same strings and the same hashes:
  * str(float) (the shortest text that reads back as the same double) and
  * json.dumps(obj, indent=2, ensure_ascii=False), whose SHA-256 is lm-eval's doc_hash.
+ * Never prints or exits.
  */
 #ifndef BB_ENGINE_PY_FORMAT_H
 #define BB_ENGINE_PY_FORMAT_H

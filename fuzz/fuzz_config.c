@@ -2,6 +2,7 @@
  * fuzz_config.c: a config.json through model_config_parse, then the planning-mode budget
  * inventory built from it (shapes and parameter counts computed from the config alone, as
  * `bitbudget inspect` and `recipe` do for a folder holding config.json only).
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

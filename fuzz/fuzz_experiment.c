@@ -3,6 +3,7 @@
  * for the paper's model set (planning from the shipped configs: no model root) and for
  * the demo set (the shared model), then the published figures and the file-name slugs
  * the runner derives from it.
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

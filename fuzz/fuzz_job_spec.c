@@ -4,6 +4,7 @@
  * LF, whatever the field names hold); and a spec that reads writes back to one that reads
  * to the same struct: read(write(read(x))) == read(x). Two structs are compared through
  * the writer's text, which holds every field.
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

@@ -13,7 +13,8 @@
  *     so no backquote, @macro, ';', '#' or '$' of the input can be outside a string;
  *   - nothing outside the output folder changes (the folder beside it stays empty);
  *   - no command runs (this process has no child).
- * Files go to a folder made once under /tmp, emptied after each input, removed at exit.
+ * Never writes outside its folder: files go to one made once under /tmp, emptied after
+ * each input, removed at exit.
  */
 #include "fuzz/fuzz.h"
 

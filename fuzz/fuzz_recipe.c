@@ -3,6 +3,7 @@
  * (bitbudget's {"layers": ...} and AutoRound's layer_config), then the recipe's own JSON
  * written and read back (what `recipe -o` and `quantize --recipe` rely on: a recipe that
  * was accepted once is accepted again), and its AutoRound form.
+ * Never writes a file: the written form stays in memory.
  */
 #include "fuzz/fuzz.h"
 

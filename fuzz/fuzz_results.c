@@ -6,6 +6,7 @@
  * group, and a custom task given by descriptor path (its results key is the name inside
  * the descriptor). The same JSON also goes through the readers of the other answers the
  * client takes: a job submission (with 202 and 400) and a poll (with 200, 404 and 503).
+ * Never writes a file and never opens a connection: the answers are the input.
  */
 #include "fuzz/fuzz.h"
 

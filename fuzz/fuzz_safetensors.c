@@ -2,6 +2,7 @@
  * fuzz_safetensors.c: a .safetensors file image through st_parse (the header: length
  * prefix, JSON, dtypes, shapes, offsets, overlaps), then what a reader does with a file
  * that passed: look tensors up and convert the first elements of each float tensor.
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

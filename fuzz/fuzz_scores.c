@@ -1,6 +1,7 @@
 /*
  * fuzz_scores.c: a scores file (docs/formats.md) through scores_read, then lookups of
  * every layer it holds under every option, and of names it does not hold.
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

@@ -13,6 +13,7 @@
  * must read again to the same request.
  * The completions routes use the shared TinyStories model (skipped without it); to keep
  * each input fast, max_tokens is capped at 2 and more than 4 prompts are not run.
+ * Never writes outside its temporary folder, and never opens a socket.
  */
 #include "fuzz/fuzz.h"
 

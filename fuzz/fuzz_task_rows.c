@@ -9,6 +9,7 @@
  * (lambada_openai, hellaswag, piqa, winogrande, mmlu), 5-7 the custom task types
  * (multiple_choice, cloze with keep_context_space, perplexity) over the fuzzed rows, and
  * 8 a fuzzed custom task descriptor whose data may be the seed rows file.
+ * Never writes outside its temporary folder.
  */
 #include "fuzz/fuzz.h"
 

@@ -4,6 +4,7 @@
  * decode with what loaded. The input is tokenizer.json, or, when it contains a line
  * "\n--config--\n", tokenizer.json before it and tokenizer_config.json after it; the text
  * encoded is a fixed sentence plus the input's last 64 bytes.
+ * Never writes a file.
  */
 #include "fuzz/fuzz.h"
 

@@ -3,6 +3,7 @@
  * the harness once per file (a folder: once per file in it) and exits 0 when every input
  * ran to its end; a crash, a sanitizer report or a leak is the failure. Built by `make`
  * into $(BUILD)/fuzz/; run by tests/cli/t5030-fuzz-regressions.sh.
+ * Never catches a crash: the crash is the verdict.
  */
 #include "fuzz/fuzz.h"
 

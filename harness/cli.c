@@ -1,6 +1,7 @@
 /*
  * cli.c: error printing, strict number parsing, and the check that a recipe was made for
  * the model it is applied to, for the commands.
+ * Never exits: every function returns, and the command returns the status.
  */
 #include "harness/cli.h"
 
@@ -14,7 +15,7 @@
 #include "core/checkpoint.h"
 #include "core/recipe.h"
 
-int cli_report(const struct bb_error *err)
+int cli_print_error(const struct bb_error *err)
 {
 	fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg : "unknown failure");
 	return bb_exit_status(err->code);

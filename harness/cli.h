@@ -2,6 +2,7 @@
  * cli.h: what every command shares: printing errors in one place, and parsing numbers
  * strictly (the whole string must be consumed and in range; "-n abc" is an error, not 0).
  * Only the harness prints; it prints an error once, in git's form "error: ...".
+ * Never exits: a command returns the status that cli_print_error gives it.
  */
 #ifndef BB_CLI_H
 #define BB_CLI_H
@@ -12,7 +13,7 @@
 #include "core/error.h"
 
 /* Print "error: <msg>" to stderr; returns the exit status for err->code. */
-int cli_report(const struct bb_error *err);
+int cli_print_error(const struct bb_error *err);
 
 /* Print "error: <formatted>" to stderr; returns 2 (usage / bad input). */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

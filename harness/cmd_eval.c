@@ -225,7 +225,7 @@ static int job_json(cJSON **out, const struct eval_opts *o, const char *model,
 
 // ---- progress ----
 
-struct progress {
+struct eval_progress {
 	bool tty, quiet, shown;
 	double t0, last_print;
 	long first_done;
@@ -250,7 +250,7 @@ static void format_eta(char *dst, size_t n, double s)
 
 static void on_progress(void *ctx, const char *status, long done, long total)
 {
-	struct progress *p = ctx;
+	struct eval_progress *p = ctx;
 	double t = now_s(), rate;
 	char eta[32];
 	bool last = !strcmp(status, "done");
@@ -383,7 +383,7 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 	char url[256], token[65];
 	char *model = NULL;
 	cJSON *job = NULL, *result = NULL;
-	struct progress p = {.tty = isatty(2), .quiet = o->quiet};
+	struct eval_progress p = {.tty = isatty(2), .quiet = o->quiet};
 	struct client_config cc = {.base_url = url, .timeout_s = o->timeout,
 				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries,
 				   .deadline_s = o->deadline,
@@ -423,7 +423,7 @@ int cmd_eval(int argc, char **argv)
 	if (status < 0) {
 		struct bb_error err = {0};
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		status = run(&o, &err) ? cli_report(&err) : 0;
+		status = run(&o, &err) ? cli_print_error(&err) : 0;
 		curl_global_cleanup();
 	}
 	for (int i = 0; i < o.n_tasks; i++)

@@ -109,9 +109,9 @@ int cmd_generate(int argc, char **argv)
 	struct tokenizer *tok;
 	if ((o.recipe && !o.force && cli_check_recipe_model(o.recipe, o.model, &err)) ||
 	    model_open(&m, &tok, o.model, o.recipe, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	int rc = run(&o, m, tok, &err);
 	model_free(m);
 	tokenizer_free(tok);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

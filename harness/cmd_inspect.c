@@ -1,6 +1,7 @@
 /*
  * cmd_inspect.c: `bitbudget inspect MODEL [--json] [--include-lm-head]`: the budget
  * inventory as a table (or JSON), with totals. Works on config-only folders too.
+ * Never writes a file: the table goes to stdout.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -92,10 +93,10 @@ int cmd_inspect(int argc, char **argv)
 	struct checkpoint ck;
 	struct inventory inv;
 	if (checkpoint_open(&ck, o.model, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	if (inventory_build(&inv, &ck, o.include_lm_head, &err)) {
 		checkpoint_close(&ck);
-		return cli_report(&err);
+		return cli_print_error(&err);
 	}
 	if (o.json)
 		print_json(&ck, &inv);

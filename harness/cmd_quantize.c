@@ -4,8 +4,8 @@
  *
  * Loads the recipe (bitbudget's form or AutoRound's layer_config), checks it against the
  * model (and, unless --force, that its manifest names this model), and writes the
- * fake-quantized checkpoint atomically. Ctrl-C stops at the next work unit and leaves
- * nothing under DIR. Progress goes to stderr.
+ * fake-quantized checkpoint atomically. Ctrl-C stops at the next work unit; it never
+ * leaves a partial checkpoint under DIR. Progress goes to stderr.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -74,14 +74,14 @@ static int parse_args(struct quantize_cli_opts *o, int argc, char **argv)
 	return -1;
 }
 
-struct progress {
+struct quantize_progress {
 	time_t start, last;
 	int tty;
 };
 
 static void show_progress(void *ctx, uint64_t done, uint64_t total)
 {
-	struct progress *p = ctx;
+	struct quantize_progress *p = ctx;
 	time_t now = time(NULL);
 	if (now == p->last && done < total)
 		return;
@@ -118,7 +118,7 @@ int cmd_quantize(int argc, char **argv)
 		snprintf(what, sizeof what, "recipe '%.280s'", o.recipe);
 		rc = recipe_check_model(&r, &ck, what, &err);
 	}
-	struct progress prog = {time(NULL), 0, isatty(2)};
+	struct quantize_progress prog = {time(NULL), 0, isatty(2)};
 	struct quantize_opts qo = {(int)o.threads, &interrupted, show_progress, &prog,
 				   o.nonfinite_passthrough};
 	signal(SIGINT, on_signal);
@@ -133,5 +133,5 @@ int cmd_quantize(int argc, char **argv)
 	recipe_free(&r);
 	inventory_free(&inv);
 	checkpoint_close(&ck);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

@@ -6,7 +6,7 @@
  * scores and the pins, then per budget: set up the allocation problem, run the strategy,
  * turn its choice into a recipe with its manifest, write it (bitbudget form, or
  * AutoRound's layer_config with --export autoround). A summary goes to stderr. A sweep
- * computes every recipe before it writes any, so a budget that fails leaves no files.
+ * computes every recipe before it writes any: it never leaves part of a sweep written.
  */
 #include <getopt.h>
 #include <math.h>
@@ -427,5 +427,5 @@ int cmd_recipe(int argc, char **argv)
 	if (in)
 		free(in->pins);
 	free(in);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

@@ -256,11 +256,11 @@ int run_or_report(int argc, char **argv, bool report_only)
 	char version[256] = "?";
 	struct endpoint_list endpoints;
 	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	int rc = experiment_load(&e, o.experiment, choose_set(&o), o.model_root, o.shared, &err);
 	if (rc) {
 		endpoint_list_free(&endpoints);
-		return cli_report(&err);
+		return cli_print_error(&err);
 	}
 	/* Part of every evaluation key: results from other endpoint software are not reused. */
 	rc = endpoint_list_version(&endpoints, version, sizeof version, &err);
@@ -277,10 +277,10 @@ int run_or_report(int argc, char **argv, bool report_only)
 		rc = execute(&o, &e, &s, &p, &err);
 	experiment_free(&e);
 	if (rc && runner_stop_signal()) { /* as a shell reports a command killed by it */
-		cli_report(&err);
+		cli_print_error(&err);
 		return 128 + runner_stop_signal();
 	}
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }
 
 int cmd_run(int argc, char **argv) { return run_or_report(argc, argv, false); }

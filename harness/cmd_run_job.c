@@ -27,5 +27,5 @@ int cmd_run_job(int argc, char **argv)
 	}
 	struct bb_error err = {0};
 	int rc = run_job(argv[1], (int)slot, &err);
-	return rc ? cli_report(&err) : 0;
+	return rc ? cli_print_error(&err) : 0;
 }

@@ -7,7 +7,7 @@
  *     BOS + seqlen-1 tokens (no BOS if the tokenizer adds none), and nsamples of them
  *     are picked with --seed; too little text uses what there is, with a warning.
  *   --method proxy: data-free sum (W - Q(W))^2, a stand-in when no forward is affordable.
- * Progress goes to stderr. The file is written atomically, and not at all on error.
+ * Progress goes to stderr. The file is written atomically, and never on error.
  */
 #include <getopt.h>
 #include <libgen.h>
@@ -248,8 +248,8 @@ static cJSON *result_json(const struct scores_opts *o, const struct score_config
 	return root;
 }
 
-static int write_result(const struct scores_opts *o, const struct score_config *cfg,
-			const struct score_result *res, const struct calib *c, struct bb_error *err)
+static int write_scores_file(const struct scores_opts *o, const struct score_config *cfg,
+			     const struct score_result *res, const struct calib *c, struct bb_error *err)
 {
 	for (int i = 0; i < res->n_layers; i++)
 		for (int k = 0; k < cfg->n_options; k++)
@@ -286,7 +286,7 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 	if (!rc)
 		rc = model_scores(m, cfg, c.set.tokens, c.set.nseq, (int)o->seqlen, &res, err);
 	if (!rc)
-		rc = write_result(o, cfg, &res, &c, err);
+		rc = write_scores_file(o, cfg, &res, &c, err);
 	if (!rc)
 		fprintf(stderr, "scores: wrote '%s'\n", o->out);
 	score_result_free(&res);
@@ -308,6 +308,6 @@ int cmd_scores(int argc, char **argv)
 	cfg.progress = progress;
 	cfg.progress_ctx = &cfg;
 	if (parse_options(&cfg, o.options, &err) || run(&o, &cfg, &err))
-		return cli_report(&err);
+		return cli_print_error(&err);
 	return 0;
 }

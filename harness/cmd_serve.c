@@ -231,7 +231,7 @@ int cmd_serve(int argc, char **argv)
 	if (o.calib && !file_exists(o.calib))
 		status = cli_usage_error("serve: --calib '%s': no such file", o.calib);
 	else
-		status = serve(&o, calib, &err) ? cli_report(&err) : 0;
+		status = serve(&o, calib, &err) ? cli_print_error(&err) : 0;
 	free(calib);
 	return status;
 }

@@ -1,5 +1,6 @@
 /*
  * commands.c: the command table (sorted by name). See commands.h to add a command.
+ * Never holds a command's code: one row per command, nothing else.
  */
 #include "harness/commands.h"
 

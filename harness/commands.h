@@ -8,6 +8,7 @@
  *   3. give it --help (usage on stdout, exit 0);
  *   4. add a test under tests/cli/ and a README section with a worked example.
  * A command returns the process exit status: 0 success, 2 bad input or usage, 1 other.
+ * A command never calls exit(): it returns the status to main.c.
  */
 #ifndef BB_COMMANDS_H
 #define BB_COMMANDS_H

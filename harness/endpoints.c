@@ -1,5 +1,6 @@
 /*
  * endpoints.c: parse, check and probe a list of evaluation endpoints (endpoints.h).
+ * Never prints; only endpoint_version and endpoint_list_version touch the network.
  */
 #include "harness/endpoints.h"
 

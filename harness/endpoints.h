@@ -9,6 +9,7 @@
  * ("bitbudget-engine X"), a server's by what its /v1/health reports ("bitbudget X"), so a
  * mixed list would key one experiment's results two ways. Empty elements, other schemes,
  * spaces and control characters are refused with a message naming the element.
+ * Parsing never touches the network; only the version probes do.
  */
 #ifndef BB_ENDPOINTS_H
 #define BB_ENDPOINTS_H

@@ -1,5 +1,6 @@
 /*
  * experiment.c: reading experiments/tableN.json and resolving where its models live.
+ * Never writes a file and never runs anything: it reads and checks.
  */
 #include "harness/experiment.h"
 

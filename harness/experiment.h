@@ -6,6 +6,7 @@
  * is the unquantized reference), the tasks and the published figures. It also names a
  * demo set (the small shared model and the project's own tasks) used when no model root
  * or endpoint is configured, so every table can be regenerated on any machine.
+ * Never holds what was measured: results live in results/, found through the plan.
  */
 #ifndef BB_EXPERIMENT_H
 #define BB_EXPERIMENT_H

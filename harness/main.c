@@ -1,5 +1,6 @@
 /*
  * main.c: bin/bitbudget's entry point: find the command in the table and run it.
+ * Never parses a command's options: each command parses its own.
  */
 #include <stdio.h>
 #include <string.h>

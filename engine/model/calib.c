@@ -1,5 +1,6 @@
 /*
  * calib.c: cutting calibration text into scored sequences (see calib.h).
+ * Never prints or exits.
  */
 #include "engine/model/calib.h"
 

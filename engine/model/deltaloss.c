@@ -6,7 +6,7 @@
  * calibration cross-entropy, and each Linear accumulates the first-order estimate
  * |dL/dQ(x) * (x - Q(x))| (and |dL/dQ(W) * (W - Q(W))| when an option is weight-only).
  * Proxy: the data-free sum (W - Q(W))^2. Scores are summed in double.
- * Must leave the model as it found it, on success and on failure alike.
+ * Never leaves the model changed: on success and on failure alike, it is as it was found.
  */
 #include "engine/model/deltaloss.h"
 #include "engine/model/model_internal.h"

@@ -1,5 +1,5 @@
 /*
- * model_internal.h: the model's insides, shared by engine/model_*.c, loglik.c, session.c,
+ * model_internal.h: the model's insides, shared by model_*.c, loglik.c, session.c,
  * deltaloss.c and the unit tests (finite differences need the training step and its
  * hooks). Not for the harness: commands use model.h only.
  *

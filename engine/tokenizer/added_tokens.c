@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 /* Rust regex's \\w (HF tests single_word with it): narrower than PCRE2's UCP \\w, which
  * also takes every \\p{N} such as superscript digits. */
@@ -136,7 +136,7 @@ int tk_prepare_added(struct tk_ctx *c)
 	return build_matcher(c, &t->norm_matcher, 1);
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 static int push_split(struct tk_splits *v, size_t off, size_t len, int id)
 {

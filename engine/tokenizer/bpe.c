@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 static int set_piece(struct tk_ctx *c, int id, const char *s, size_t n)
 {
@@ -182,7 +182,7 @@ int tk_parse_model(struct tk_ctx *c, const cJSON *model)
 	return 0;
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 /* Heap order: lowest rank first, then leftmost; both packed into one 64-bit key. */
 static uint64_t merge_key(int rank, int pos)

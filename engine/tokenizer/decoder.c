@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 static struct tk_dec *new_dec(struct tk_ctx *c)
 {
@@ -106,7 +106,7 @@ int tk_parse_decoder(struct tk_ctx *c, const cJSON *o)
 	return tk_parse_steps(c, o, "decoder", "decoders", parse_dec_step, NULL);
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 static const char replacement_char[] = "\xEF\xBF\xBD"; /* U+FFFD */
 

@@ -33,7 +33,7 @@ char *tk_dup_str(struct tk_ctx *c, const char *s, size_t n)
 	return p;
 }
 
-/* ---- reading files ---- */
+// ---- reading files ----
 
 static int read_file(const char *path, char **data, size_t *len, struct bb_error *err)
 {
@@ -97,7 +97,7 @@ int tk_parse_json(const char *path, cJSON **out, struct bb_error *err)
 	return rc;
 }
 
-/* ---- small JSON accessors ---- */
+// ---- small JSON accessors ----
 
 /* Boolean field: def when absent or null; -1 (error set) when of another type. */
 int tk_get_bool(struct tk_ctx *c, const cJSON *o, const char *key, int def, const char *where)
@@ -191,7 +191,7 @@ void *tk_new_step(struct tk_ctx *c, void **steps, int *n, size_t size)
 	return p;
 }
 
-/* ---- steps ---- */
+// ---- steps ----
 
 /*
  * A pipeline stage as tokenizer.json writes it: absent or null (no step), one step, or a
@@ -217,7 +217,7 @@ int tk_parse_steps(struct tk_ctx *c, const cJSON *o, const char *where, const ch
 	return 0;
 }
 
-/* ---- the tokenizer being filled ---- */
+// ---- the tokenizer being filled ----
 
 /* Grow the id-indexed arrays so that id fits. */
 int tk_reserve_ids(struct tk_ctx *c, int n)

@@ -3,7 +3,7 @@
  * where to complain, typed JSON field readers that name the field in every error, a
  * stage's "Sequence" of steps and its growing list of steps, the id-indexed arrays.
  *
- * Private to engine/tokenizer/: nothing outside it may include this. It knows no stage.
+ * Private to engine/tokenizer/: never included outside it. It knows no stage.
  * Only loading writes the tokenizer; nothing declared here runs after tokenizer_load.
  */
 #ifndef BB_TOKENIZER_FIELDS_H
@@ -23,7 +23,7 @@ struct tk_ctx {
 	struct bb_error *err;
 };
 
-/* ---- errors and strings (fields.c) ---- */
+// ---- errors and strings (fields.c) ----
 
 /* BB_EFORMAT naming the file and the field where. */
 int tk_fail_field(struct tk_ctx *c, const char *where, const char *what);
@@ -35,7 +35,7 @@ char *tk_dup_str(struct tk_ctx *c, const char *s, size_t n);
 /* Grow the id-indexed arrays (piece, piece_len, id_flags) so that ids below n fit. */
 int tk_reserve_ids(struct tk_ctx *c, int n);
 
-/* ---- JSON (fields.c) ---- */
+// ---- JSON (fields.c) ----
 
 /* Parse len bytes of JSON text (named path in errors) into an object. */
 int tk_parse_json_text(const char *path, const char *data, size_t len, cJSON **out,
@@ -56,7 +56,7 @@ int tk_as_id(const cJSON *v);
 int tk_get_char(struct tk_ctx *c, const cJSON *o, const char *key, const char *def,
 		const char *where, uint32_t *cp, char *utf8, size_t *utf8_len);
 
-/* ---- a stage's steps (fields.c) ---- */
+// ---- a stage's steps (fields.c) ----
 
 /* Parses one step of a stage: o of type type (NULL: untyped), named where in errors. */
 typedef int (*tk_step_fn)(struct tk_ctx *c, const cJSON *o, const char *type,

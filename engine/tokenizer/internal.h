@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "engine/tokenizer/tokenizer.h"
 
-/* ---- growable byte and int buffers, string arena (util.c) ---- */
+// ---- growable byte and int buffers, string arena (util.c) ----
 
 /* Bump allocator for the vocabulary's strings: one free for 150k pieces. */
 struct tk_arena_block;
@@ -64,7 +64,7 @@ int tk_pieces_close(struct tk_pieces *p, size_t start, int origin);
 void tk_pieces_clear(struct tk_pieces *p);
 void tk_pieces_free(struct tk_pieces *p);
 
-/* ---- UTF-8 ---- */
+// ---- UTF-8 ----
 
 /* Length of the UTF-8 sequence starting with byte c (1 for a stray byte). */
 size_t tk_utf8_len(unsigned char c);
@@ -77,7 +77,7 @@ int tk_buf_put_lossy(struct tk_buf *b, const char *s, size_t n);
 /* Unicode White_Space, as Rust's char::is_whitespace and regex \s. */
 int tk_is_space(uint32_t cp);
 
-/* ---- hash maps (util.c) ---- */
+// ---- hash maps (util.c) ----
 
 struct tk_str_slot {
 	const char *key; /* NULL: empty slot */
@@ -115,7 +115,7 @@ void tk_pairmap_free(struct tk_pairmap *m);
 int tk_pairmap_put(struct tk_pairmap *m, int left, int right, int rank, int id);
 const struct tk_pair_slot *tk_pairmap_get(const struct tk_pairmap *m, int left, int right);
 
-/* ---- pipeline steps, as parsed from tokenizer.json ---- */
+// ---- pipeline steps, as parsed from tokenizer.json ----
 
 enum tk_norm_kind {
 	TK_NORM_PREPEND,   /* a = text put in front of a non-empty string */

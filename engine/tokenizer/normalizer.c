@@ -13,7 +13,7 @@
 #include <string.h>
 
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 static struct tk_norm *new_norm(struct tk_ctx *c)
 {
@@ -79,7 +79,7 @@ int tk_parse_normalizer(struct tk_ctx *c, const cJSON *o)
 	return tk_parse_steps(c, o, "normalizer", "normalizers", parse_norm_step, NULL);
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 static int normalize_oom(struct bb_error *err)
 {

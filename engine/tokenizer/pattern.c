@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
 		  pcre2_code **out, const char *where)
@@ -53,7 +53,7 @@ int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **l
 	return tk_fail_field(c, w, "is not {\"String\": ...} or {\"Regex\": ...}");
 }
 
-/* ---- matching ---- */
+// ---- matching ----
 
 /* A failed match, said as what it is: PCRE2's resource limits (the default match limit is
  * ten million backtracking steps) are hit by a pattern that backtracks badly on this input,

@@ -3,7 +3,7 @@
  * stage is parsed and matched when it is applied (pattern.c), for the normalizer's
  * Replace and the pre-tokenizer's splits.
  *
- * Private to engine/tokenizer/: nothing outside it may include this.
+ * Private to engine/tokenizer/: never included outside it.
  */
 #ifndef BB_TOKENIZER_PATTERN_H
 #define BB_TOKENIZER_PATTERN_H
@@ -13,7 +13,7 @@
 
 #include "engine/tokenizer/fields.h"
 
-/* ---- compiling ---- */
+// ---- compiling ----
 
 int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
 		  pcre2_code **out, const char *where);
@@ -21,7 +21,7 @@ int tk_compile_re(struct tk_ctx *c, const char *pat, size_t len, uint32_t extra,
 int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **lit,
 		   size_t *lit_len, pcre2_code **re);
 
-/* ---- matching ---- */
+// ---- matching ----
 
 /* Next non-empty match of re in s[0, n) starting at or after pos: 1 and [*ms, *me), 0
  * when there is none, or a negative bb_err (what names the pattern's owner). */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 static int ids_push(struct tk_ctx *c, struct tk_ids *v, int id)
 {
@@ -139,7 +139,7 @@ int tk_parse_post_processor(struct tk_ctx *c, const cJSON *o, struct tk_ids *pre
 	return tk_parse_steps(c, o, "post_processor", "processors", parse_post_step, &wr);
 }
 
-/* ---- tokenizer_config.json and the BOS/EOS decision ---- */
+// ---- tokenizer_config.json and the BOS/EOS decision ----
 
 #define ABSENT 2 /* get_bool default: the key is not in the file */
 
@@ -250,7 +250,7 @@ int tk_settle_specials(struct tk_ctx *c, const struct tk_config_source *src, str
 	return 0;
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 /* BOS (when forced) and the template's leading ids. */
 int tk_encode_prefix(struct tk_scratch *sc, int add_bos)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- parsing ---- */
+// ---- parsing ----
 
 /* GPT-2's own split, used by ByteLevel when use_regex is true. */
 static const char gpt2_pattern[] =
@@ -106,7 +106,7 @@ int tk_parse_pre_tokenizer(struct tk_ctx *c, const cJSON *o)
 	return tk_parse_steps(c, o, "pre_tokenizer", "pretokenizers", parse_pre_step, NULL);
 }
 
-/* ---- applying ---- */
+// ---- applying ----
 
 static int push_seg(struct tk_seg **v, size_t *n, size_t *cap, size_t s, size_t e, int m)
 {

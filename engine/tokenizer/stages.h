@@ -19,7 +19,7 @@
 #include "engine/tokenizer/fields.h"
 #include "engine/tokenizer/scratch.h"
 
-/* ---- parsing, called by load.c in this order ---- */
+// ---- parsing, called by load.c in this order ----
 
 /* tokenizer.json's "model" (bpe.c). */
 int tk_parse_model(struct tk_ctx *c, const cJSON *model);
@@ -53,7 +53,7 @@ int tk_parse_post_processor(struct tk_ctx *c, const cJSON *o, struct tk_ids *pre
 int tk_settle_specials(struct tk_ctx *c, const struct tk_config_source *src,
 		       struct tk_ids *pre, struct tk_ids *post);
 
-/* ---- applying, called by encode.c in this order ---- */
+// ---- applying, called by encode.c in this order ----
 
 /* Cut s into text parts and the added tokens of matcher m (added_tokens.c). */
 int tk_split_added(struct tk_scratch *sc, const struct tk_matcher *m, const char *s, size_t n,

@@ -5,7 +5,7 @@
  * pre_tokenizer.c, bpe.c, added_tokens.c, decoder.c, post_processor.c).
  *
  * Every function here only reads a loaded tokenizer, so all of them are safe to call
- * from many threads at once; none prints or exits.
+ * from many threads at once, and never print or exit.
  */
 #include "engine/tokenizer/internal.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- buffers ---- */
+// ---- buffers ----
 
 int tk_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -118,7 +118,7 @@ void tk_pieces_free(struct tk_pieces *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* ---- UTF-8 ---- */
+// ---- UTF-8 ----
 
 size_t tk_utf8_len(unsigned char c)
 {
@@ -250,7 +250,7 @@ int tk_is_space(uint32_t cp)
 	}
 }
 
-/* ---- hash maps ---- */
+// ---- hash maps ----
 
 static uint32_t hash_bytes(const char *s, size_t n)
 {
@@ -426,7 +426,7 @@ const struct tk_pair_slot *tk_pairmap_get(const struct tk_pairmap *m, int left, 
 	return s->rank >= 0 ? s : NULL;
 }
 
-/* ---- string arena ---- */
+// ---- string arena ----
 
 struct tk_arena_block {
 	struct tk_arena_block *next;

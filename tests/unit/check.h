@@ -4,7 +4,7 @@
  * Each tests/unit/test_<module>.c is one program: TEST() functions, a main() that RUNs
  * them, and END_TESTS() which exits non-zero if any check failed. Every test prints one
  * line, "PASS name" or "FAIL name", which tests/run.sh counts. A failing CHECK prints
- * file:line and what it compared, then the test goes on to its next check.
+ * file:line and what it compared, then the test goes on: a failure never stops the others.
  */
 #ifndef BB_CHECK_H
 #define BB_CHECK_H

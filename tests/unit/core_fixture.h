@@ -1,6 +1,7 @@
 /*
  * core_fixture.h: what the core's tests share: a format by name, and a checkpoint opened
  * with its budget inventory (a full checkpoint or a config-only folder).
+ * Never fails silently: a format or a folder that does not open is printed.
  */
 #ifndef CORE_FIXTURE_H
 #define CORE_FIXTURE_H
@@ -21,7 +22,8 @@ static inline struct format fmt(const char *name)
 	return f;
 }
 
-struct model {
+/* A checkpoint and its budget inventory, opened together for a test. */
+struct fixture_checkpoint {
 	struct checkpoint ck;
 	struct inventory inv;
 	int ok;
@@ -29,7 +31,7 @@ struct model {
 
 /* Open dir and build its inventory (lm_head outside the budget); m->ok says whether both
  * worked, and is returned. */
-static inline int model_open(struct model *m, const char *dir)
+static inline int fixture_checkpoint_open(struct fixture_checkpoint *m, const char *dir)
 {
 	struct bb_error err = {0};
 	m->ok = checkpoint_open(&m->ck, dir, &err) == 0 &&
@@ -39,7 +41,7 @@ static inline int model_open(struct model *m, const char *dir)
 	return m->ok;
 }
 
-static inline void model_close(struct model *m)
+static inline void fixture_checkpoint_close(struct fixture_checkpoint *m)
 {
 	if (m->ok) {
 		inventory_free(&m->inv);

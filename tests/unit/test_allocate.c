@@ -1,57 +1,26 @@
 /*
  * test_allocate.c: the allocation problem (core/allocate.c) and the built-in strategies
  * (baselines/): option sorting, fixed layers, exact bit budgets, feasibility and snapping,
- * the head/tail/pure baselines on Llama-3.1-8B (planning mode) and stories260k, recipe
- * checking, and the sensitivity strategy against brute force on TinyStories-656K.
+ * the head/tail/pure baselines on Llama-3.1-8B (planning mode) and stories260k, and
+ * recipe checking; the sensitivity strategy is in test_allocate_sensitivity.c.
  * Expected values are worked out by hand in the comments.
+ * Never writes a file.
  */
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "baselines/registry.h"
 #include "core/allocate.h"
 #include "core/checkpoint.h"
 #include "tests/unit/check.h"
 #include "tests/unit/core_fixture.h"
-
-static char tmpdir[64];
+#include "tests/unit/strategy_fixture.h"
 
 static const char *llama_dir = "experiments/models/Llama-3.1-8B-Instruct";
-
-static char *stories_dir(void)
-{
-	static char p[512];
-	snprintf(p, sizeof p, "%s/models/stories260k", shared_dir());
-	return p;
-}
-
-static char *tinystories_dir(void)
-{
-	static char p[512];
-	snprintf(p, sizeof p, "%s/models/tinystories-656k", shared_dir());
-	return p;
-}
 
 /* Llama-3.1-8B: every block holds P_b = 218,103,808 parameters, N = 32 P_b. */
 #define LLAMA_PB 218103808LL
 #define LLAMA_N (32 * LLAMA_PB)
-
-/* Run the named strategy; returns rc. */
-static int run_strategy(const char *name, const struct alloc_problem *p, int *choice)
-{
-	const char *arg = NULL;
-	const struct strategy *s = strategy_find(name, &arg);
-	if (!s)
-		return -100;
-	struct bb_error err = {0};
-	struct alloc_problem copy = *p;
-	copy.arg = arg;
-	int rc = s->allocate(&copy, choice, &err);
-	if (rc)
-		fprintf(stderr, "  strategy %s: %s\n", name, err.msg);
-	return rc;
-}
 
 static int init_mx(struct alloc_problem *p, const struct inventory *inv, double target,
 		   enum bit_accounting acc, struct bb_error *err)
@@ -65,8 +34,8 @@ static int init_mx(struct alloc_problem *p, const struct inventory *inv, double 
 
 TEST(alloc_problem_should_sort_options_and_price_layers_exactly)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -89,13 +58,13 @@ TEST(alloc_problem_should_sort_options_and_price_layers_exactly)
 	/* down_proj [4096, 14336] */
 	CHECK(p.cost[6 * 2] == 4LL * 4096 * 14336);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_reject_bad_option_lists)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -119,13 +88,13 @@ TEST(alloc_problem_should_reject_bad_option_lists)
 	for (int k = 1; k < p.n_options; k++)
 		CHECK(p.options[k - 1].bits <= p.options[k].bits);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_reject_infeasible_targets)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -139,13 +108,13 @@ TEST(alloc_problem_should_reject_infeasible_targets)
 		CHECK(err.code == BB_EINVAL && strstr(err.msg, "infeasible") != NULL);
 		CHECK(p.cost == NULL && p.fixed == NULL); /* freed */
 	}
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_problem_should_snap_targets_within_1e3_of_an_end)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -169,7 +138,7 @@ TEST(alloc_problem_should_snap_targets_within_1e3_of_an_end)
 	/* N * 4.002 = 27,917,287,424 + 0.002 * 6,979,321,856 = 27,931,246,067.712 */
 	CHECK(p.budget_bits == 27931246067LL);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- baselines on Llama-3.1-8B ----
@@ -187,8 +156,8 @@ static int blocks_raised(const struct inventory *inv, const int *choice, int lo,
 
 TEST(head_and_tail_should_raise_whole_blocks_at_5_and_4_5_bits)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -231,13 +200,13 @@ TEST(head_and_tail_should_raise_whole_blocks_at_5_and_4_5_bits)
 		CHECK(alloc_total_bits(&p, choice) == (int64_t)(cases[c].target * 2) * LLAMA_N / 2);
 		alloc_problem_free(&p);
 	}
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(pure_should_give_lowest_option_and_4_or_4_25_bits)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -276,7 +245,7 @@ TEST(pure_should_give_lowest_option_and_4_or_4_25_bits)
 	CHECK(blocks_raised(&m.inv, choice, 26, 31));
 	CHECK(alloc_total_bits(&p, choice) == 5 * LLAMA_N);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(strategy_find_should_know_builtins_and_external)
@@ -304,8 +273,8 @@ TEST(strategy_find_should_know_builtins_and_external)
  * max bits = 8 * 171,520 + 880,640 = 2,252,800 (9.94350 avg). */
 TEST(stories260k_should_fix_down_proj_in_bf16_and_count_it)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -342,13 +311,13 @@ TEST(stories260k_should_fix_down_proj_in_bf16_and_count_it)
 	CHECK(alloc_check_recipe(&p, &r, back, &err) == 0);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(stories260k_should_have_feasible_range_from_fixed_layers)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -370,15 +339,15 @@ TEST(stories260k_should_have_feasible_range_from_fixed_layers)
 	CHECK(run_strategy("pure", &p, choice) == 0);
 	CHECK(alloc_total_bits(&p, choice) == 1566720);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- checking recipes ----
 
 TEST(alloc_check_recipe_should_reject_bad_recipes)
 {
-	struct model m;
-	model_open(&m, stories_dir());
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, stories_dir());
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -429,13 +398,13 @@ TEST(alloc_check_recipe_should_reject_bad_recipes)
 	CHECK(strstr(err.msg, "budget") != NULL);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget)
 {
-	struct model m;
-	model_open(&m, llama_dir);
+	struct fixture_checkpoint m;
+	fixture_checkpoint_open(&m, llama_dir);
 	if (!m.ok) {
 		CHECK(0);
 		return;
@@ -456,133 +425,11 @@ TEST(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget)
 	CHECK(alloc_check_recipe(&p, &r, back, &err) == BB_EINVAL);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
-}
-
-// ---- scores and the sensitivity strategy ----
-
-static const char *write_scores(const struct inventory *inv, const double *s4,
-				const double *s8, int skip_layer)
-{
-	static char path[128];
-	snprintf(path, sizeof path, "%s/scores.json", tmpdir);
-	FILE *f = fopen(path, "w");
-	fprintf(f, "{\"options\": [\"MXFP4\", \"MXFP8\"], \"scores\": {");
-	int first = 1;
-	for (int i = 0; i < inv->n; i++) {
-		if (i == skip_layer)
-			continue;
-		fprintf(f, "%s\"%s\": {\"MXFP4\": %.17g, \"MXFP8\": %.17g}", first ? "" : ", ",
-			inv->layers[i].name, s4[i], s8[i]);
-		first = 0;
-	}
-	fprintf(f, "}}\n");
-	fclose(f);
-	return path;
-}
-
-TEST(sensitivity_should_match_brute_force_on_tinystories)
-{
-	struct model m;
-	model_open(&m, tinystories_dir());
-	if (!m.ok) {
-		CHECK(0);
-		return;
-	}
-	const int n = m.inv.n; /* 14 layers: 2^14 assignments */
-	double s4[14], s8[14];
-	uint64_t st = 42;
-	int bad = 0;
-	for (int trial = 0; trial < 12; trial++) {
-		for (int i = 0; i < n; i++) { /* integer scores: sums are exact, ties are real */
-			st = st * 6364136223846793005ull + 1442695040888963407ull;
-			s8[i] = (double)((st >> 33) % 5);
-			s4[i] = s8[i] + (double)((st >> 40) % 20);
-		}
-		struct scores sc;
-		struct bb_error err = {0};
-		CHECK(scores_read(&sc, write_scores(&m.inv, s4, s8, -1), &err) == 0);
-		double target = 4.0 + 4.0 * (trial + 0.5) / 12;
-		struct alloc_problem p;
-		struct format opts[2] = {fmt("MXFP4"), fmt("MXFP8")};
-		CHECK(alloc_problem_init(&p, &m.inv, opts, 2, ACCOUNT_WEIGHTS, target, &sc, &err) ==
-		      0);
-		/* brute force: minimum loss within budget, then minimum cost */
-		double best = INFINITY;
-		int64_t best_cost = 0;
-		for (int mask = 0; mask < 1 << n; mask++) {
-			int64_t cost = 0;
-			double loss = 0;
-			for (int i = 0; i < n; i++) {
-				int k = mask >> i & 1;
-				cost += (k ? 8 : 4) * m.inv.layers[i].params;
-				loss += k ? s8[i] : s4[i];
-			}
-			if (cost > p.budget_bits)
-				continue;
-			if (loss < best || (loss == best && cost < best_cost))
-				best = loss, best_cost = cost;
-		}
-		int choice[14];
-		CHECK(run_strategy("sensitivity", &p, choice) == 0);
-		double got = alloc_total_loss(&p, choice);
-		int64_t got_cost = alloc_total_bits(&p, choice);
-		bad += got != best || got_cost != best_cost || got_cost > p.budget_bits;
-		alloc_problem_free(&p);
-		scores_free(&sc);
-	}
-	CHECK(bad == 0);
-	model_close(&m);
-}
-
-TEST(sensitivity_should_require_scores_for_every_layer)
-{
-	struct model m;
-	model_open(&m, tinystories_dir());
-	if (!m.ok) {
-		CHECK(0);
-		return;
-	}
-	double s4[14], s8[14];
-	for (int i = 0; i < 14; i++)
-		s4[i] = 1, s8[i] = 0;
-	struct scores sc;
-	struct bb_error err = {0};
-	CHECK(scores_read(&sc, write_scores(&m.inv, s4, s8, 5), &err) == 0);
-	struct alloc_problem p;
-	struct format opts[2] = {fmt("MXFP4"), fmt("MXFP8")};
-	CHECK(alloc_problem_init(&p, &m.inv, opts, 2, ACCOUNT_WEIGHTS, 5, &sc, &err) == BB_EINVAL);
-	CHECK(strstr(err.msg, m.inv.layers[5].name) != NULL);
-	scores_free(&sc);
-	/* an option the scores lack */
-	CHECK(scores_read(&sc, write_scores(&m.inv, s4, s8, -1), &err) == 0);
-	struct format opts2[2] = {fmt("MXFP4"), fmt("W4G128")};
-	CHECK(alloc_problem_init(&p, &m.inv, opts2, 2, ACCOUNT_WEIGHTS, 4.0, &sc, &err) ==
-	      BB_EINVAL);
-	CHECK(strstr(err.msg, "W4G128") != NULL);
-	/* BF16 needs no score */
-	struct format opts3[2] = {fmt("MXFP4"), fmt("BF16")};
-	CHECK(alloc_problem_init(&p, &m.inv, opts3, 2, ACCOUNT_WEIGHTS, 4.0, &sc, &err) == 0);
-	CHECK(p.loss[1] == 0 && p.loss[0] == 1);
-	alloc_problem_free(&p);
-	/* the strategy refuses to run without scores */
-	CHECK(alloc_problem_init(&p, &m.inv, opts, 2, ACCOUNT_WEIGHTS, 5, NULL, &err) == 0);
-	const char *arg;
-	const struct strategy *s = strategy_find("sensitivity", &arg);
-	int choice[14];
-	CHECK(s && s->allocate(&p, choice, &err) == BB_EINVAL);
-	alloc_problem_free(&p);
-	scores_free(&sc);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 int main(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/bb-test-al-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
 	RUN(alloc_problem_should_sort_options_and_price_layers_exactly);
 	RUN(alloc_problem_should_reject_bad_option_lists);
 	RUN(alloc_problem_should_reject_infeasible_targets);
@@ -594,9 +441,5 @@ int main(void)
 	RUN(stories260k_should_have_feasible_range_from_fixed_layers);
 	RUN(alloc_check_recipe_should_reject_bad_recipes);
 	RUN(alloc_check_recipe_should_accept_a_recipe_exactly_at_budget);
-	RUN(sensitivity_should_match_brute_force_on_tinystories);
-	RUN(sensitivity_should_require_scores_for_every_layer);
-	if (check_remove_tree(tmpdir) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
 	END_TESTS();
 }

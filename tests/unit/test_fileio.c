@@ -2,6 +2,7 @@
  * test_fileio.c: core/fileio.c's rule for output paths (what each kind of path resolves
  * to, and which are refused), atomic writes through links and to streams, make_dirs on a
  * file, and the removal of temporaries whose process is gone (and only those).
+ * Never writes a file outside its own mkdtemp folder.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * (equal costs, zero and tied losses), with a plain capacity-indexed DP written here on
  * medium instances, and on a 2,000-item problem checked for feasibility, against a
  * Lagrangian + greedy solution written here, and for single-item local optimality.
+ * Never writes a file.
  */
 #include <math.h>
 #include <stdint.h>

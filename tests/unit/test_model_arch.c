@@ -4,7 +4,7 @@
  * untied lm_head, bf16 storage), the fast batched forward against a slow naive forward in
  * double written here from the Hugging Face definitions, KV-cached decoding against the
  * full sequence, activation fake-quant from a recipe, and load errors on bad checkpoints.
- * Prints maxdiff; writes only inside its own mkdtemp folders.
+ * Prints maxdiff; never writes outside its own mkdtemp folders.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * whole model's gradient w.r.t. every Linear's input on tiny random Llama (llama3 RoPE,
  * GQA) and Qwen3 (q/k norm) checkpoints, as directional derivatives.
  * Central differences on the float32 engine with the loss summed in double; each check
- * prints its relative maxdiff. Writes only inside its own mkdtemp folders.
+ * prints its relative maxdiff. Never writes outside its own mkdtemp folders.
  */
 #include <stdio.h>
 #include <stdlib.h>

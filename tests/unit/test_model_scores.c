@@ -6,7 +6,7 @@
  *   DeltaLoss weight term: sum |dy^T Q(x) * (W - Q(W))| in double, when an option is INT;
  *   proxy:                 sum (W - Q(W))^2.
  * Also: layers the options do not fit are fixed and unscored, and the model comes back
- * unchanged. Writes only inside its own mkdtemp folder.
+ * unchanged. Never writes outside its own mkdtemp folder.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * hidden in them do not run. Then the split between collecting and drawing: the writer
  * draws a recipe map and a frontier from collected numbers alone (given no plan, no recipe
  * and no checkpoint), and collecting is where an unreadable recipe is found.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * layer_config form (checked key by key against the form written out by hand); malformed
  * recipes and scores files, written as text so duplicate keys survive, must be refused
  * with BB_EFORMAT and a message naming the file, layer or option at fault.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <math.h>
 #include <string.h>

@@ -6,6 +6,7 @@
  * averages (../shared/docs/autoround-autoscheme.md section 1.3); the knapsack with groups
  * against brute force over every assignment of TinyStories-656K's 14 layers that keeps
  * the groups; manifests against hashes computed here. Hand arithmetic in the comments.
+ * Never writes outside its own mkdtemp folder.
  */
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@ static const char *shared_model(const char *name)
 }
 
 /* A request for strategy on m at target over two options. */
-static struct alloc_request request(const struct model *m, const struct format *opts,
+static struct alloc_request request(const struct fixture_checkpoint *m, const struct format *opts,
 				    const char *strategy, double target)
 {
 	struct alloc_request r = {.inv = &m->inv, .ck = &m->ck, .model = "m", .options = opts,
@@ -49,8 +50,8 @@ static struct alloc_request request(const struct model *m, const struct format *
 
 TEST(accounting_should_match_hand_computed_averages_on_llama_8b)
 {
-	struct model m;
-	if (!model_open(&m, llama_dir)) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, llama_dir)) {
 		CHECK(0);
 		return;
 	}
@@ -101,13 +102,13 @@ TEST(accounting_should_match_hand_computed_averages_on_llama_8b)
 	CHECK_STR(cJSON_GetObjectItem(avg, "gguf")->valuestring, "n/a");
 	cJSON_Delete(json);
 	recipe_free(&r);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(budget_in_scales_zp_should_bound_that_average_and_the_others_follow)
 {
-	struct model m;
-	if (!model_open(&m, llama_dir)) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, llama_dir)) {
 		CHECK(0);
 		return;
 	}
@@ -136,15 +137,15 @@ TEST(budget_in_scales_zp_should_bound_that_average_and_the_others_follow)
 	CHECK(alloc_recipe(&req, &r, &err) == BB_EINVAL);
 	CHECK(accounting_parse("scales+zp") == ACCOUNT_SCALES_ZP && accounting_parse("zp") == -1);
 	CHECK_STR(accounting_name(ACCOUNT_SCALES), "scales");
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- pins ----
 
 TEST(pins_should_fix_layers_count_them_and_leave_the_rest_to_the_strategy)
 {
-	struct model m;
-	if (!model_open(&m, llama_dir)) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, llama_dir)) {
 		CHECK(0);
 		return;
 	}
@@ -181,15 +182,15 @@ TEST(pins_should_fix_layers_count_them_and_leave_the_rest_to_the_strategy)
 	cJSON *pins_json = cJSON_GetObjectItem(cJSON_GetObjectItem(r.manifest, "strategy"), "pins");
 	CHECK(cJSON_GetArraySize(pins_json) == 2);
 	recipe_free(&r);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 /* Set up a problem with the given pin texts on model dir; returns rc, message in err. */
 static int pinned_problem(const char *dir, const char *const *texts, int n, double target,
 			  struct bb_error *err)
 {
-	struct model m;
-	if (!model_open(&m, dir))
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, dir))
 		return -100;
 	struct alloc_pin pins[4];
 	int rc = 0;
@@ -201,7 +202,7 @@ static int pinned_problem(const char *dir, const char *const *texts, int n, doub
 	struct alloc_problem p;
 	if (!rc && (rc = alloc_problem_setup(&p, &req, err)) == 0)
 		alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 	return rc;
 }
 
@@ -250,8 +251,8 @@ TEST(groups_should_parse_and_refuse_bad_lists)
 	CHECK(alloc_group_parse(&g, "q_proj,qq", &err) == BB_EINVAL && strstr(err.msg, "'qq'"));
 	CHECK(alloc_group_parse(&g, "up_proj,up_proj", &err) == BB_EINVAL && strstr(err.msg, "twice"));
 	/* two groups sharing a kind */
-	struct model m;
-	if (!model_open(&m, llama_dir)) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, llama_dir)) {
 		CHECK(0);
 		return;
 	}
@@ -264,7 +265,7 @@ TEST(groups_should_parse_and_refuse_bad_lists)
 	struct alloc_problem p;
 	CHECK(alloc_problem_setup(&p, &req, &err) == BB_EINVAL);
 	CHECK(strstr(err.msg, "both hold k_proj") != NULL);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 /* Whether every block's grouped layers (by kind) share their format. */
@@ -290,8 +291,8 @@ static void qkv_and_gate_up(struct alloc_group *gs)
 
 TEST(head_and_tail_should_move_whole_groups)
 {
-	struct model m;
-	if (!model_open(&m, llama_dir)) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, llama_dir)) {
 		CHECK(0);
 		return;
 	}
@@ -313,13 +314,13 @@ TEST(head_and_tail_should_move_whole_groups)
 			CHECK(alloc_total_bits(&p, choice) <= p.budget_bits);
 			alloc_problem_free(&p);
 		}
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(knapsack_with_groups_should_match_brute_force_on_tinystories)
 {
-	struct model m;
-	if (!model_open(&m, shared_model("tinystories-656k"))) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, shared_model("tinystories-656k"))) {
 		CHECK(0);
 		return;
 	}
@@ -373,13 +374,13 @@ TEST(knapsack_with_groups_should_match_brute_force_on_tinystories)
 		scores_free(&sc);
 	}
 	CHECK(bad == 0);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(check_recipe_should_refuse_split_groups_and_moved_pins)
 {
-	struct model m;
-	if (!model_open(&m, shared_model("tinystories-656k"))) {
+	struct fixture_checkpoint m;
+	if (!fixture_checkpoint_open(&m, shared_model("tinystories-656k"))) {
 		CHECK(0);
 		return;
 	}
@@ -406,7 +407,7 @@ TEST(check_recipe_should_refuse_split_groups_and_moved_pins)
 	CHECK(strstr(err.msg, "is pinned to MXFP8") != NULL);
 	recipe_free(&r);
 	alloc_problem_free(&p);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 // ---- manifests ----
@@ -437,9 +438,9 @@ static double mnum(const cJSON *m, const char *a, const char *b)
 
 TEST(manifest_should_record_model_budget_scores_and_solver_and_be_deterministic)
 {
-	struct model m;
+	struct fixture_checkpoint m;
 	const char *dir = shared_model("tinystories-656k");
-	if (!model_open(&m, dir)) {
+	if (!fixture_checkpoint_open(&m, dir)) {
 		CHECK(0);
 		return;
 	}
@@ -489,7 +490,7 @@ TEST(manifest_should_record_model_budget_scores_and_solver_and_be_deterministic)
 	cJSON_Delete(ja), cJSON_Delete(jb);
 	recipe_free(&back), recipe_free(&a), recipe_free(&b);
 	scores_free(&sc);
-	model_close(&m);
+	fixture_checkpoint_close(&m);
 }
 
 TEST(recipe_json_should_keep_accounting_averages_and_pins_and_refuse_bad_accounting)

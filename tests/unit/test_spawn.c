@@ -3,6 +3,7 @@
  * the child byte for byte (no shell), stdin larger than a pipe's buffer goes in while
  * stdout comes out, the deadline and the output cap kill the child's whole process group,
  * and external:CMD's command line splits by its documented rules.
+ * Never writes a file; never starts a shell: every child is named by its argv.
  */
 #include <errno.h>
 #include <signal.h>

@@ -3,6 +3,7 @@
  * out by hand: McNemar's exact and chi-square p, the paired bootstrap's interval and p on
  * examples whose resampling distribution can be enumerated, its symmetry and fixed-seed
  * reproducibility, and Spearman's rho with ties.
+ * Never writes a file.
  */
 #include <math.h>
 #include <omp.h>
