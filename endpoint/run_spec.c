@@ -250,3 +250,22 @@ cJSON *run_spec_to_json(const struct run_spec *s)
 		write_eval(j, s);
 	return j;
 }
+
+// ---- the request ----
+
+void run_spec_request(const struct run_spec *s, const char *model, struct job_spec *out)
+{
+	if (s->kind == RUN_SCORES) {
+		*out = (struct job_spec){
+			.kind = JOB_SCORES, .model = (char *)model, .method = s->method,
+			.n_options = s->n_options, .nsamples = s->nsamples, .seqlen = s->seqlen,
+			.batch = 8, .seed = 42};
+		memcpy(out->options, s->options, sizeof out->options);
+		return;
+	}
+	/* add_bos_token -1: the tokenizer's default, unless the model asks for BOS */
+	*out = (struct job_spec){
+		.kind = JOB_EVALUATE, .model = (char *)model, .n_tasks = s->n_tasks,
+		.tasks = s->tasks, .limit = s->limit, .add_bos_token = s->add_bos_token ? 1 : -1,
+		.log_samples = s->log_samples};
+}

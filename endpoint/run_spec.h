@@ -9,9 +9,13 @@
  * spec: no default stands in for a missing folder (a spec without tmp_dir would lock and
  * write in "/"), a missing number or a list of the wrong type.
  *
- * This is not the server's job request (endpoint/job_spec.h, struct job_spec): a
- * run spec says where a job's files go and what produced it; the request it leads to is
- * what an endpoint computes. Both read their fields through the same spec_fields.h code.
+ * It wraps the server's job request (endpoint/job_spec.h, struct job_spec) rather than
+ * being it: a run spec says where a job's files go and what produced it (key, result,
+ * locks, scratch, the plan's figures), and its JSON form is also the provenance in every
+ * result file; the request it leads to (run_spec_request, one derivation for the local
+ * and the remote endpoint alike) is what an endpoint computes, and is checked against an
+ * endpoint's settings (its models root, its tasks). Both read their fields through the
+ * same spec_fields.h code.
  * It lives in the endpoint, beside the request and the field readers they share; the
  * harness above writes and reads it (the runner, `bitbudget run-job`).
  */
@@ -26,6 +30,7 @@
 #include "core/error.h"
 #include "core/formats.h"
 #include "core/recipe.h"
+#include "endpoint/job_spec.h"
 #include "engine/model/deltaloss.h"
 
 #define RUN_SPEC_MAX_TASKS 64
@@ -72,6 +77,12 @@ int run_spec_from_json(struct run_spec *s, const cJSON *j, struct bb_error *err)
  * when out of memory (a field cJSON could not allocate is left out, and the reader then
  * refuses the spec naming it). */
 cJSON *run_spec_to_json(const struct run_spec *s);
+
+/* The request a run spec leads to (endpoint/job_spec.h), for the model folder given (the
+ * spec's own, or the checkpoint quantized for it): an evaluate job with per-document
+ * samples, or a scores job with `bitbudget scores`'s batch and seed and no calibration
+ * text (the caller reads it, if it sends one). Its strings are borrowed from s and model. */
+void run_spec_request(const struct run_spec *s, const char *model, struct job_spec *out);
 
 /* Free what a reader allocated (not for a struct whose strings the caller lent). */
 void run_spec_free(struct run_spec *s);
