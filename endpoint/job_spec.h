@@ -4,8 +4,10 @@
  * The server reads a request body into it with job_spec_parse (the check needs the
  * server's settings, e.g. its models root), strictly, through the field readers it
  * shares with the runner's job specs (endpoint/spec_fields.h), and its job queue runs one
- * with job_spec_run; the clients (`bitbudget eval`, the runner's remote scores jobs) fill
- * one and send what job_spec_to_json writes, so the request has one shape on both sides.
+ * with job_spec_run. The clients (`bitbudget eval`, `bitbudget run-job` on a remote
+ * endpoint) fill one and send what job_spec_to_json writes, so the request has one shape
+ * on both sides; `run-job` on "local" fills one and runs it in its own process with
+ * job_spec_check and job_spec_run_json, the queue's own code without the HTTP between.
  * It knows no HTTP: a refusal is a status (400, 404) and one line in a struct bb_error.
  */
 #ifndef BB_JOB_SPEC_H

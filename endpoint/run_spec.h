@@ -43,7 +43,7 @@ struct run_spec {
 	char *experiment, *model_name;
 	char *model;                 /* the checkpoint folder */
 	char *result;                /* the result file to write */
-	char *tmp_dir;               /* locks and partial results */
+	char *tmp_dir;               /* the job key locks */
 	/* scores */
 	int n_options;
 	struct format options[RECIPE_MAX_OPTIONS];

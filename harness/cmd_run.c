@@ -206,8 +206,6 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 	runner_catch_signals(); /* Ctrl-C: stop the jobs, release the lock, exit 130 */
 	int lock = -1;
 	rc = take_lock(o->results, e->name, &lock, err);
-	if (!rc)
-		runner_clean_tmp(o->results);
 	bool scoring = plan_pending(p, PLAN_SCORES) > 0;
 	if (!rc && scoring)
 		rc = runner_run(p, PLAN_SCORES, e, s, &o->run, err);

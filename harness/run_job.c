@@ -111,15 +111,6 @@ static char *join_names(char *const *names, int n)
 
 // ---- the result ----
 
-static int write_json(const char *path, cJSON *json, struct bb_error *err)
-{
-	char *text = cJSON_Print(json);
-	int rc = text ? write_file_atomic(path, text, strlen(text), err)
-		      : bb_fail(err, BB_ENOMEM, "out of memory");
-	free(text);
-	return rc;
-}
-
 /* The result file: the lm-eval results (with their per-document "samples") plus everything
  * that produced them (the spec less its working folders), the recipe's SHA-256 included.
  * Takes results over. */
@@ -137,7 +128,7 @@ static int write_result(const struct run_spec *spec, const char *endpoint, cJSON
 	cJSON_AddStringToObject(out, "endpoint", endpoint);
 	cJSON_AddNumberToObject(out, "finished", (double)time(NULL));
 	cJSON_AddItemToObject(out, "lm_eval", results);
-	int rc = write_json(spec->result, out, err);
+	int rc = runner_write_json(spec->result, out, err);
 	cJSON_Delete(out);
 	return rc;
 }
@@ -257,7 +248,7 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint,
 		rc = bb_fail(err, BB_EFORMAT, "endpoint %s: the scores job's result has no 'scores'",
 			     endpoint);
 	if (!rc)
-		rc = write_json(spec->result, result, err);
+		rc = runner_write_json(spec->result, result, err);
 	cJSON_Delete(result);
 	return rc;
 }

@@ -9,7 +9,6 @@
  */
 #include "harness/runner.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
@@ -25,7 +24,7 @@
 #include "endpoint/run_spec.h"
 #include "harness/endpoints.h"
 
-// ---- child processes ----
+// ---- this program ----
 
 int runner_self_path(char *buf, size_t n)
 {
@@ -149,7 +148,7 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 	j->scratch = (char *)o->scratch, j->keep_checkpoint = o->keep_checkpoints;
 }
 
-static int write_json(const char *path, cJSON *json, struct bb_error *err)
+int runner_write_json(const char *path, const cJSON *json, struct bb_error *err)
 {
 	char *text = cJSON_Print(json);
 	int rc = text ? write_file_atomic(path, text, strlen(text), err)
@@ -181,7 +180,8 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 		char tmp_dir[1100], *tasks[RUN_SPEC_MAX_TASKS];
 		spec_of(&spec, it, e, s, o, tmp_dir, sizeof tmp_dir, tasks);
 		cJSON *json = run_spec_to_json(&spec);
-		rc = json ? write_json(path, json, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+		rc = json ? runner_write_json(path, json, err)
+			  : bb_fail(err, BB_ENOMEM, "out of memory");
 		cJSON_Delete(json);
 		fprintf(f, "%s\n", path);
 		(*count)++;
@@ -189,27 +189,6 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 	if (fclose(f) != 0 && !rc)
 		rc = bb_fail(err, BB_EIO, "'%s': write failed", list);
 	return rc;
-}
-
-void runner_clean_tmp(const char *results_dir)
-{
-	char dir[1100];
-	snprintf(dir, sizeof dir, "%s/tmp", results_dir);
-	make_dirs(dir);
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	while (d && (ent = readdir(d))) {
-		/* <key>.<pid>.json: remove it when that process is gone (a killed job's). */
-		const char *dot = strchr(ent->d_name, '.');
-		int pid = dot ? atoi(dot + 1) : 0;
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
-			char path[1400];
-			snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-			unlink(path);
-		}
-	}
-	if (d)
-		closedir(d);
 }
 
 /* The environment a job reads: its endpoints and the settings of the eval it starts. */

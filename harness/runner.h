@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+#include <cJSON.h>
+
 #include "harness/plan.h"
 
 struct run_opts {
@@ -33,10 +35,11 @@ void runner_catch_signals(void);
 /* The signal that asked the run to stop, or 0. */
 int runner_stop_signal(void);
 
+/* json written atomically to path, as cJSON prints it: a job spec, a job's result. */
+int runner_write_json(const char *path, const cJSON *json, struct bb_error *err);
+
 /* This program's own path (what parallel and a local scores job start), or -1. */
 int runner_self_path(char *buf, size_t n);
 
-/* Remove temporary files that killed jobs left in results/tmp (their process is gone). */
-void runner_clean_tmp(const char *results_dir);
 
 #endif
