@@ -9,13 +9,12 @@
  * spec: no default stands in for a missing folder (a spec without tmp_dir would lock and
  * write in "/"), a missing number or a list of the wrong type.
  *
- * It wraps the server's job request (endpoint/job_spec.h, struct job_spec) rather than
- * being it: a run spec says where a job's files go and what produced it (key, result,
- * locks, scratch, the plan's figures), and its JSON form is also the provenance in every
- * result file; the request it leads to (run_spec_request, one derivation for the local
- * and the remote endpoint alike) is what an endpoint computes, and is checked against an
- * endpoint's settings (its models root, its tasks). Both read their fields through the
- * same spec_fields.h code.
+ * Its job part is the server's job request itself (endpoint/job_spec.h, struct
+ * job_spec), so what `run-job` runs in process or sends to an endpoint is the spec's own
+ * job, not a translation of it. Around it, what a request has no place for: where the
+ * job's files go and what produced it (key, result, locks, scratch, the plan's figures);
+ * the spec's JSON form is also the provenance in every result file, and keeps the flat
+ * shape it had. Both read their fields through the same spec_fields.h code.
  * It lives in the endpoint, beside the request and the field readers they share; the
  * harness above writes and reads it (the runner, `bitbudget run-job`).
  */
@@ -35,20 +34,19 @@
 
 #define RUN_SPEC_MAX_TASKS 64
 
-enum run_kind { RUN_EVAL, RUN_SCORES };
-
+/* The job part (what an endpoint computes) is the server's own job type: job.kind,
+ * job.model (the checkpoint folder); for scores job.options, method, nsamples, seqlen
+ * (batch and seed are `bitbudget scores`'s defaults, 8 and 42, not written); for eval
+ * job.tasks, limit (0: all documents), log_samples and add_bos_token: 1 when the model
+ * asks for BOS ("add_bos_token": true), else -1, the tokenizer's default. The rest says
+ * where the job's files go and what produced it. */
 struct run_spec {
-	enum run_kind kind;          /* "eval" or "scores" */
+	struct job_spec job;
 	char *key;                   /* the job's content key: 64 lowercase hex digits */
 	char *experiment, *model_name;
-	char *model;                 /* the checkpoint folder */
 	char *result;                /* the result file to write */
 	char *tmp_dir;               /* the job key locks */
 	/* scores */
-	int n_options;
-	struct format options[RECIPE_MAX_OPTIONS];
-	enum score_method method;
-	int nsamples, seqlen;
 	char *calib;                 /* calibration text file */
 	/* eval */
 	char *row, *strategy;
@@ -56,16 +54,10 @@ struct run_spec {
 	char *recipe_sha256;         /* its SHA-256; "bf16" without a recipe */
 	double achieved_avg_bits;    /* -1: not known */
 	double predicted_loss;       /* -1: without scores */
-	int n_tasks;
-	char **tasks;
-	int limit;                   /* 0: all documents */
-	bool add_bos_token, log_samples, keep_checkpoint;
+	bool keep_checkpoint;
 	char *endpoint_version;
 	char *scratch;               /* where the quantized checkpoint goes */
 };
-
-/* "eval" or "scores". */
-const char *run_kind_name(enum run_kind k);
 
 /* Read a spec from JSON text (len bytes, NUL bytes refused) or a parsed object. On error
  * err names the field at fault (BB_EFORMAT for text that is not JSON, BB_EINVAL for a
@@ -77,12 +69,6 @@ int run_spec_from_json(struct run_spec *s, const cJSON *j, struct bb_error *err)
  * when out of memory (a field cJSON could not allocate is left out, and the reader then
  * refuses the spec naming it). */
 cJSON *run_spec_to_json(const struct run_spec *s);
-
-/* The request a run spec leads to (endpoint/job_spec.h), for the model folder given (the
- * spec's own, or the checkpoint quantized for it): an evaluate job with per-document
- * samples, or a scores job with `bitbudget scores`'s batch and seed and no calibration
- * text (the caller reads it, if it sends one). Its strings are borrowed from s and model. */
-void run_spec_request(const struct run_spec *s, const char *model, struct job_spec *out);
 
 /* Free what a reader allocated (not for a struct whose strings the caller lent). */
 void run_spec_free(struct run_spec *s);

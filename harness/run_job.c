@@ -2,12 +2,13 @@
  * run_job.c: one job of `bitbudget run`, from its spec to its result file (run_job.h).
  *
  * An evaluation job quantizes its recipe into the scratch folder (unless an earlier try
- * left the checkpoint there), derives its request from the spec (run_spec_request) and
- * hands it to job_exec, which runs it in this process or on a remote endpoint; the result
- * is wrapped with what produced it, the recipe's SHA-256 included. A scores job on a
- * remote endpoint goes the same way; on "local" it runs `bitbudget scores`, whose file
- * records the calibration file and its SHA-256 (a server's scores job has no file to
- * name). Prints only warnings (an endpoint passed over); never exits.
+ * left the checkpoint there) and hands the spec's own job (struct job_spec) to job_exec,
+ * which runs it in this process or on a remote endpoint; the result is wrapped with what
+ * produced it, the recipe's SHA-256 included. A scores job on a remote endpoint goes the
+ * same way; on "local" it runs `bitbudget scores`, whose file records the calibration
+ * file and its SHA-256 (a server's scores job has no file to name). Prints warnings (an
+ * endpoint passed over) and each evaluation's scores on stdout, as `bitbudget eval` did
+ * for it; never exits.
  */
 #include "harness/run_job.h"
 
@@ -197,20 +198,20 @@ static int evaluate_and_write(const struct run_spec *spec, const char *endpoint,
 			      struct bb_error *err)
 {
 	char real[PATH_MAX];
-	struct job_spec request;
+	struct job_spec request = spec->job; /* on the checkpoint quantized for it, if any */
 	cJSON *results = NULL;
-	run_spec_request(spec, path_for(endpoint, model, real, sizeof real), &request);
+	request.model = (char *)path_for(endpoint, model, real, sizeof real);
 	int rc = job_exec(&request, endpoint, limits, &results, err);
 	if (rc)
 		return rc;
-	job_exec_print_scores(results, spec->tasks, spec->n_tasks, stdout);
+	job_exec_print_scores(results, spec->job.tasks, spec->job.n_tasks, stdout);
 	return write_result(spec, endpoint, results, err);
 }
 
 static int run_eval_job(const struct run_spec *spec, int slot, const struct job_limits *limits,
 			struct bb_error *err)
 {
-	const char *model = spec->model;
+	const char *model = spec->job.model;
 	char checkpoint[1200] = "";
 	int rc = 0;
 	if (*spec->recipe) {
@@ -238,9 +239,9 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint,
 	int rc = read_file(spec->calib, &calib, NULL, err);
 	if (rc)
 		return rc;
-	struct job_spec request;
+	struct job_spec request = spec->job;
 	cJSON *result = NULL;
-	run_spec_request(spec, path_for(endpoint, spec->model, real, sizeof real), &request);
+	request.model = (char *)path_for(endpoint, spec->job.model, real, sizeof real);
 	request.calib_text = calib;
 	rc = job_exec(&request, endpoint, limits, &result, err);
 	free(calib);
@@ -263,15 +264,16 @@ static int run_scores_job(const struct run_spec *spec, const char *endpoint,
 	char self[PATH_MAX], nsamples[32], seqlen[32], *names[RECIPE_MAX_OPTIONS];
 	if (runner_self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
-	for (int k = 0; k < spec->n_options; k++)
-		names[k] = (char *)spec->options[k].name;
-	char *options = join_names(names, spec->n_options);
+	const struct job_spec *job = &spec->job;
+	for (int k = 0; k < job->n_options; k++)
+		names[k] = (char *)job->options[k].name;
+	char *options = join_names(names, job->n_options);
 	if (!options)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
-	snprintf(nsamples, sizeof nsamples, "%d", spec->nsamples);
-	snprintf(seqlen, sizeof seqlen, "%d", spec->seqlen);
-	char *argv[] = {self, "scores", "--model", spec->model, "--options", options,
-			"--method", spec->method == SCORE_PROXY ? "proxy" : "deltaloss",
+	snprintf(nsamples, sizeof nsamples, "%d", job->nsamples);
+	snprintf(seqlen, sizeof seqlen, "%d", job->seqlen);
+	char *argv[] = {self, "scores", "--model", job->model, "--options", options,
+			"--method", job->method == SCORE_PROXY ? "proxy" : "deltaloss",
 			"--nsamples", nsamples, "--seqlen", seqlen, "--calib", spec->calib,
 			"-o", spec->result, NULL};
 	int status = spawn_wait(argv);
@@ -327,7 +329,7 @@ int run_job(const char *spec_path, int slot, const struct job_limits *limits,
 		rc = 0; /* finished before (perhaps just now, by an orphan): nothing to redo */
 	else if (rc < 0)
 		; /* the lock failed */
-	else if (spec.kind == RUN_SCORES)
+	else if (spec.job.kind == JOB_SCORES)
 		rc = on_live_endpoint(&spec, slot, run_scores_job, NULL, limits, err);
 	else
 		rc = run_eval_job(&spec, slot, limits, err);

@@ -126,14 +126,14 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 	const struct exp_model *m = &e->models[it->model];
 	snprintf(tmp_dir, tmp_n, "%s/tmp", s->results_dir);
 	*j = (struct run_spec){
-		.kind = it->kind == PLAN_SCORES ? RUN_SCORES : RUN_EVAL, .key = (char *)it->key,
-		.experiment = (char *)e->name, .model_name = (char *)m->name, .model = (char *)m->path,
+		.key = (char *)it->key, .experiment = (char *)e->name, .model_name = (char *)m->name,
 		.result = (char *)it->result, .tmp_dir = tmp_dir};
+	j->job.model = (char *)m->path;
 	if (it->kind == PLAN_SCORES) {
-		j->n_options = e->n_options;
-		memcpy(j->options, e->options, sizeof j->options);
-		j->method = strcmp(s->score_method, "proxy") ? SCORE_DELTALOSS : SCORE_PROXY;
-		j->nsamples = s->nsamples, j->seqlen = s->seqlen, j->calib = (char *)s->calib;
+		j->job.kind = JOB_SCORES, j->job.n_options = e->n_options;
+		memcpy(j->job.options, e->options, sizeof j->job.options);
+		j->job.method = strcmp(s->score_method, "proxy") ? SCORE_DELTALOSS : SCORE_PROXY;
+		j->job.nsamples = s->nsamples, j->job.seqlen = s->seqlen, j->calib = (char *)s->calib;
 		return;
 	}
 	for (int t = 0; t < e->n_tasks; t++)
@@ -141,9 +141,10 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 	j->row = (char *)e->rows[it->row].label, j->strategy = (char *)e->rows[it->row].strategy;
 	j->recipe = (char *)it->recipe, j->recipe_sha256 = (char *)it->recipe_hash;
 	j->achieved_avg_bits = it->achieved_avg_bits, j->predicted_loss = it->predicted_loss;
-	j->n_tasks = e->n_tasks, j->tasks = tasks, j->limit = s->limit;
-	j->add_bos_token = m->add_bos_token;
-	j->log_samples = true; /* per-document outcomes, for paired tests */
+	j->job.kind = JOB_EVALUATE, j->job.n_tasks = e->n_tasks, j->job.tasks = tasks;
+	j->job.limit = s->limit;
+	j->job.add_bos_token = m->add_bos_token ? 1 : -1;
+	j->job.log_samples = true; /* per-document outcomes, for paired tests */
 	j->endpoint_version = (char *)s->endpoint_version;
 	j->scratch = (char *)o->scratch, j->keep_checkpoint = o->keep_checkpoints;
 }
