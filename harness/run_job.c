@@ -95,21 +95,6 @@ static void remove_checkpoint(const char *dir)
 	spawn_wait(argv);
 }
 
-/* names joined by commas (caller frees), or NULL when out of memory. */
-static char *join_names(char *const *names, int n)
-{
-	size_t len = 1;
-	for (int i = 0; i < n; i++)
-		len += strlen(names[i]) + 1;
-	char *s = calloc(len, 1);
-	for (int i = 0; i < n && s; i++) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, names[i]);
-	}
-	return s;
-}
-
 // ---- the result ----
 
 /* The result file: the lm-eval results (with their per-document "samples") plus everything
@@ -243,7 +228,10 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint,
 	cJSON *result = NULL;
 	request.model = (char *)path_for(endpoint, spec->job.model, real, sizeof real);
 	request.calib_text = calib;
-	rc = job_exec(&request, endpoint, limits, &result, err);
+	/* BB_EVAL_* bound evaluations (`run --deadline`); a scores job waits with the
+	 * client's defaults, and only the endpoint's token applies */
+	struct job_limits scores_limits = {.token = limits->token};
+	rc = job_exec(&request, endpoint, &scores_limits, &result, err);
 	free(calib);
 	if (!rc && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(result, "scores")))
 		rc = bb_fail(err, BB_EFORMAT, "endpoint %s: the scores job's result has no 'scores'",
@@ -252,6 +240,21 @@ static int remote_scores(const struct run_spec *spec, const char *endpoint,
 		rc = runner_write_json(spec->result, result, err);
 	cJSON_Delete(result);
 	return rc;
+}
+
+/* names joined by commas (caller frees), or NULL when out of memory. */
+static char *join_names(char *const *names, int n)
+{
+	size_t len = 1;
+	for (int i = 0; i < n; i++)
+		len += strlen(names[i]) + 1;
+	char *s = calloc(len, 1);
+	for (int i = 0; i < n && s; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, names[i]);
+	}
+	return s;
 }
 
 static int run_scores_job(const struct run_spec *spec, const char *endpoint,
