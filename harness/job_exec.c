@@ -125,8 +125,9 @@ static int local_job_init(struct local_job *l, const struct job_spec *job, struc
 	l->spec = *job;
 	l->spec.model = NULL, l->spec.model_dir = NULL, l->spec.n_tasks = 0;
 	l->spec.tasks = l->tasks;
-	if (job->n_tasks > (int)(sizeof l->tasks / sizeof *l->tasks))
-		return bb_fail(err, BB_EINVAL, "tasks: more than %zu", sizeof l->tasks / sizeof *l->tasks);
+	int max_tasks = (int)(sizeof l->tasks / sizeof *l->tasks);
+	if (job->n_tasks > max_tasks)
+		return bb_fail(err, BB_EINVAL, "tasks: more than %d", max_tasks);
 	for (int i = 0; i < job->n_tasks; i++, l->spec.n_tasks++)
 		if (!(l->tasks[i] = strdup(job->tasks[i])))
 			return bb_fail(err, BB_ENOMEM, "out of memory");
@@ -192,7 +193,8 @@ int job_exec(const struct job_spec *job, const char *endpoint, const struct job_
 	int rc = strcmp(endpoint, "local") == 0 ? run_local(job, l, result, err)
 						: run_remote(job, endpoint, l, result, err);
 	if (!rc && job->kind == JOB_EVALUATE)
-		rc = client_check_results(*result, (const char *const *)job->tasks, job->n_tasks, err);
+		rc = client_check_results(*result, (const char *const *)job->tasks, job->n_tasks,
+					  err);
 	if (rc) {
 		cJSON_Delete(*result);
 		*result = NULL;

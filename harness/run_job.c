@@ -193,8 +193,8 @@ static int evaluate_and_write(const struct run_spec *spec, const char *endpoint,
 	return write_result(spec, endpoint, results, err);
 }
 
-static int run_eval_job(const struct run_spec *spec, int slot, const struct job_limits *limits,
-			struct bb_error *err)
+static int run_eval_job(const struct run_spec *spec, int slot,
+			const struct job_limits *limits, struct bb_error *err)
 {
 	const char *model = spec->job.model;
 	char checkpoint[1200] = "";

@@ -126,14 +126,15 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 	const struct exp_model *m = &e->models[it->model];
 	snprintf(tmp_dir, tmp_n, "%s/tmp", s->results_dir);
 	*j = (struct run_spec){
-		.key = (char *)it->key, .experiment = (char *)e->name, .model_name = (char *)m->name,
-		.result = (char *)it->result, .tmp_dir = tmp_dir};
+		.key = (char *)it->key, .experiment = (char *)e->name,
+		.model_name = (char *)m->name, .result = (char *)it->result, .tmp_dir = tmp_dir};
 	j->job.model = (char *)m->path;
 	if (it->kind == PLAN_SCORES) {
 		j->job.kind = JOB_SCORES, j->job.n_options = e->n_options;
 		memcpy(j->job.options, e->options, sizeof j->job.options);
 		j->job.method = strcmp(s->score_method, "proxy") ? SCORE_DELTALOSS : SCORE_PROXY;
-		j->job.nsamples = s->nsamples, j->job.seqlen = s->seqlen, j->calib = (char *)s->calib;
+		j->job.nsamples = s->nsamples, j->job.seqlen = s->seqlen;
+		j->calib = (char *)s->calib;
 		return;
 	}
 	for (int t = 0; t < e->n_tasks; t++)
