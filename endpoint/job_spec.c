@@ -177,6 +177,12 @@ static int check_tasks(struct job_spec *s, const struct server_settings *set,
 	return rc;
 }
 
+static int no_task_data(struct bb_error *err)
+{
+	return bb_fail(err, BB_EINVAL, "evaluate: this server has no task data (start it with "
+		       "--data-dir)");
+}
+
 static int parse_evaluate(struct job_spec *s, const cJSON *req, const struct server_settings *set,
 			  struct bb_error *err)
 {
@@ -185,8 +191,7 @@ static int parse_evaluate(struct job_spec *s, const cJSON *req, const struct ser
 	const cJSON *batch_v = cJSON_GetObjectItemCaseSensitive(req, "batch_size");
 	int log_samples = -1;
 	if (!set->data_dir)
-		return bb_fail(err, BB_EINVAL, "evaluate: this server has no task data (start it "
-			       "with --data-dir)");
+		return no_task_data(err);
 	int rc = get_names(req, "tasks", 64, &s->tasks,
 			   &s->n_tasks, err);
 	if (!rc && !(rc = check_tasks(s, set, err)) &&
@@ -299,6 +304,16 @@ int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_set
 	return rc ? status : 0;
 }
 
+int job_spec_check(struct job_spec *s, const struct server_settings *set, struct bb_error *err)
+{
+	int rc = 0, status = 400;
+	if (s->kind == JOB_EVALUATE)
+		rc = set->data_dir ? check_tasks(s, set, err) : no_task_data(err);
+	if (!rc && (status = models_root_resolve(set->models_root, s->model, &s->model_dir, err)))
+		rc = BB_EINVAL;
+	return rc ? status : 0;
+}
+
 // ---- writing a request ----
 
 static void write_evaluate(cJSON *j, const struct job_spec *s)
@@ -353,20 +368,14 @@ cJSON *job_spec_to_json(const struct job_spec *s)
 
 static int run_evaluate(const struct job_spec *s, const struct server_settings *set,
 			volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
-			char **result, struct bb_error *err)
+			cJSON **result, struct bb_error *err)
 {
 	struct eval_job job = {
 		.model_dir = s->model_dir, .recipe = s->has_recipe ? &s->recipe : NULL,
 		.n_tasks = s->n_tasks, .tasks = (const char *const *)s->tasks,
 		.data_dir = set->data_dir, .limit = s->limit, .add_bos_token = s->add_bos_token,
 		.batch_size = s->batch_size, .seed = s->seed, .log_samples = s->log_samples};
-	cJSON *res = NULL;
-	int rc = evaluate(&job, cancel, progress, ctx, &res, err);
-	if (rc)
-		return rc;
-	*result = cJSON_PrintUnformatted(res);
-	cJSON_Delete(res);
-	return *result ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
+	return evaluate(&job, cancel, progress, ctx, result, err);
 }
 
 // ---- running a scores job ----
@@ -426,7 +435,7 @@ static cJSON *scores_json(const struct job_spec *s, const struct score_result *r
 }
 
 static int scores_finish(const struct job_spec *s, const struct score_result *res, int nseq,
-			 char **result, struct bb_error *err)
+			 cJSON **result, struct bb_error *err)
 {
 	for (int i = 0; i < res->n_layers; i++)
 		for (int k = 0; k < s->n_options; k++)
@@ -434,15 +443,13 @@ static int scores_finish(const struct job_spec *s, const struct score_result *re
 				return bb_fail(err, BB_EINVAL, "layer '%s': %s score is not finite (the "
 					       "quantized model diverges)", res->layers[i].name,
 					       s->options[k].name);
-	cJSON *json = scores_json(s, res, nseq);
-	*result = cJSON_PrintUnformatted(json);
-	cJSON_Delete(json);
+	*result = scores_json(s, res, nseq);
 	return *result ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
 static int run_scores(const struct job_spec *s, const struct server_settings *set,
 		      volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
-		      char **result, struct bb_error *err)
+		      cJSON **result, struct bb_error *err)
 {
 	struct model *m = NULL;
 	struct tokenizer *tok = NULL;
@@ -468,12 +475,23 @@ static int run_scores(const struct job_spec *s, const struct server_settings *se
 	return rc;
 }
 
-int job_spec_run(const struct job_spec *s, const struct server_settings *set,
-		 volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
-		 char **result, struct bb_error *err)
+int job_spec_run_json(const struct job_spec *s, const struct server_settings *set,
+		      volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
+		      cJSON **result, struct bb_error *err)
 {
 	*result = NULL;
 	if (s->kind == JOB_SCORES)
 		return run_scores(s, set, cancel, progress, ctx, result, err);
 	return run_evaluate(s, set, cancel, progress, ctx, result, err);
+}
+
+int job_spec_run(const struct job_spec *s, const struct server_settings *set,
+		 volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
+		 char **result, struct bb_error *err)
+{
+	cJSON *json = NULL;
+	int rc = job_spec_run_json(s, set, cancel, progress, ctx, &json, err);
+	*result = rc ? NULL : cJSON_PrintUnformatted(json);
+	cJSON_Delete(json);
+	return rc || *result ? rc : bb_fail(err, BB_ENOMEM, "out of memory");
 }

@@ -4,8 +4,10 @@
  * The server reads a request body into it with job_spec_parse (the check needs the
  * server's settings, e.g. its models root), strictly, through the field readers it
  * shares with the runner's job specs (endpoint/spec_fields.h), and its job queue runs one
- * with job_spec_run; the clients (`bitbudget eval`, the runner's remote scores jobs) fill
- * one and send what job_spec_to_json writes, so the request has one shape on both sides.
+ * with job_spec_run. The clients (`bitbudget eval`, `bitbudget run-job` on a remote
+ * endpoint) fill one and send what job_spec_to_json writes, so the request has one shape
+ * on both sides; `run-job` on "local" fills one and runs it in its own process with
+ * job_spec_check and job_spec_run_json, the queue's own code without the HTTP between.
  * It never speaks HTTP: a refusal is a status (400, 404) and one line in a struct bb_error.
  */
 #ifndef BB_JOB_SPEC_H
@@ -67,6 +69,12 @@ int models_root_resolve(const char *root, const char *name, char **out, struct b
 int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_settings *set,
 		   struct bb_error *err);
 
+/* Check a job filled in by its caller (not read from a request) as job_spec_parse checks
+ * a request: its tasks known (a custom task resolved to its real path, under the data
+ * folder or the tasks root), its model resolved under the models root into model_dir.
+ * The caller owns s's strings (a task may be replaced). Returns 0, 400 or 404 (err). */
+int job_spec_check(struct job_spec *s, const struct server_settings *set, struct bb_error *err);
+
 typedef void (*job_progress_fn)(void *ctx, long done, long total);
 
 /* Run the job on the calling thread. On success *result is the result JSON text
@@ -75,5 +83,11 @@ typedef void (*job_progress_fn)(void *ctx, long done, long total);
 int job_spec_run(const struct job_spec *s, const struct server_settings *set,
 		 volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
 		 char **result, struct bb_error *err);
+
+/* The same, with the result as JSON (caller deletes): the way a caller in this process
+ * (`bitbudget run-job` on a local endpoint) takes it, with no text in between. */
+int job_spec_run_json(const struct job_spec *s, const struct server_settings *set,
+		      volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
+		      cJSON **result, struct bb_error *err);
 
 #endif

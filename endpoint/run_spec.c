@@ -21,19 +21,19 @@ static const char *const eval_keys[] = {"row", "strategy", "recipe", "recipe_sha
 					"add_bos_token", "log_samples", "endpoint_version",
 					"scratch", "keep_checkpoint", NULL};
 
-const char *run_kind_name(enum run_kind k)
+static const char *kind_name(enum job_kind k)
 {
-	return k == RUN_SCORES ? "scores" : "eval";
+	return k == JOB_SCORES ? "scores" : "eval";
 }
 
 void run_spec_free(struct run_spec *s)
 {
-	char **strings[] = {&s->key, &s->experiment, &s->model_name, &s->model, &s->result,
-			    &s->tmp_dir, &s->calib, &s->row, &s->strategy, &s->recipe,
-			    &s->recipe_sha256, &s->endpoint_version, &s->scratch};
+	char **strings[] = {&s->key, &s->experiment, &s->model_name, &s->result, &s->tmp_dir,
+			    &s->calib, &s->row, &s->strategy, &s->recipe, &s->recipe_sha256,
+			    &s->endpoint_version, &s->scratch};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
 		free(*strings[i]);
-	spec_free_names(s->tasks, s->n_tasks);
+	job_spec_free(&s->job);
 	memset(s, 0, sizeof *s);
 }
 
@@ -44,9 +44,9 @@ static int get_kind(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	char *kind = NULL;
 	int rc = spec_get_string(j, "kind", true, true, &kind, err);
 	if (!rc && !strcmp(kind, "scores"))
-		s->kind = RUN_SCORES;
+		s->job.kind = JOB_SCORES;
 	else if (!rc && !strcmp(kind, "eval"))
-		s->kind = RUN_EVAL;
+		s->job.kind = JOB_EVALUATE;
 	else if (!rc)
 		rc = bb_fail(err, BB_EINVAL, "kind: expected \"eval\" or \"scores\"");
 	free(kind);
@@ -71,7 +71,7 @@ static int read_common(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	if (!rc)
 		rc = spec_get_string(j, "model_name", true, true, &s->model_name, err);
 	if (!rc)
-		rc = spec_get_string(j, "model", true, true, &s->model, err);
+		rc = spec_get_string(j, "model", true, true, &s->job.model, err);
 	if (!rc)
 		rc = spec_get_string(j, "result", true, true, &s->result, err);
 	if (!rc)
@@ -84,9 +84,9 @@ static int get_method(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	char *method = NULL;
 	int rc = spec_get_string(j, "method", true, true, &method, err);
 	if (!rc && !strcmp(method, "proxy"))
-		s->method = SCORE_PROXY;
+		s->job.method = SCORE_PROXY;
 	else if (!rc && !strcmp(method, "deltaloss"))
-		s->method = SCORE_DELTALOSS;
+		s->job.method = SCORE_DELTALOSS;
 	else if (!rc)
 		rc = bb_fail(err, BB_EINVAL, "method: expected \"deltaloss\" or \"proxy\"");
 	free(method);
@@ -98,13 +98,13 @@ static int get_options(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	char **names = NULL;
 	int n = 0, rc = spec_get_names(j, "options", true, RECIPE_MAX_OPTIONS, &names, &n, err);
 	for (int i = 0; i < n && !rc; i++)
-		if (format_parse(&s->options[i], names[i], err)) {
+		if (format_parse(&s->job.options[i], names[i], err)) {
 			char why[sizeof err->msg];
 			snprintf(why, sizeof why, "%s", err->msg);
 			rc = bb_fail(err, BB_EINVAL, "options: %s", why);
 		}
 	spec_free_names(names, n);
-	s->n_options = rc ? 0 : n;
+	s->job.n_options = rc ? 0 : n;
 	return rc;
 }
 
@@ -121,8 +121,9 @@ static int read_scores(struct run_spec *s, const cJSON *j, struct bb_error *err)
 		rc = spec_get_int(j, "seqlen", true, 2, 1 << 20, &seqlen, err);
 	if (!rc)
 		rc = spec_get_string(j, "calib", true, true, &s->calib, err);
-	s->nsamples = (int)nsamples;
-	s->seqlen = (int)seqlen;
+	s->job.nsamples = (int)nsamples;
+	s->job.seqlen = (int)seqlen;
+	s->job.batch = 8, s->job.seed = 42; /* `bitbudget scores`'s defaults */
 	return rc;
 }
 
@@ -141,8 +142,9 @@ static int read_eval_numbers(struct run_spec *s, const cJSON *j, struct bb_error
 		rc = spec_get_bool(j, "log_samples", true, &samples, err);
 	if (!rc)
 		rc = spec_get_bool(j, "keep_checkpoint", true, &keep, err);
-	s->limit = (int)limit;
-	s->add_bos_token = bos, s->log_samples = samples, s->keep_checkpoint = keep;
+	s->job.limit = (int)limit;
+	s->job.add_bos_token = bos ? 1 : -1; /* false: the tokenizer's default */
+	s->job.log_samples = samples, s->keep_checkpoint = keep;
 	return rc;
 }
 
@@ -156,7 +158,8 @@ static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	if (!rc)
 		rc = spec_get_string(j, "recipe_sha256", true, true, &s->recipe_sha256, err);
 	if (!rc)
-		rc = spec_get_names(j, "tasks", true, RUN_SPEC_MAX_TASKS, &s->tasks, &s->n_tasks, err);
+		rc = spec_get_names(j, "tasks", true, RUN_SPEC_MAX_TASKS, &s->job.tasks,
+				    &s->job.n_tasks, err);
 	if (!rc)
 		rc = read_eval_numbers(s, j, err);
 	if (!rc)
@@ -168,15 +171,18 @@ static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
 
 int run_spec_from_json(struct run_spec *s, const cJSON *j, struct bb_error *err)
 {
-	int rc;
 	memset(s, 0, sizeof *s);
 	if (!cJSON_IsObject(j))
 		return bb_fail(err, BB_EINVAL, "a job spec must be a JSON object");
-	if (!(rc = get_kind(s, j, err)) &&
-	    !(rc = spec_check_keys(j, common_keys, s->kind == RUN_SCORES ? scores_keys : eval_keys,
-				   s->kind == RUN_SCORES ? "a scores job spec" : "an eval job spec", err)) &&
-	    !(rc = read_common(s, j, err)))
-		rc = s->kind == RUN_SCORES ? read_scores(s, j, err) : read_eval(s, j, err);
+	int rc = get_kind(s, j, err);
+	bool scores = s->job.kind == JOB_SCORES;
+	if (!rc)
+		rc = spec_check_keys(j, common_keys, scores ? scores_keys : eval_keys,
+				     scores ? "a scores job spec" : "an eval job spec", err);
+	if (!rc)
+		rc = read_common(s, j, err);
+	if (!rc)
+		rc = scores ? read_scores(s, j, err) : read_eval(s, j, err);
 	if (rc)
 		run_spec_free(s);
 	return rc;
@@ -206,12 +212,13 @@ static void add_strings(cJSON *j, const char *key, char *const *names, int n)
 
 static void write_scores(cJSON *j, const struct run_spec *s)
 {
+	const struct job_spec *job = &s->job;
 	cJSON *opts = cJSON_AddArrayToObject(j, "options");
-	for (int k = 0; k < s->n_options; k++)
-		cJSON_AddItemToArray(opts, cJSON_CreateString(s->options[k].name));
-	cJSON_AddStringToObject(j, "method", s->method == SCORE_PROXY ? "proxy" : "deltaloss");
-	cJSON_AddNumberToObject(j, "nsamples", s->nsamples);
-	cJSON_AddNumberToObject(j, "seqlen", s->seqlen);
+	for (int k = 0; k < job->n_options; k++)
+		cJSON_AddItemToArray(opts, cJSON_CreateString(job->options[k].name));
+	cJSON_AddStringToObject(j, "method", job->method == SCORE_PROXY ? "proxy" : "deltaloss");
+	cJSON_AddNumberToObject(j, "nsamples", job->nsamples);
+	cJSON_AddNumberToObject(j, "seqlen", job->seqlen);
 	cJSON_AddStringToObject(j, "calib", s->calib);
 }
 
@@ -223,10 +230,10 @@ static void write_eval(cJSON *j, const struct run_spec *s)
 	cJSON_AddStringToObject(j, "recipe_sha256", s->recipe_sha256);
 	cJSON_AddNumberToObject(j, "achieved_avg_bits", s->achieved_avg_bits);
 	cJSON_AddNumberToObject(j, "predicted_loss", s->predicted_loss);
-	add_strings(j, "tasks", s->tasks, s->n_tasks);
-	cJSON_AddNumberToObject(j, "limit", s->limit);
-	cJSON_AddBoolToObject(j, "add_bos_token", s->add_bos_token);
-	cJSON_AddBoolToObject(j, "log_samples", s->log_samples);
+	add_strings(j, "tasks", s->job.tasks, s->job.n_tasks);
+	cJSON_AddNumberToObject(j, "limit", s->job.limit);
+	cJSON_AddBoolToObject(j, "add_bos_token", s->job.add_bos_token == 1);
+	cJSON_AddBoolToObject(j, "log_samples", s->job.log_samples);
 	cJSON_AddStringToObject(j, "endpoint_version", s->endpoint_version);
 	cJSON_AddStringToObject(j, "scratch", s->scratch);
 	cJSON_AddBoolToObject(j, "keep_checkpoint", s->keep_checkpoint);
@@ -237,14 +244,14 @@ cJSON *run_spec_to_json(const struct run_spec *s)
 	cJSON *j = cJSON_CreateObject();
 	if (!j)
 		return NULL;
-	cJSON_AddStringToObject(j, "kind", run_kind_name(s->kind));
+	cJSON_AddStringToObject(j, "kind", kind_name(s->job.kind));
 	cJSON_AddStringToObject(j, "key", s->key);
 	cJSON_AddStringToObject(j, "experiment", s->experiment);
 	cJSON_AddStringToObject(j, "model_name", s->model_name);
-	cJSON_AddStringToObject(j, "model", s->model);
+	cJSON_AddStringToObject(j, "model", s->job.model);
 	cJSON_AddStringToObject(j, "result", s->result);
 	cJSON_AddStringToObject(j, "tmp_dir", s->tmp_dir);
-	if (s->kind == RUN_SCORES)
+	if (s->job.kind == JOB_SCORES)
 		write_scores(j, s);
 	else
 		write_eval(j, s);

@@ -9,9 +9,12 @@
  * spec: no default stands in for a missing folder (a spec without tmp_dir would lock and
  * write in "/"), a missing number or a list of the wrong type.
  *
- * This is not the server's job request (endpoint/job_spec.h, struct job_spec): a
- * run spec says where a job's files go and what produced it; the request it leads to is
- * what an endpoint computes. Both read their fields through the same spec_fields.h code.
+ * Its job part is the server's job request itself (endpoint/job_spec.h, struct
+ * job_spec), so what `run-job` runs in process or sends to an endpoint is the spec's own
+ * job, not a translation of it. Around it, what a request has no place for: where the
+ * job's files go and what produced it (key, result, locks, scratch, the plan's figures);
+ * the spec's JSON form is also the provenance in every result file, and keeps the flat
+ * shape it had. Both read their fields through the same spec_fields.h code.
  * It lives in the endpoint, beside the request and the field readers they share; the
  * harness above writes and reads it (the runner, `bitbudget run-job`).
  */
@@ -26,24 +29,24 @@
 #include "core/error.h"
 #include "core/formats.h"
 #include "core/recipe.h"
+#include "endpoint/job_spec.h"
 #include "engine/model/deltaloss.h"
 
 #define RUN_SPEC_MAX_TASKS 64
 
-enum run_kind { RUN_EVAL, RUN_SCORES };
-
+/* The job part (what an endpoint computes) is the server's own job type: job.kind,
+ * job.model (the checkpoint folder); for scores job.options, method, nsamples, seqlen
+ * (batch and seed are `bitbudget scores`'s defaults, 8 and 42, not written); for eval
+ * job.tasks, limit (0: all documents), log_samples and add_bos_token: 1 when the model
+ * asks for BOS ("add_bos_token": true), else -1, the tokenizer's default. The rest says
+ * where the job's files go and what produced it. */
 struct run_spec {
-	enum run_kind kind;          /* "eval" or "scores" */
+	struct job_spec job;
 	char *key;                   /* the job's content key: 64 lowercase hex digits */
 	char *experiment, *model_name;
-	char *model;                 /* the checkpoint folder */
 	char *result;                /* the result file to write */
-	char *tmp_dir;               /* locks and partial results */
+	char *tmp_dir;               /* the job key locks */
 	/* scores */
-	int n_options;
-	struct format options[RECIPE_MAX_OPTIONS];
-	enum score_method method;
-	int nsamples, seqlen;
 	char *calib;                 /* calibration text file */
 	/* eval */
 	char *row, *strategy;
@@ -51,16 +54,10 @@ struct run_spec {
 	char *recipe_sha256;         /* its SHA-256; "bf16" without a recipe */
 	double achieved_avg_bits;    /* -1: not known */
 	double predicted_loss;       /* -1: without scores */
-	int n_tasks;
-	char **tasks;
-	int limit;                   /* 0: all documents */
-	bool add_bos_token, log_samples, keep_checkpoint;
+	bool keep_checkpoint;
 	char *endpoint_version;
 	char *scratch;               /* where the quantized checkpoint goes */
 };
-
-/* "eval" or "scores". */
-const char *run_kind_name(enum run_kind k);
 
 /* Read a spec from JSON text (len bytes, NUL bytes refused) or a parsed object. On error
  * err names the field at fault (BB_EFORMAT for text that is not JSON, BB_EINVAL for a

@@ -35,9 +35,10 @@
 #include "harness/cli.h"
 #include "harness/client.h"
 #include "harness/commands.h"
+#include "harness/job_exec.h"
 
 #define MAX_TASKS 64
-#define DEFAULT_DATA_DIR "../shared/data/lm-eval"
+#define DEFAULT_DATA_DIR JOB_EXEC_DATA_DIR
 
 struct eval_opts {
 	const char *endpoint, *model, *recipe, *tasks, *out, *data_dir, *token;
@@ -118,24 +119,15 @@ static int split_tasks(struct eval_opts *o)
 }
 
 /* BB_EVAL_TIMEOUT, BB_EVAL_RETRY_FOR, BB_EVAL_TRIES, BB_EVAL_DEADLINE and
- * BB_EVAL_MAX_ANSWER_MB set the defaults of the options of those names: `bitbudget run` starts eval through GNU Parallel with no way to
- * pass options, and its environment reaches every job (tests/cli/t5000-fault-injection.sh
- * shortens the timeouts so). Checked as strictly as the options; an option wins. */
+ * BB_EVAL_MAX_ANSWER_MB set the defaults of the options of those names, read as
+ * `bitbudget run-job` reads them (harness/job_exec.h); an option wins. */
 static int env_defaults(struct eval_opts *o)
 {
-	const char *t = getenv("BB_EVAL_TIMEOUT"), *r = getenv("BB_EVAL_RETRY_FOR"),
-		   *n = getenv("BB_EVAL_TRIES"), *d = getenv("BB_EVAL_DEADLINE"),
-		   *m = getenv("BB_EVAL_MAX_ANSWER_MB");
-	if (t && *t && !cli_parse_long("BB_EVAL_TIMEOUT", t, 1, 86400, &o->timeout))
+	struct job_limits l = {0};
+	if (!job_limits_from_env(&l))
 		return 2;
-	if (r && *r && !cli_parse_double("BB_EVAL_RETRY_FOR", r, 0, 1e7, &o->retry_for))
-		return 2;
-	if (n && *n && !cli_parse_long("BB_EVAL_TRIES", n, 1, 1000000, &o->tries))
-		return 2;
-	if (d && *d && !cli_parse_double("BB_EVAL_DEADLINE", d, 1, 1e7, &o->deadline))
-		return 2;
-	if (m && *m && !cli_parse_long("BB_EVAL_MAX_ANSWER_MB", m, 1, 1 << 20, &o->max_answer_mb))
-		return 2;
+	o->timeout = l.timeout_s, o->retry_for = l.retry_for_s, o->tries = l.tries;
+	o->deadline = l.deadline_s, o->max_answer_mb = l.max_answer_mb;
 	return -1;
 }
 
@@ -286,27 +278,6 @@ static int write_results(const cJSON *r, const char *path, struct bb_error *err)
 	return rc;
 }
 
-/* Each task's acc (perplexity for perplexity-only tasks) and the tables' score: the
- * plain mean of acc over the tasks that have one. On stderr when the results go to
- * stdout (-o -, /dev/stdout), so that stdout is the JSON alone. */
-static void print_scores(const cJSON *r, const struct eval_opts *o, FILE *out)
-{
-	double sum = 0;
-	int n = 0;
-	for (int i = 0; i < o->n_tasks; i++) {
-		const cJSON *acc = client_task_metric(r, o->task[i], "acc,none");
-		const cJSON *ppl = client_task_metric(r, o->task[i], "word_perplexity,none");
-		if (acc) {
-			fprintf(out, "%s acc %.4f\n", o->task[i], acc->valuedouble);
-			sum += acc->valuedouble, n++;
-		} else if (ppl) {
-			fprintf(out, "%s word_perplexity %.4f\n", o->task[i], ppl->valuedouble);
-		}
-	}
-	if (n)
-		fprintf(out, "mean acc %.4f\n", sum / n);
-}
-
 // ---- the command ----
 
 /* A fresh bearer token: 32 random bytes in hex. */
@@ -317,35 +288,6 @@ static int random_token(char out[65], struct bb_error *err)
 		return bb_fail(err, BB_EIO, "cannot draw a random token: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof bytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
-	return 0;
-}
-
-/* The folder holding every custom task descriptor (a .json task) named, into root; ""
- * when none is named. The local server reads descriptors only there and in the data
- * folder. Descriptors that share no folder but "/" are refused rather than opening "/". */
-static int local_tasks_root(const struct eval_opts *o, char *root, size_t n,
-			    struct bb_error *err)
-{
-	char real[PATH_MAX];
-	root[0] = 0;
-	for (int i = 0; i < o->n_tasks; i++) {
-		size_t len = strlen(o->task[i]);
-		if (len < 6 || strcmp(o->task[i] + len - 5, ".json") || !realpath(o->task[i], real))
-			continue; /* a built-in task, or a missing file the server will name */
-		char *dir = dirname(real);
-		if (!root[0])
-			snprintf(root, n, "%s", dir);
-		size_t k = 0; /* the common prefix, cut back to whole folder names */
-		while (root[k] && root[k] == dir[k])
-			k++;
-		if (root[k] || (dir[k] && dir[k] != '/'))
-			while (k > 0 && root[k] != '/')
-				k--;
-		root[k] = 0;
-		if (!root[0] || !strcmp(root, "/"))
-			return bb_fail(err, BB_EINVAL, "eval: the custom task descriptors share no "
-				       "folder but '/' (put them in one folder)");
-	}
 	return 0;
 }
 
@@ -361,7 +303,7 @@ static int start_local(struct server **srv, char *url, size_t n, char **model, c
 	snprintf(base, sizeof base, "%s", real);
 	const char *data = o->data_dir ? o->data_dir
 				       : (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL);
-	int rc = local_tasks_root(o, tasks_root, sizeof tasks_root, err);
+	int rc = job_exec_tasks_root(o->task, o->n_tasks, tasks_root, sizeof tasks_root, err);
 	if (!rc)
 		rc = random_token(token, err);
 	struct server_config cfg = {.host = "127.0.0.1", .models_root = dirname(root),
@@ -407,7 +349,7 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 		fputc('\n', stderr);
 	if (!rc && !(rc = client_check_results(result, (const char *const *)o->task, o->n_tasks, err)) &&
 	    !(rc = write_results(result, o->out, err)))
-		print_scores(result, o, scores_to);
+		job_exec_print_scores(result, o->task, o->n_tasks, scores_to);
 	cJSON_Delete(result);
 	cJSON_Delete(job);
 	client_free(&cl);

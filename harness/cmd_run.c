@@ -3,9 +3,10 @@
  *
  * The steps: choose the model set (the paper's models under MODEL_ROOT, their configs for
  * a dry run, or the demo set when neither models nor endpoints are configured), take the
- * experiment's lock, plan, run the scores jobs, plan again (now the sensitivity recipes
- * can be made), run the evaluation jobs, then write reports/ and plots/. Every finished
- * job is cached by content, so a second run, or a run after a crash, redoes nothing done.
+ * experiment's lock, plan once, run the scores jobs, complete the plan of the models just
+ * scored (now their sensitivity recipes can be made), run the evaluation jobs, collect
+ * which results are there, then write reports/ and plots/. Every finished job is cached
+ * by content, so a second run, or a run after a crash, redoes nothing done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,16 +214,15 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 	runner_catch_signals(); /* Ctrl-C: stop the jobs, release the lock, exit 130 */
 	int lock = -1;
 	rc = take_lock(o->results, e->name, &lock, err);
-	if (!rc)
-		runner_clean_tmp(o->results);
-	if (!rc && plan_pending(p, PLAN_SCORES))
+	bool scoring = plan_pending(p, PLAN_SCORES) > 0;
+	if (!rc && scoring)
 		rc = runner_run(p, PLAN_SCORES, e, s, &o->run, err);
-	if (!rc)
-		rc = plan_build(p, e, s, err); /* the sensitivity recipes, now that scores exist */
+	if (!rc && scoring)
+		rc = plan_add_scores(p, e, s, err); /* the sensitivity recipes, now they can be */
 	if (!rc && plan_pending(p, PLAN_EVAL))
 		rc = runner_run(p, PLAN_EVAL, e, s, &o->run, err);
 	if (!rc)
-		rc = plan_build(p, e, s, err);
+		plan_collect(p);
 	if (!rc && plan_pending(p, PLAN_EVAL))
 		rc = bb_fail(err, BB_EIO, "%d evaluations have no result; rerun to resume",
 			     plan_pending(p, PLAN_EVAL));

@@ -292,6 +292,32 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 	return 0;
 }
 
+int plan_add_scores(struct plan *p, const struct experiment *e, const struct plan_settings *s,
+		    struct bb_error *err)
+{
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (it->kind != PLAN_SCORES || it->done || !file_exists(it->result))
+			continue;
+		/* A model's items lie together, its scores job first, and are as many whatever
+		 * the scores: plan the model again over its own items. */
+		int end = p->n, rc;
+		p->n = i;
+		rc = plan_model(p, e, it->model, s, err);
+		p->n = end;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void plan_collect(struct plan *p)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->items[i].key[0])
+			p->items[i].done = file_exists(p->items[i].result);
+}
+
 // ---- the sensitivity frontier ----
 
 /* The knapsack's optimum at one target; *bits the achieved average. */

@@ -55,6 +55,16 @@ struct plan {
 int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
 	       struct bb_error *err);
 
+/* Once the scores jobs have run: plan again the models whose scores were missing at
+ * plan_build, now that their recipes can record the scores (and the sensitivity ones can
+ * be made at all). The other models' items are left as they are. */
+int plan_add_scores(struct plan *p, const struct experiment *e, const struct plan_settings *s,
+		    struct bb_error *err);
+
+/* Once the evaluation jobs have run: mark the items whose result is there now. Nothing is
+ * planned again. */
+void plan_collect(struct plan *p);
+
 /* The sensitivity strategy's frontier for model m: the knapsack's optimum (summed score)
  * at n budgets evenly spaced over the reachable range of the experiment's options, from the
  * scores file at scores_path. Fills bits[n] (achieved, weights only) and loss[n]. Opens the

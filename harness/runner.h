@@ -1,6 +1,6 @@
 /*
  * runner.h: run a plan's pending jobs through GNU Parallel, one job per line, each bound
- * to one endpoint, with a joblog and retries; and run one job (`bitbudget run-job`).
+ * to one endpoint, with a joblog and retries (one job: harness/run_job.h).
  *
  * A job is a small JSON spec under results/<experiment>/jobs/<key>.json. `parallel` runs
  * `bitbudget run-job SPEC --slot {%}`; the slot picks the endpoint from BB_ENDPOINTS, so N
@@ -11,6 +11,8 @@
 #define BB_RUNNER_H
 
 #include <stdbool.h>
+
+#include <cJSON.h>
 
 #include "harness/plan.h"
 
@@ -33,10 +35,11 @@ void runner_catch_signals(void);
 /* The signal that asked the run to stop, or 0. */
 int runner_stop_signal(void);
 
-/* Remove temporary files that killed jobs left in results/tmp (their process is gone). */
-void runner_clean_tmp(const char *results_dir);
+/* json written atomically to path, as cJSON prints it: a job spec, a job's result. */
+int runner_write_json(const char *path, const cJSON *json, struct bb_error *err);
 
-/* Execute one job spec (the body of `bitbudget run-job`). */
-int run_job(const char *spec_path, int slot, struct bb_error *err);
+/* This program's own path (what parallel and a local scores job start), or -1. */
+int runner_self_path(char *buf, size_t n);
+
 
 #endif
