@@ -35,7 +35,9 @@ void kld_compare(const float *ref_logits, const float *q_logits, int V, int next
 	double kld = 0;
 	for (int j = 0; j < V; j++) {
 		double lp_ref = (double)ref_logits[j] - lse_ref, lp_q = (double)q_logits[j] - lse_q;
-		kld += exp(lp_ref) * (lp_ref - lp_q);
+		double p = exp(lp_ref);
+		if (p > 0) /* 0 log 0 = 0, even where the candidate's logit is -inf too */
+			kld += p * (lp_ref - lp_q);
 	}
 	/* KL >= 0; rounding can leave a sum of terms that cancel at -1e-17. */
 	out->kld = kld > 0 ? kld : 0;

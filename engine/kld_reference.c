@@ -334,16 +334,22 @@ struct measurer {
 	struct kld_position *out;
 };
 
+/* A non-finite candidate logit (NaN or Inf weights) makes a NaN or infinite KLD: an
+ * error naming the position, never a figure averaged into the summary. */
 static int compare_rows(void *ctx, long pos, const float *logits, const int *next, int n,
 			struct bb_error *err)
 {
 	struct measurer *ms = ctx;
 	int V = ms->ref->V;
-	(void)err;
 #pragma omp parallel for if (n * V > 65536)
 	for (int i = 0; i < n; i++)
 		kld_compare(ms->ref->rows + (size_t)(pos + i) * V, logits + (size_t)i * V, V,
 			    next[i], &ms->out[pos + i]);
+	for (int i = 0; i < n; i++)
+		if (!isfinite(ms->out[pos + i].kld) || !isfinite(ms->out[pos + i].q_logprob))
+			return bb_fail(err, BB_EFORMAT, "kld: the measured model's KLD at position %ld "
+				       "is not finite: its weights or config make the forward pass "
+				       "non-finite", pos + i);
 	return 0;
 }
 
