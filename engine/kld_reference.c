@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,8 +31,12 @@
 #include "core/version.h"
 #include "engine/model_internal.h"
 
-/* Target rows whose logits are formed at once. */
-#define LOGIT_CHUNK 64
+/* Rows of one forward pass (a longer window gets a pass of its own size), and the logits
+ * formed at once: 16 MiB of them, as many rows as that holds (2048 of a 2048-token
+ * vocabulary, 32 of a 128k one), so that a small vocabulary does not pay for starting
+ * threads at every 64 rows and a large one stays bounded. */
+#define PACK_ROWS 2048
+#define LOGIT_FLOATS (4L << 20)
 #define REF_MAGIC "BBKLDREF"
 #define REF_SCHEMA 1
 
@@ -68,12 +73,37 @@ long kld_text_positions(const struct kld_text *t)
 typedef int (*rows_fn)(void *ctx, long pos, const float *logits, const int *next, int n,
 		       struct bb_error *err);
 
+/* One window: input tokens fed, targets predicted by its last n_targets rows. */
+struct window {
+	const int *input;
+	int n_input;
+	const int *targets;
+	int n_targets;
+};
+
+/* lm-eval's get_rolling_token_windows(ids, prefix, C, context_len = 1) after
+ * make_disjoint_window, as model_loglik_rolling: the first window feeds first = [prefix] +
+ * ids[:n1-1] and predicts ids[:n1]; each later one feeds the C tokens before its end and
+ * predicts only the tokens not yet predicted. Returns the number of windows written. */
+static int document_windows(const int *ids, int n, int C, const int *first, struct window *w)
+{
+	int n1 = n < C ? n : C, k = 0;
+	w[k++] = (struct window){.input = first, .n_input = n1, .targets = ids, .n_targets = n1};
+	for (int done = n1; done < n;) {
+		int wp = n - done < C ? n - done : C, end = done + wp;
+		w[k++] = (struct window){.input = ids + end - C - 1, .n_input = C,
+					 .targets = ids + end - wp, .n_targets = wp};
+		done = end;
+	}
+	return k;
+}
+
 struct pass {
 	const struct model *m;
-	const struct kld_text *t;
 	struct workspace ws;
-	float *logits;           /* (LOGIT_CHUNK, V) */
-	int *first;              /* (context) the first window's input: prefix + ids */
+	float *logits;           /* (chunk, V) */
+	int chunk;               /* rows of logits formed at once */
+	int *ids, *start, *tgt;  /* (rows), (rows + 1), (rows): one pack's scratch */
 	rows_fn fn;
 	void *ctx;
 	long done, total;
@@ -81,44 +111,38 @@ struct pass {
 	void *progress_ctx;
 };
 
-/* Feed input (n_input tokens) and hand the last n_targets rows' logits to the pass. */
-static int run_window(struct pass *p, const int *input, int n_input, const int *targets,
-		      int n_targets, struct bb_error *err)
+/* Run windows w (n of them, rows in all, at most ws.rows) packed back to back as one
+ * batch, gather their target rows and hand their logits to the pass a chunk at a time. */
+static int run_pack(struct pass *p, const struct window *w, int n, struct bb_error *err)
 {
 	const struct model *m = p->m;
-	int start[2] = {0, n_input};
-	struct batch b = {.n_rows = n_input, .n_seq = 1, .start = start, .pos0 = 0};
-	model_run(m, &p->ws, input, &b, NULL, NULL, NULL);
-	const float *hid = p->ws.a.x + (size_t)(n_input - n_targets) * m->d;
-	for (int c = 0; c < n_targets; c += LOGIT_CHUNK) {
-		int nc = n_targets - c < LOGIT_CHUNK ? n_targets - c : LOGIT_CHUNK;
-		model_head(m, p->logits, hid + (size_t)c * m->d, (size_t)nc, &p->ws);
-		int rc = p->fn(p->ctx, p->done + c, p->logits, targets + c, nc, err);
+	int rows = 0, n_tgt = 0;
+	for (int i = 0; i < n; i++) {
+		p->start[i] = rows;
+		memcpy(p->ids + rows, w[i].input, (size_t)w[i].n_input * sizeof(int));
+		rows += w[i].n_input;
+	}
+	p->start[n] = rows;
+	struct batch b = {.n_rows = rows, .n_seq = n, .start = p->start, .pos0 = 0};
+	model_run(m, &p->ws, p->ids, &b, NULL, NULL, NULL);
+	for (int i = 0; i < n; i++) { /* xn2 is free after the blocks: the gathered rows */
+		int first = p->start[i] + w[i].n_input - w[i].n_targets;
+		memcpy(p->ws.a.xn2 + (size_t)n_tgt * m->d, p->ws.a.x + (size_t)first * m->d,
+		       (size_t)w[i].n_targets * m->d * sizeof(float));
+		memcpy(p->tgt + n_tgt, w[i].targets, (size_t)w[i].n_targets * sizeof(int));
+		n_tgt += w[i].n_targets;
+	}
+	for (int c = 0; c < n_tgt; c += p->chunk) {
+		int nc = n_tgt - c < p->chunk ? n_tgt - c : p->chunk;
+		model_head(m, p->logits, p->ws.a.xn2 + (size_t)c * m->d, (size_t)nc, &p->ws);
+		int rc = p->fn(p->ctx, p->done + c, p->logits, p->tgt + c, nc, err);
 		if (rc)
 			return rc;
 	}
-	p->done += n_targets;
+	p->done += n_tgt;
 	if (p->progress)
 		p->progress(p->progress_ctx, p->done, p->total);
 	return 0;
-}
-
-/* lm-eval's get_rolling_token_windows(ids, prefix, C, context_len = 1) after
- * make_disjoint_window, as model_loglik_rolling: the first window feeds [prefix] +
- * ids[:n1-1] and predicts ids[:n1]; each later one feeds the C tokens before its end and
- * predicts only the tokens not yet predicted. */
-static int run_document(struct pass *p, const int *ids, int n, struct bb_error *err)
-{
-	int C = p->t->context, n1 = n < C ? n : C;
-	p->first[0] = p->t->prefix_id;
-	memcpy(p->first + 1, ids, (size_t)(n1 - 1) * sizeof(int));
-	int rc = run_window(p, p->first, n1, ids, n1, err);
-	for (int done = n1; !rc && done < n;) {
-		int wp = n - done < C ? n - done : C, end = done + wp;
-		rc = run_window(p, ids + end - C - 1, C, ids + end - wp, wp, err);
-		done = end;
-	}
-	return rc;
 }
 
 static int check_text(const struct model *m, const struct kld_text *t, struct bb_error *err)
@@ -141,24 +165,65 @@ static int check_text(const struct model *m, const struct kld_text *t, struct bb
 	return rc;
 }
 
-/* Run m over every window of t, handing each chunk of rows to fn. */
+/* Every window of every document, in order; firsts holds each document's first input. */
+static int text_windows(const struct kld_text *t, int **firsts, struct window **w, int *n_w)
+{
+	long n_first = 0, n_windows = 0;
+	for (int d = 0; d < t->n_docs; d++) {
+		int n1 = t->n_ids[d] < t->context ? t->n_ids[d] : t->context;
+		n_first += n1;
+		n_windows += 1 + (t->n_ids[d] - n1 + t->context - 1) / t->context;
+	}
+	*firsts = malloc((size_t)n_first * sizeof **firsts);
+	*w = malloc((size_t)n_windows * sizeof **w);
+	if (!*firsts || !*w || n_windows > INT_MAX)
+		return -1;
+	int *f = *firsts, k = 0;
+	for (int d = 0; d < t->n_docs; d++) {
+		int n1 = t->n_ids[d] < t->context ? t->n_ids[d] : t->context;
+		f[0] = t->prefix_id;
+		memcpy(f + 1, t->ids[d], (size_t)(n1 - 1) * sizeof(int));
+		k += document_windows(t->ids[d], t->n_ids[d], t->context, f, *w + k);
+		f += n1;
+	}
+	*n_w = k;
+	return 0;
+}
+
+/* Run m over every window of t, packed PACK_ROWS rows to a forward pass (one window of
+ * the whole context when that is longer), handing each chunk of rows to fn. Packing
+ * matters: the documents of a text are short, and one pass per window would spend more
+ * time starting threads than computing. */
 static int run_pass(const struct model *m, const struct kld_text *t, rows_fn fn, void *ctx,
 		    kld_progress_fn progress, void *progress_ctx, struct bb_error *err)
 {
-	int rc = check_text(m, t, err);
+	int rc = check_text(m, t, err), n_w = 0;
 	if (rc)
 		return rc;
-	struct pass p = {.m = m, .t = t, .fn = fn, .ctx = ctx, .total = kld_text_positions(t),
+	int cap = t->context > PACK_ROWS ? t->context : PACK_ROWS, *firsts = NULL;
+	struct window *w = NULL;
+	struct pass p = {.m = m, .fn = fn, .ctx = ctx, .total = kld_text_positions(t),
 			 .progress = progress, .progress_ctx = progress_ctx};
-	if ((rc = ws_init(&p.ws, m, (size_t)t->context, t->context, t->context, false, err)))
+	if ((rc = ws_init(&p.ws, m, (size_t)cap, t->context, t->context, false, err)))
 		return rc;
-	p.logits = malloc((size_t)LOGIT_CHUNK * m->V * sizeof(float));
-	p.first = malloc((size_t)t->context * sizeof(int));
-	rc = p.logits && p.first ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
-	for (int d = 0; !rc && d < t->n_docs; d++)
-		rc = run_document(&p, t->ids[d], t->n_ids[d], err);
+	long chunk = LOGIT_FLOATS / m->V;
+	p.chunk = chunk < 1 ? 1 : chunk > cap ? cap : (int)chunk;
+	p.logits = malloc((size_t)p.chunk * m->V * sizeof(float));
+	p.ids = malloc((size_t)(3 * cap + 1) * sizeof(int));
+	p.start = p.ids + cap;
+	p.tgt = p.start + cap + 1;
+	if (!p.logits || !p.ids || text_windows(t, &firsts, &w, &n_w))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	for (int i = 0, j; !rc && i < n_w; i = j) {
+		int rows = 0;
+		for (j = i; j < n_w && rows + w[j].n_input <= cap; j++)
+			rows += w[j].n_input;
+		rc = run_pack(&p, w + i, j - i, err);
+	}
+	free(firsts);
+	free(w);
 	free(p.logits);
-	free(p.first);
+	free(p.ids);
 	ws_free(&p.ws);
 	return rc;
 }
