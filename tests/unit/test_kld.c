@@ -17,6 +17,7 @@
 #include "core/recipe.h"
 #include "engine/kld.h"
 #include "engine/model.h"
+#include "engine/overlap.h"
 #include "engine/tokenizer.h"
 #include "tests/unit/check.h"
 
@@ -395,6 +396,46 @@ TEST(reference_file_should_refuse_truncated_foreign_and_corrupted_files)
 	fixture_close(&f);
 }
 
+// ---- overlap ----
+
+/* Words "a b c d e" against "x b c d y b c d": 3-grams abc, bcd, cde against xbc, bcd,
+ * cdy, dyb, ybc, bcd: one distinct shared (bcd, counted once). A second document "c d e"
+ * adds nothing new, and "d e" + "f" in two documents makes no "d e f" across the end. */
+TEST(overlap_should_count_distinct_shared_ngrams_within_documents)
+{
+	struct ngram_set a, b;
+	struct bb_error err = {0};
+	ngram_set_init(&a, 3);
+	ngram_set_init(&b, 3);
+	CHECK(ngram_add_words(&a, "a b c d e", 9, &err) == 0);
+	CHECK(ngram_add_words(&a, "  c\td\n e ", 9, &err) == 0);
+	CHECK(ngram_add_words(&a, "d e", 3, &err) == 0);
+	CHECK(ngram_add_words(&b, "x b c d y b c d", 15, &err) == 0);
+	CHECK(ngram_add_words(&b, "f", 1, &err) == 0);
+	ngram_set_finish(&a);
+	ngram_set_finish(&b);
+	printf("  distinct 3-grams %ld and %ld\n", a.n, b.n);
+	CHECK(a.n == 3 && b.n == 5);
+	CHECK(ngram_shared(&a, &b) == 1 && ngram_shared(&b, &a) == 1);
+	ngram_set_free(&b);
+	ngram_set_init(&b, 3);
+	CHECK(ngram_add_words(&b, "c d e f", 7, &err) == 0); /* cde shared, def not */
+	ngram_set_finish(&b);
+	CHECK(ngram_shared(&a, &b) == 1);
+	ngram_set_free(&a);
+	ngram_set_free(&b);
+	int x[6] = {1, 2, 3, 4, 5, 6}, y[4] = {9, 3, 4, 5}, z[2] = {1, 2};
+	ngram_set_init(&a, 3);
+	ngram_set_init(&b, 3);
+	CHECK(ngram_add_ids(&a, x, 6, &err) == 0 && ngram_add_ids(&b, y, 4, &err) == 0);
+	CHECK(ngram_add_ids(&b, z, 2, &err) == 0); /* too short for a 3-gram */
+	ngram_set_finish(&a);
+	ngram_set_finish(&b);
+	CHECK(a.n == 4 && b.n == 2 && ngram_shared(&a, &b) == 1); /* 3 4 5 */
+	ngram_set_free(&a);
+	ngram_set_free(&b);
+}
+
 int main(void)
 {
 	RUN(kld_should_equal_a_float64_brute_force);
@@ -407,5 +448,6 @@ int main(void)
 	RUN(kld_passes_should_equal_float64_over_hand_made_windows_on_the_shared_model);
 	RUN(kld_self_should_be_zero_and_match_rolling_loglik_on_the_shared_model);
 	RUN(reference_file_should_refuse_truncated_foreign_and_corrupted_files);
+	RUN(overlap_should_count_distinct_shared_ngrams_within_documents);
 	END_TESTS();
 }
