@@ -295,7 +295,7 @@ static cJSON *summary_json(const struct kld_summary *s)
 
 /* The summary overall and of every document. */
 static int add_summaries(cJSON *root, const struct kld_position *pos, const struct kld_text *t,
-			 struct bb_error *err)
+			 struct kld_summary *overall, struct bb_error *err)
 {
 	long *start = malloc((size_t)(t->n_docs + 1) * sizeof *start);
 	struct kld_summary s;
@@ -304,9 +304,9 @@ static int add_summaries(cJSON *root, const struct kld_position *pos, const stru
 	start[0] = 0;
 	for (int d = 0; d < t->n_docs; d++)
 		start[d + 1] = start[d] + t->n_ids[d];
-	int rc = kld_summarize(pos, start[t->n_docs], start, t->n_docs, &s, err);
+	int rc = kld_summarize(pos, start[t->n_docs], start, t->n_docs, overall, err);
 	if (!rc)
-		cJSON_AddItemToObject(root, "summary", summary_json(&s));
+		cJSON_AddItemToObject(root, "summary", summary_json(overall));
 	cJSON *docs = cJSON_AddArrayToObject(root, "documents");
 	for (int d = 0; !rc && d < t->n_docs; d++)
 		if (!(rc = kld_summarize(pos + start[d], t->n_ids[d], NULL, 1, &s, err)))
@@ -415,10 +415,15 @@ static int measure(struct run *r, struct bb_error *err)
 		return rc;
 	cJSON *root = header_json(&r->o, r->text_path, r->calib_path, &r->t, r->key, r->ref_path,
 				  r->cached, &r->ov);
-	rc = add_summaries(root, r->pos, &r->t, err);
+	struct kld_summary s;
+	rc = add_summaries(root, r->pos, &r->t, &s, err);
 	if (!rc)
 		rc = write_answer(root, r->o.out, err);
 	cJSON_Delete(root);
+	if (!rc) /* for a person; the JSON has every figure at full precision */
+		fprintf(stderr, "kld: %ld tokens, mean KLD %.4f (se %.4f, by document %.4f), "
+			"top-1 %.1f%%, perplexity %.2f -> %.2f\n", s.n_tokens, s.mean_kld, s.se_kld,
+			s.se_kld_documents, 100 * s.top1_agreement, s.ref_perplexity, s.perplexity);
 	return rc;
 }
 
