@@ -6,8 +6,8 @@
  * windows and compares each position with the file's row (kld.c).
  *
  * Logits, not log-probabilities: float32 log-probabilities would be the logits rounded a
- * second time, and a model measured against its own file would then show a KLD of about
- * 1e-8 instead of 0. The layout (docs/formats.md, "KLD reference") is a fixed header and
+ * second time, and a model measured against its own file would then show a small KLD
+ * instead of exactly 0. The layout (docs/formats.md, "KLD reference") is a fixed header and
  * the rows; the file is read through mmap, so a pass holds one chunk of logits, never the
  * whole text's. Never prints, never exits.
  */
