@@ -6,7 +6,10 @@
 #      Both are made durable (quantize fsyncs; cp is followed by sync), and both read a
 #      warm page cache. Reported: GB/s and the ratio quantize / cp.
 #   2. the exact knapsack on 10,000 layers x 4 options;
-#   3. every other build/bench/bench_* program (the engine's, when present).
+#   3. bitbudget kld on both shared models over experiments/eval/default.txt: a cold run
+#      (the reference computed, then one pass), a warm one (the reference read from the
+#      cache, one pass) and a warm one with pure MXFP4 (one pass): wall, CPU, max RSS;
+#   4. every other build/bench/bench_* program (the engine's, when present).
 # Figures are recorded by hand in docs/benchmarks.md. BENCH_DIR sets the scratch folder.
 set -eu
 BB=$(pwd)/bin/bitbudget
@@ -50,6 +53,36 @@ for spec in "head MXFP4,MXFP8 5" "pure MXFP4,MXFP8 4" "pure W4G128,W2G128 2"; do
 		"$1" "$2@$3" "$(echo "$BYTES / 1000000000" | bc -l)" "$q_s" "$(echo "$BYTES / 1000000000 / $q_s" | bc -l)" \
 		"$cp_s" "$(echo "$BYTES / 1000000000 / $cp_s" | bc -l)" "$(echo "$q_s / $cp_s" | bc -l)" "$REPEATS" "$THREADS"
 done
+
+# kld_time NAME ARGS...: median wall, user+sys and max RSS of REPEATS runs of bitbudget kld;
+# a NAME starting with "cold" empties the reference cache before each run.
+kld_time() {
+	name=$1
+	shift
+	: > "$DIR/t.kld"
+	i=0
+	while [ $i -lt "$REPEATS" ]; do
+		case $name in cold*) rm -rf "$DIR/kld-cache" ;; esac
+		/usr/bin/time -f '%e %U %S %M' -o "$DIR/t.one" $BB kld --cache "$DIR/kld-cache" "$@" \
+			-o "$DIR/kld.json" 2>/dev/null
+		cat "$DIR/t.one" >> "$DIR/t.kld"
+		i=$((i + 1))
+	done
+	printf 'kld %-8s %-18s wall %6.2f s  cpu %6.2f s  max RSS %4d MiB  (median of %d; %s tokens)\n' \
+		"$name" "$model" "$(awk '{print $1}' "$DIR/t.kld" | median)" \
+		"$(awk '{print $2 + $3}' "$DIR/t.kld" | median)" "$(($(awk '{print $4}' "$DIR/t.kld" | median) / 1024))" \
+		"$REPEATS" "$(python3 -c "import json; print(json.load(open('$DIR/kld.json'))['n_tokens'])")"
+}
+for spec in "tinystories-656k 4" "stories260k 6.92"; do
+	set -- $spec
+	model=$1
+	$BB recipe --model "${SHARED:-../shared}/models/$1" --strategy pure --options MXFP4,MXFP8 \
+		--avg-bits $2 -o "$DIR/pure.json" 2>/dev/null
+	kld_time cold --model "${SHARED:-../shared}/models/$1"
+	kld_time warm --model "${SHARED:-../shared}/models/$1"
+	kld_time warm-mx4 --model "${SHARED:-../shared}/models/$1" --recipe "$DIR/pure.json"
+done
+rm -rf "$DIR/kld-cache"
 
 for b in build/bench/bench_*; do
 	[ -x "$b" ] && "$b"

@@ -242,6 +242,20 @@ def seeds_plots():
     put("fuzz_plots", "empty", b"\x00" * 9)
 
 
+def seeds_kld_reference():
+    """KLD reference files (docs/formats.md): a valid one with the harness's key, and near
+    misses: truncated, a changed logit, a foreign magic."""
+    import hashlib
+    key = b"0123456789abcdef" * 4
+    rows = struct.pack("<8f", 0.5, -1.0, 2.0, 0.0, 1.5, 1.5, -3.0, 0.25)  # 2 positions, V 4
+    digest = hashlib.sha256(rows).hexdigest().encode()
+    head = b"BBKLDREF" + struct.pack("<IIQ", 1, 4, 2) + key
+    put("fuzz_kld_reference", "valid-v4-n2.bin", head + digest + rows)
+    put("fuzz_kld_reference", "truncated.bin", head + digest + rows[:-4])
+    put("fuzz_kld_reference", "changed-logit.bin", head + digest + rows[:-1] + b"\x40")
+    put("fuzz_kld_reference", "foreign-magic.bin", b"GGUF" + head[4:] + digest + rows)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         seeds_safetensors(tmp)
@@ -254,6 +268,7 @@ def main():
         seeds_job_spec()
         seeds_results(tmp)
         seeds_plots()
+        seeds_kld_reference()
     return 0
 
 

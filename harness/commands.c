@@ -8,6 +8,7 @@ const struct command commands[] = {
 	{"eval", cmd_eval, "evaluate a model on lm-eval tasks through an evaluation endpoint"},
 	{"generate", cmd_generate, "greedy text from a model (optionally quantized by a recipe)"},
 	{"inspect", cmd_inspect, "print a model's budget inventory (layers, shapes, parameters)"},
+	{"kld", cmd_kld, "KL divergence of a quantized model to the unquantized one over a text"},
 	{"loglik", cmd_loglik, "log-likelihood of a continuation or a whole text, as lm-eval"},
 	{"quantize", cmd_quantize, "write a fake-quantized checkpoint from a recipe"},
 	{"recipe", cmd_recipe, "allocate formats to layers under an average-bit budget"},

@@ -27,6 +27,7 @@ extern const int n_commands;
 int cmd_eval(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_kld(int argc, char **argv);
 int cmd_loglik(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_recipe(int argc, char **argv);
