@@ -7,7 +7,8 @@
  * windows. The unquantized side is read from a reference file under its content key in
  * the cache folder, computed and written there first when absent ("reference":
  * "computed", else "cached"). The report also counts the 13-grams the text shares with
- * the calibration text. Writes nothing but the reference file and -o, both atomically.
+ * the calibration text. Writes nothing but the reference file and -o, both atomically;
+ * never writes a partial output (bad input: one line, exit 2, nothing written).
  */
 #include <getopt.h>
 #include <libgen.h>

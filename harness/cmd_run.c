@@ -6,7 +6,8 @@
  * experiment's lock, plan once, run the scores jobs, complete the plan of the models just
  * scored (now their sensitivity recipes can be made), run the evaluation jobs, collect
  * which results are there, then write reports/ and plots/. Every finished job is cached
- * by content, so a second run, or a run after a crash, redoes nothing done.
+ * by content, so a second run, or a run after a crash, redoes nothing done. It never
+ * quantizes or evaluates itself: jobs run in `bitbudget run-job` processes (runner.h).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 /*
  * plan.c: from an experiment to the list of jobs, their keys and their recipes.
+ * It never runs a job and never writes a result: it only decides what there is to do,
+ * writing the recipes (content-named, atomically) the jobs will quantize with.
  */
 #include "harness/plan.h"
 

@@ -1,7 +1,7 @@
 /*
  * plots_collect.c: the pictures' data gathered at collection: the points of tables 1-3,
  * the recipes' maps and the sensitivity frontier. The one place that reads recipes and
- * plans the frontier for a picture; it writes no file.
+ * plans the frontier for a picture; it never writes a file and never draws.
  */
 #include "harness/plots_collect.h"
 

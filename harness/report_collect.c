@@ -3,7 +3,8 @@
  * and per-task values from its result file, what the plan knows of its recipe (bits under
  * every accounting, predicted loss, hash), and the per-document outcomes the paired tests
  * need, from which the statistics are computed here, once (report_stats.c). Everything a
- * table shows is in the report when this returns; the writers only format it.
+ * table shows is in the report when this returns; the writers only format it. It never
+ * writes a file: a result it cannot read leaves its cell empty, it is not an error here.
  */
 #include "harness/report_collect.h"
 

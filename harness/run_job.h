@@ -6,6 +6,7 @@
  * the scratch folder when the job has a recipe, carry the job out on the slot's endpoint
  * (harness/job_exec.h: in this process for "local", through the client otherwise),
  * moving on to the next endpoint when one stops answering, and write the result file.
+ * It never writes a partial result: the file appears whole (atomically) or not at all.
  */
 #ifndef BB_RUN_JOB_H
 #define BB_RUN_JOB_H

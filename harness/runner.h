@@ -6,6 +6,7 @@
  * `bitbudget run-job SPEC --slot {%}`; the slot picks the endpoint from BB_ENDPOINTS, so N
  * endpoints (on N GPU machines) work at once. A job whose result exists does nothing, and
  * every result is written atomically, so an interrupted run resumes where it stopped.
+ * It never runs a job in its own process and never passes text through a shell.
  */
 #ifndef BB_RUNNER_H
 #define BB_RUNNER_H
