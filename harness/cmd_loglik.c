@@ -4,7 +4,8 @@
  *   --context C --continuation X   loglikelihood: {"logprob", "is_greedy", "n_tokens"}
  *   --rolling TEXT                 loglikelihood_rolling: logprob, token and word
  *                                  perplexity, bits per byte (wikitext's metrics)
- * Tokenized as lm-eval does (see encode_pair). Never writes a file.
+ * Tokenized as the evaluator tokenizes a request (engine/tasks/encode_pair.h: lm-eval's
+ * _encode_pair, BOS, the empty-context prefix). Never writes a file.
  */
 #include <getopt.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 
 #include "engine/model/loglik.h"
 #include "engine/model/model.h"
+#include "engine/tasks/encode_pair.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
@@ -88,50 +90,6 @@ static int parse_args(struct loglik_opts *o, int argc, char **argv)
 	return -1;
 }
 
-// ---- tokenization as lm-eval ----
-
-/* lm-eval's TemplateLM.loglikelihood: an empty context becomes the prefix token (BOS,
- * else EOS) with cont encoded without BOS; otherwise _encode_pair: the context's trailing
- * whitespace moves onto the continuation, whole = enc(ctx + cont), ctx = enc(ctx), and
- * the continuation tokens are whole[len(ctx):]. */
-static int encode_pair(const struct tokenizer *tok, const char *context, const char *cont,
-		       int add_bos, int **ctx_ids, int *n_ctx, int **cont_ids, int *n_cont,
-		       struct bb_error *err)
-{
-	size_t lc = strlen(context), lx = strlen(cont), keep = lc;
-	if (lc == 0) {
-		*ctx_ids = malloc(sizeof(int));
-		if (!*ctx_ids)
-			return bb_fail(err, BB_ENOMEM, "out of memory");
-		**ctx_ids = tokenizer_bos(tok) >= 0 ? tokenizer_bos(tok) : tokenizer_eos(tok);
-		*n_ctx = 1;
-		return tokenizer_encode(tok, cont, lx, 0, cont_ids, n_cont, err);
-	}
-	while (keep > 0 && strchr(" \t\n\r\v\f", context[keep - 1]))
-		keep--;
-	char *whole = malloc(lc + lx + 1);
-	int *all = NULL, n_all = 0;
-	if (!whole)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	memcpy(whole, context, lc);
-	memcpy(whole + lc, cont, lx + 1);
-	int rc = tokenizer_encode(tok, whole, lc + lx, add_bos, &all, &n_all, err);
-	if (!rc)
-		rc = tokenizer_encode(tok, context, keep, add_bos, ctx_ids, n_ctx, err);
-	free(whole);
-	if (!rc && n_all <= *n_ctx)
-		rc = bb_fail(err, BB_EINVAL, "loglik: the continuation adds no tokens to the context");
-	if (!rc) {
-		*n_cont = n_all - *n_ctx;
-		*cont_ids = malloc((size_t)*n_cont * sizeof(int));
-		rc = *cont_ids ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
-	}
-	if (!rc)
-		memcpy(*cont_ids, all + *n_ctx, (size_t)*n_cont * sizeof(int));
-	free(all);
-	return rc;
-}
-
 // ---- the two modes ----
 
 static void print_json(cJSON *root)
@@ -145,27 +103,28 @@ static void print_json(cJSON *root)
 static int run_pair(const struct loglik_opts *o, const struct model *m,
 		    const struct tokenizer *tok, struct bb_error *err)
 {
-	int *ctx = NULL, *cont = NULL, n_ctx = 0, n_cont = 0;
+	struct encode_policy policy;
+	struct pair_tokens pt = {0};
 	double lp = 0;
 	bool greedy = false;
-	int rc = encode_pair(tok, o->context, o->continuation, o->add_bos, &ctx, &n_ctx, &cont,
-			     &n_cont, err);
+	int rc = encode_policy_for(tok, o->add_bos, &policy, err);
+	if (!rc)
+		rc = encode_pair(tok, &policy, o->context, o->continuation, NULL, &pt, err);
 	int limit = model_max_length(m) + 1; /* lm-eval feeds (ctx + cont)[-(L + 1):][:-1] */
-	if (!rc && !o->truncate && n_ctx + n_cont > limit)
+	if (!rc && !o->truncate && pt.n_ctx + pt.n_cont > limit)
 		rc = bb_fail(err, BB_EINVAL,
 			     "loglik: context and continuation are %d tokens, longer than the model's %d (use --truncate to drop the oldest, as lm-eval does)",
-			     n_ctx + n_cont, limit - 1);
+			     pt.n_ctx + pt.n_cont, limit - 1);
 	if (!rc)
-		rc = model_loglik(m, ctx, n_ctx, cont, n_cont, &lp, &greedy, err);
+		rc = model_loglik(m, pt.ctx, pt.n_ctx, pt.cont, pt.n_cont, &lp, &greedy, err);
 	if (!rc) {
 		cJSON *root = cJSON_CreateObject();
 		cJSON_AddNumberToObject(root, "logprob", lp);
 		cJSON_AddBoolToObject(root, "is_greedy", greedy);
-		cJSON_AddNumberToObject(root, "n_tokens", n_cont);
+		cJSON_AddNumberToObject(root, "n_tokens", pt.n_cont);
 		print_json(root);
 	}
-	free(ctx);
-	free(cont);
+	pair_tokens_free(&pt);
 	return rc;
 }
 

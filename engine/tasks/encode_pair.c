@@ -23,8 +23,7 @@ int encode_policy_for(const struct tokenizer *tok, int add_bos_token,
 	if (add_bos_token == 1 && bos < 0)
 		return bb_fail(err, BB_EINVAL, "add_bos_token: the tokenizer has no BOS token");
 	bool on = add_bos_token == 1 || (add_bos_token == -1 && tokenizer_adds_bos(tok));
-	p->bos_id = on ? bos : -1;
-	p->prefix_id = bos >= 0 ? bos : eos;
+	*p = (struct encode_policy){.bos_id = on ? bos : -1, .prefix_id = bos >= 0 ? bos : eos};
 	return 0;
 }
 
