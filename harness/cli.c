@@ -14,6 +14,7 @@
 
 #include "core/checkpoint.h"
 #include "core/recipe.h"
+#include "engine/model/model.h"
 
 int cli_print_error(const struct bb_error *err)
 {
@@ -115,4 +116,17 @@ int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
 	}
 	recipe_free(&r);
 	return rc;
+}
+
+int cli_open_model(const char *model_dir, const char *recipe_path, bool force,
+		   struct model **m, struct tokenizer **tok, struct bb_error *err)
+{
+	*m = NULL;
+	*tok = NULL;
+	if (recipe_path && !force) {
+		int rc = cli_check_recipe_model(recipe_path, model_dir, err);
+		if (rc)
+			return rc;
+	}
+	return model_open(m, tok, model_dir, recipe_path, err);
 }

@@ -31,4 +31,12 @@ bool cli_number(const char *s, size_t len, double *out);
 int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
 			   struct bb_error *err);
 
+struct model;
+struct tokenizer;
+/* What generate, loglik and kld open: the model folder with the recipe at recipe_path
+ * applied (NULL: none), checked first with cli_check_recipe_model unless force, and its
+ * tokenizer (engine/model/model.h model_open). On failure *m and *tok are NULL. */
+int cli_open_model(const char *model_dir, const char *recipe_path, bool force,
+		   struct model **m, struct tokenizer **tok, struct bb_error *err);
+
 #endif

@@ -173,8 +173,7 @@ int cmd_loglik(int argc, char **argv)
 	struct bb_error err = {0};
 	struct model *m;
 	struct tokenizer *tok;
-	if ((o.recipe && !o.force && cli_check_recipe_model(o.recipe, o.model, &err)) ||
-	    model_open(&m, &tok, o.model, o.recipe, &err))
+	if (cli_open_model(o.model, o.recipe, o.force, &m, &tok, &err))
 		return cli_print_error(&err);
 	int rc = o.rolling ? run_rolling(&o, m, tok, &err) : run_pair(&o, m, tok, &err);
 	model_free(m);
