@@ -310,8 +310,8 @@ static char *output_path(const struct recipe_opts *o, double bits)
 	if (is_folder(o->output)) {
 		size_t n = strlen(o->output);
 		strategy_stem(o->strategy, stem, sizeof stem);
-		snprintf(out, sizeof out, "%.*s/%s-%s.json", (int)(n && o->output[n - 1] == '/' ? n - 1 : n),
-			 o->output, stem, b);
+		int folder = (int)(n && o->output[n - 1] == '/' ? n - 1 : n);
+		snprintf(out, sizeof out, "%.*s/%s-%s.json", folder, o->output, stem, b);
 		return strdup(out);
 	}
 	for (const char *s = o->output; *s && strlen(out) + 32 < sizeof out;) {

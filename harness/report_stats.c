@@ -119,8 +119,8 @@ static void find_seed_groups(struct report *r)
 	const struct exp_row *rows = r->e->rows;
 	for (int row = 0; row < r->e->n_rows;) {
 		int end = row + 1;
-		while (is_random_row(&rows[row]) && end < r->e->n_rows && is_random_row(&rows[end]) &&
-		       rows[end].avg_bits == rows[row].avg_bits)
+		while (is_random_row(&rows[row]) && end < r->e->n_rows &&
+		       is_random_row(&rows[end]) && rows[end].avg_bits == rows[row].avg_bits)
 			end++;
 		if (end - row >= 2) {
 			struct report_seed_group *g = &r->seed_groups[r->n_seed_groups++];

@@ -74,11 +74,11 @@ static bool main_row(const struct report *r, int row, char *label, size_t label_
 static void md_seed_note(const struct report *r, FILE *out)
 {
 	if (r->n_seed_groups)
-		fprintf(out, "\nRandom (N seeds): the random:SEED rows at one budget folded into one: "
-			     "the mean over the seeds (ratio to BF16) \u00b1 their sample standard "
-			     "deviation [lowest, highest]; the null baseline (docs/statistics.md). No "
-			     "dagger: each seed's own comparisons are under Paired significance, its "
-			     "figures under Per task.\n");
+		fprintf(out, "\nRandom (N seeds): the random:SEED rows at one budget folded into "
+			     "one: the mean over the seeds (ratio to BF16) \u00b1 their sample "
+			     "standard deviation [lowest, highest]; the null baseline "
+			     "(docs/statistics.md). No dagger: each seed's own comparisons are under "
+			     "Paired significance, its figures under Per task.\n");
 }
 
 static void md_header(const struct report *r, const char *first, FILE *out)

@@ -11,10 +11,11 @@ r --model "$TINY" --strategy random:7 --avg-bits 5 -o "$TMP/b.json" || fail "ran
 cmp -s "$TMP/a.json" "$TMP/b.json" || fail "the same seed gave different recipes"
 r --model $LLAMA8B --strategy random:1 --avg-bits 5 -o "$TMP/l1.json" || fail "llama random:1"
 r --model $LLAMA8B --strategy random:2 --avg-bits 5 -o "$TMP/l2.json" || fail "llama random:2"
-[ "$(python3 -c 'import json,sys; a, b = (json.load(open(f))["layers"] for f in sys.argv[1:]); print(a == b)' "$TMP/l1.json" "$TMP/l2.json")" = False ] ||
+[ "$(json_get "$TMP/l1.json" "j['layers'] == json.load(open('$TMP/l2.json'))['layers']")" = False ] ||
 	fail "seeds 1 and 2 raised the same layers"
-[ "$(json_get "$TMP/a.json" "(j['strategy'], j['manifest']['strategy']['name'], j['manifest']['strategy']['seed'])")" = "('random:7', 'random', 7)" ] ||
-	fail "manifest: $(json_get "$TMP/a.json" "j['manifest']['strategy']")"
+st="j['manifest']['strategy']"
+[ "$(json_get "$TMP/a.json" "(j['strategy'], $st['name'], $st['seed'])")" = "('random:7', 'random', 7)" ] ||
+	fail "manifest: $(json_get "$TMP/a.json" "$st")"
 
 # the independent reference: the draw as docs/formats.md describes it, from the inventory
 cat > "$TMP/reference.py" <<'PY'
@@ -49,10 +50,12 @@ for j in order:
         raised.append(free[j]["name"])
 print(sorted(raised))
 PY
-for case in "$TINY 5 0" "$TINY 6.5 4294967295" "$S260 8 7" "$S260 9.5 3" "$LLAMA8B 5.25 11" "$LLAMA8B 7 12345"; do
+for case in "$TINY 5 0" "$TINY 6.5 4294967295" "$S260 8 7" "$S260 9.5 3" \
+	"$LLAMA8B 5.25 11" "$LLAMA8B 7 12345"; do
 	set -- $case
 	$BB inspect "$1" --json > "$TMP/inv.json" || fail "inspect $1"
-	r --model "$1" --strategy "random:$3" --avg-bits "$2" -o "$TMP/c.json" || fail "random:$3 on $1 at $2"
+	r --model "$1" --strategy "random:$3" --avg-bits "$2" -o "$TMP/c.json" ||
+		fail "random:$3 on $1 at $2"
 	want=$(python3 "$TMP/reference.py" "$TMP/inv.json" "$3" "$2")
 	got=$(json_get "$TMP/c.json" "sorted(k for k, v in j['layers'].items() if v['weight'] == 'MXFP8')")
 	[ "$want" = "$got" ] || fail "random:$3 on $1 at $2: raised $got, the reference $want"
@@ -75,13 +78,14 @@ e["rows"] = [{"label": f"Random {s}", "strategy": f"random:{s}", "avg_bits": 5} 
 e["published"] = {}
 json.dump(e, open(sys.argv[1], "w"))
 PY
-$BB run "$TMP/exp.json" --dry-run --results "$TMP/results" --reports "$TMP/reports" --plots "$TMP/plots" > "$TMP/plan.txt" 2>/dev/null ||
-	fail "dry run of random rows"
+$BB run "$TMP/exp.json" --dry-run --results "$TMP/results" --reports "$TMP/reports" \
+	--plots "$TMP/plots" > "$TMP/plan.txt" 2>/dev/null || fail "dry run of random rows"
 [ "$(grep -c '^Llama3.1-8B-I *Random [123] ' "$TMP/plan.txt")" = 3 ] || fail "plan: $(cat "$TMP/plan.txt")"
 [ "$(grep '^Llama3.1-8B-I' "$TMP/plan.txt" | awk '{print $(NF-2)}' | sort -u | wc -l)" = 3 ] ||
 	fail "the three seeds share a content key"
-[ "$(ls "$TMP/results/recipes/t9600/llama3.1-8b-i" | sed 's/-[0-9a-f]*\.json$//' | sort | tr '\n' ' ')" = "random-1 random-2 random-3 " ] ||
-	fail "recipes: $(ls "$TMP/results/recipes/t9600/llama3.1-8b-i")"
+recipes="$TMP/results/recipes/t9600/llama3.1-8b-i"
+[ "$(ls "$recipes" | sed 's/-[0-9a-f]*\.json$//' | sort | tr '\n' ' ')" = "random-1 random-2 random-3 " ] ||
+	fail "recipes: $(ls "$recipes")"
 
 # bad seeds
 for s in random random: random:x random:-1 random:4294967296; do

@@ -100,7 +100,8 @@ TEST(random_should_never_exceed_the_budget_and_leave_nothing_that_fits)
 		for (double target = 4.0; target <= 10; target += 0.13) {
 			struct alloc_problem p;
 			struct bb_error err = {0};
-			if (alloc_problem_init(&p, &m.inv, mx, 2, ACCOUNT_WEIGHTS, target, NULL, &err))
+			if (alloc_problem_init(&p, &m.inv, mx, 2, ACCOUNT_WEIGHTS, target, NULL,
+					       &err))
 				continue; /* outside the model's reachable range */
 			problems++;
 			for (unsigned s = 0; s < 40; s++) {

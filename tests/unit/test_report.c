@@ -5,7 +5,8 @@
  * their configs, BF16 + head + tail) is planned into a temporary results folder, fake
  * lm-eval results with hand-picked accuracies are written where the plan expects them, and
  * the report is checked cell by cell against hand arithmetic (random:SEED rows folded
- * into one row too), then rendered and compared with golden files (tests/golden/mini.{md,csv,tex}; UPDATE_GOLDEN=1 rewrites them).
+ * into one row too), then rendered and compared with golden files
+ * (tests/golden/mini.{md,csv,tex}; UPDATE_GOLDEN=1 rewrites them).
  * Never writes outside its own mkdtemp folder, except the golden files with UPDATE_GOLDEN=1
  * (refused inside tests/run.sh).
  */
