@@ -10,7 +10,7 @@
 #include "baselines/strategies.h"
 
 /* The strategy called name ("external:CMD" finds the external strategy and sets *arg to
- * CMD), or NULL. */
+ * CMD; "random:SEED" the random one with *arg SEED, unchecked), or NULL. */
 const struct strategy *strategy_find(const char *name, const char **arg);
 /* The built-in strategies, for help texts. */
 extern const struct strategy *const strategies[];

@@ -16,6 +16,7 @@
 #define BB_STRATEGIES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/allocate.h"
 #include "core/error.h"
@@ -32,6 +33,11 @@ extern const struct strategy strategy_pure;
 extern const struct strategy strategy_head;
 extern const struct strategy strategy_tail;
 extern const struct strategy strategy_sensitivity;
+extern const struct strategy strategy_random;
 extern const struct strategy strategy_external;
+
+/* The seed of "random:SEED" (text is what follows the colon; NULL: none was given): a
+ * whole number from 0 to 4294967295. baselines/random.c. */
+int random_seed_parse(const char *text, uint32_t *seed, struct bb_error *err);
 
 #endif

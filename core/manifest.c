@@ -100,6 +100,8 @@ static cJSON *strategy_json(const struct alloc_problem *p, const struct manifest
 	cJSON_AddStringToObject(s, "name", st->name);
 	if (st->command)
 		cJSON_AddStringToObject(s, "command", st->command);
+	if (st->has_seed)
+		cJSON_AddNumberToObject(s, "seed", st->seed);
 	cJSON_AddStringToObject(s, "summary", st->summary);
 	cJSON *pins = cJSON_AddArrayToObject(s, "pins");
 	cJSON *groups = cJSON_AddArrayToObject(s, "groups");

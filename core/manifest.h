@@ -10,6 +10,7 @@
 #define BB_MANIFEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cJSON.h>
 
@@ -19,6 +20,8 @@
 struct manifest_strategy {
 	const char *name;        /* "external", or the built-in strategy's name */
 	const char *command;     /* external:CMD's command, or NULL */
+	bool has_seed;           /* random:SEED: the seed is recorded */
+	uint32_t seed;
 	const char *summary;     /* one line: what it does */
 	const char *solver;      /* how it decides */
 	bool optimal;            /* its summed score is an optimum (recorded as "optimum",

@@ -56,7 +56,7 @@ static const char usage[] =
 	"                        [--accounting weights|scales|scales+zp] [--count-scale-bits]\n"
 	"                        [--pin REGEX=FORMAT]... [--pin-file FILE]... [--group K1,K2]...\n"
 	"                        [--include-lm-head]\n"
-	"  strategies: pure, head, tail, sensitivity (needs --scores), external:CMD\n"
+	"  strategies: pure, head, tail, sensitivity (needs --scores), random:SEED, external:CMD\n"
 	"  formats:    MXFP4, MXFP8, W<b>G<g> (symmetric), W<b>G<g>-asym, BF16\n"
 	"  --avg-bits B          target average bits per weight over the budget set; START:STOP:STEP\n"
 	"                        makes one recipe per budget (inclusive), e.g. 4.25:8:0.25\n"
@@ -290,18 +290,28 @@ static bool is_folder(const char *path)
 	return (n && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
+/* The strategy in a file name: external:CMD as "external" (a command is no file name),
+ * random:SEED as "random-SEED" (so that seeds do not overwrite each other). */
+static void strategy_stem(const char *strategy, char *out, size_t n)
+{
+	bool seeded = strncmp(strategy, "random:", 7) == 0;
+	snprintf(out, n, "%.*s%s%s", (int)strcspn(strategy, ":"), strategy, seeded ? "-" : "",
+		 seeded ? strategy + 7 : "");
+}
+
 /* Where the recipe of budget `bits` goes: "{bits}" replaced, or <folder>/<strategy>-<bits>.json,
  * or the file itself; NULL for stdout. */
 static char *output_path(const struct recipe_opts *o, double bits)
 {
 	if (!o->output)
 		return NULL;
-	char b[32], out[2048] = "";
+	char b[32], out[2048] = "", stem[64];
 	snprintf(b, sizeof b, "%g", bits);
 	if (is_folder(o->output)) {
 		size_t n = strlen(o->output);
-		snprintf(out, sizeof out, "%.*s/%.*s-%s.json", (int)(n && o->output[n - 1] == '/' ? n - 1 : n),
-			 o->output, (int)strcspn(o->strategy, ":"), o->strategy, b);
+		strategy_stem(o->strategy, stem, sizeof stem);
+		int folder = (int)(n && o->output[n - 1] == '/' ? n - 1 : n);
+		snprintf(out, sizeof out, "%.*s/%s-%s.json", folder, o->output, stem, b);
 		return strdup(out);
 	}
 	for (const char *s = o->output; *s && strlen(out) + 32 < sizeof out;) {

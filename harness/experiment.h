@@ -30,7 +30,7 @@ struct exp_model {
 
 struct exp_row {
 	char label[96];     /* row label, e.g. "Head layers 8-bit" */
-	char strategy[512]; /* bf16, pure, head, tail, sensitivity, external:CMD */
+	char strategy[512]; /* bf16, pure, head, tail, sensitivity, random:SEED, external:CMD */
 	double avg_bits;    /* unused for bf16 */
 };
 

@@ -41,6 +41,16 @@ struct report_test {
 	struct mcnemar mc[EXP_MAX];    /* per task; b: row hi right and row lo wrong */
 };
 
+/* Consecutive random:SEED rows at one budget (two or more), which the main tables fold
+ * into one row: the spread over seeds of chance, the null the other rows are read
+ * against. Per model over the seeds with a result: mean, sample sd, min and max. */
+struct report_seed_group {
+	int first, n_rows;             /* rows first .. first + n_rows - 1 */
+	int n_have[EXP_MAX];
+	double mean[EXP_MAX], sd[EXP_MAX], min[EXP_MAX], max[EXP_MAX];
+	double ratio[EXP_MAX];         /* the mean's ratio to BF16, or -1 */
+};
+
 struct report {
 	const struct experiment *e;
 	char task_names[EXP_MAX][128];  /* as they appear in the results ("story_cloze") */
@@ -50,6 +60,8 @@ struct report {
 	struct report_test tests[EXP_MAX][EXP_MAX][EXP_MAX]; /* [model][lo][hi], lo < hi */
 	int proxy_n[EXP_MAX];           /* recipes with a predicted and a measured loss */
 	double proxy_rho[EXP_MAX];      /* Spearman's rho between them; NAN when undefined */
+	int n_seed_groups;
+	struct report_seed_group seed_groups[EXP_MAX];
 	char endpoint[256], lm_eval_version[128], date[64];
 	int limit;
 };

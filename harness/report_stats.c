@@ -82,8 +82,59 @@ static int adjust_for_multiple_comparisons(struct report *r, int m)
 	return 0;
 }
 
+static bool is_random_row(const struct exp_row *row)
+{
+	return strncmp(row->strategy, "random:", 7) == 0;
+}
+
+/* Mean, sample sd, min and max of a group's cells, per model. */
+static void seed_group_spread(const struct report *r, struct report_seed_group *g)
+{
+	for (int m = 0; m < r->e->n_models; m++) {
+		double sum = 0, sq = 0;
+		int n = 0;
+		for (int row = g->first; row < g->first + g->n_rows; row++) {
+			const struct report_cell *c = &r->cells[row][m];
+			if (!c->have)
+				continue;
+			g->min[m] = n ? fmin(g->min[m], c->mean_acc) : c->mean_acc;
+			g->max[m] = n ? fmax(g->max[m], c->mean_acc) : c->mean_acc;
+			sum += c->mean_acc;
+			n++;
+		}
+		g->n_have[m] = n;
+		g->mean[m] = n ? sum / n : 0;
+		for (int row = g->first; row < g->first + g->n_rows; row++)
+			if (r->cells[row][m].have)
+				sq += pow(r->cells[row][m].mean_acc - g->mean[m], 2);
+		g->sd[m] = n > 1 ? sqrt(sq / (n - 1)) : 0;
+		const struct report_cell *b = r->bf16_row >= 0 ? &r->cells[r->bf16_row][m] : NULL;
+		g->ratio[m] = n && b && b->have && b->mean_acc > 0 ? g->mean[m] / b->mean_acc : -1;
+	}
+}
+
+/* Runs of two or more consecutive random:SEED rows with the same target bits. */
+static void find_seed_groups(struct report *r)
+{
+	const struct exp_row *rows = r->e->rows;
+	for (int row = 0; row < r->e->n_rows;) {
+		int end = row + 1;
+		while (is_random_row(&rows[row]) && end < r->e->n_rows &&
+		       is_random_row(&rows[end]) && rows[end].avg_bits == rows[row].avg_bits)
+			end++;
+		if (end - row >= 2) {
+			struct report_seed_group *g = &r->seed_groups[r->n_seed_groups++];
+			g->first = row;
+			g->n_rows = end - row;
+			seed_group_spread(r, g);
+		}
+		row = end;
+	}
+}
+
 int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 {
+	find_seed_groups(r);
 	for (int m = 0; m < r->e->n_models; m++) {
 		for (int hi = 0; hi < r->e->n_rows; hi++)
 			for (int lo = 0; lo < hi; lo++)
@@ -136,6 +187,16 @@ bool report_proxy_point(const struct report *r, int row, int model, double *pred
 	*predicted = c->predicted_loss;
 	*measured = b->mean_acc - c->mean_acc;
 	return true;
+}
+
+const struct report_seed_group *report_seed_group_of(const struct report *r, int row)
+{
+	for (int k = 0; k < r->n_seed_groups; k++) {
+		const struct report_seed_group *g = &r->seed_groups[k];
+		if (row >= g->first && row < g->first + g->n_rows)
+			return g;
+	}
+	return NULL;
 }
 
 double report_ratio(const struct report *r, int row, int model)

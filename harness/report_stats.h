@@ -46,6 +46,9 @@ bool report_not_significant(const struct report *r, int row, int model);
 bool report_proxy_point(const struct report *r, int row, int model, double *predicted,
 			double *measured);
 
+/* The group of random:SEED rows that row is one of, or NULL (report.h). */
+const struct report_seed_group *report_seed_group_of(const struct report *r, int row);
+
 /* BF16 ratio of a cell, or -1 when it has no BF16 reference. */
 double report_ratio(const struct report *r, int row, int model);
 

@@ -34,6 +34,53 @@ static void cell_text(const struct report *r, int row, int m, char *buf, size_t 
 		snprintf(buf, n, "%.4f", c->mean_acc);
 }
 
+/* A folded random:SEED group's cell: mean (ratio to BF16) ± sample sd [min, max]. */
+static void seed_group_text(const struct report_seed_group *g, int m, char *buf, size_t n)
+{
+	char ratio[32] = "";
+	if (g->ratio[m] >= 0)
+		snprintf(ratio, sizeof ratio, " (%.1f%%)", 100 * g->ratio[m]);
+	if (!g->n_have[m])
+		snprintf(buf, n, "-");
+	else if (g->n_have[m] == 1)
+		snprintf(buf, n, "%.4f%s, 1 seed", g->mean[m], ratio);
+	else
+		snprintf(buf, n, "%.4f%s \u00b1 %.4f [%.4f, %.4f]", g->mean[m], ratio, g->sd[m],
+			 g->min[m], g->max[m]);
+}
+
+/* A main-table row: its label and each model's cell text and dagger; a random:SEED group
+ * as one row at its first seed. False for the group's other rows, which are not drawn. */
+static bool main_row(const struct report *r, int row, char *label, size_t label_n,
+		     char cells[][96], bool *dagger)
+{
+	const struct report_seed_group *g = report_seed_group_of(r, row);
+	if (g && row != g->first)
+		return false;
+	if (g)
+		snprintf(label, label_n, "Random (%d seeds)", g->n_rows);
+	else
+		snprintf(label, label_n, "%s", r->e->rows[row].label);
+	for (int m = 0; m < r->e->n_models; m++) {
+		if (g)
+			seed_group_text(g, m, cells[m], sizeof cells[m]);
+		else
+			cell_text(r, row, m, cells[m], sizeof cells[m]);
+		dagger[m] = !g && report_not_significant(r, row, m);
+	}
+	return true;
+}
+
+static void md_seed_note(const struct report *r, FILE *out)
+{
+	if (r->n_seed_groups)
+		fprintf(out, "\nRandom (N seeds): the random:SEED rows at one budget folded into "
+			     "one: the mean over the seeds (ratio to BF16) \u00b1 their sample "
+			     "standard deviation [lowest, highest]; the null baseline "
+			     "(docs/statistics.md). No dagger: each seed's own comparisons are under "
+			     "Paired significance, its figures under Per task.\n");
+}
+
 static void md_header(const struct report *r, const char *first, FILE *out)
 {
 	fprintf(out, "| %s |", first);
@@ -64,15 +111,17 @@ static void md_main_table(const struct report *r, FILE *out)
 	const struct experiment *e = r->e;
 	md_header(r, "Mean acc (ratio to BF16)", out);
 	for (int row = 0; row < e->n_rows; row++) {
-		fprintf(out, "| %s |", e->rows[row].label);
-		for (int m = 0; m < e->n_models; m++) {
-			char cell[64];
-			cell_text(r, row, m, cell, sizeof cell);
-			fprintf(out, " %s%s |", cell, report_not_significant(r, row, m) ? "\u2020" : "");
-		}
+		char label[96], cells[EXP_MAX][96];
+		bool dagger[EXP_MAX];
+		if (!main_row(r, row, label, sizeof label, cells, dagger))
+			continue;
+		fprintf(out, "| %s |", label);
+		for (int m = 0; m < e->n_models; m++)
+			fprintf(out, " %s%s |", cells[m], dagger[m] ? "\u2020" : "");
 		fputc('\n', out);
 	}
 	md_dagger_note(r, out);
+	md_seed_note(r, out);
 }
 
 static void md_bits(double b, FILE *out)
@@ -371,13 +420,15 @@ void report_latex(const struct report *r, FILE *out)
 	}
 	fprintf(out, " \\\\\n\\midrule\n");
 	for (int row = 0; row < e->n_rows; row++) {
-		tex_escape(e->rows[row].label, out);
+		char label[96], cells[EXP_MAX][96];
+		bool dagger[EXP_MAX];
+		if (!main_row(r, row, label, sizeof label, cells, dagger))
+			continue;
+		tex_escape(label, out);
 		for (int m = 0; m < e->n_models; m++) {
-			char cell[64];
-			cell_text(r, row, m, cell, sizeof cell);
 			fputs(" & ", out);
-			tex_escape(strcmp(cell, "-") == 0 ? "--" : cell, out);
-			if (report_not_significant(r, row, m))
+			tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
+			if (dagger[m])
 				fputs("$^\\dagger$", out);
 		}
 		fprintf(out, " \\\\\n");

@@ -4,8 +4,9 @@
  * A small experiment (tests/fixtures/experiments/mini.json: two paper models planned from
  * their configs, BF16 + head + tail) is planned into a temporary results folder, fake
  * lm-eval results with hand-picked accuracies are written where the plan expects them, and
- * the report is checked cell by cell against hand arithmetic, then rendered and compared
- * with golden files (tests/golden/mini.{md,csv,tex}; UPDATE_GOLDEN=1 rewrites them).
+ * the report is checked cell by cell against hand arithmetic (random:SEED rows folded
+ * into one row too), then rendered and compared with golden files
+ * (tests/golden/mini.{md,csv,tex}; UPDATE_GOLDEN=1 rewrites them).
  * Never writes outside its own mkdtemp folder, except the golden files with UPDATE_GOLDEN=1
  * (refused inside tests/run.sh).
  */
@@ -278,6 +279,46 @@ TEST(report_should_dagger_cells_not_significantly_different_from_ours)
 	experiment_free(&e);
 }
 
+TEST(report_should_fold_random_seeds_into_one_row_with_their_spread)
+{
+	struct experiment e;
+	static struct plan p;
+	static struct report r;
+	struct bb_error err;
+	if (load(&e)) {
+		CHECK(0);
+		return;
+	}
+	struct plan_settings s = settings(0, "engine 1");
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	write_fake_results(&p);
+	CHECK(plan_build(&p, &e, &s, &err) == 0);
+	/* Call head and tail two seeds of random at one budget now that their results exist. */
+	snprintf(e.rows[1].strategy, sizeof e.rows[1].strategy, "random:1");
+	snprintf(e.rows[2].strategy, sizeof e.rows[2].strategy, "random:2");
+	e.rows[2].avg_bits = e.rows[1].avg_bits;
+	CHECK(report_collect(&r, &e, &p, 0, &err) == 0);
+	CHECK(r.n_seed_groups == 1 && report_seed_group_of(&r, 0) == NULL);
+	const struct report_seed_group *g = report_seed_group_of(&r, 2);
+	CHECK(g == report_seed_group_of(&r, 1) && g->first == 1 && g->n_rows == 2);
+	/* Llama: 0.60 and 0.65: mean 0.625, sd sqrt(2 x 0.025^2 / 1) = 0.035355, ratio
+	 * 0.625 / 0.70 = 89.3%; Qwen3-8B: only the first seed has a result. */
+	CHECK(g->n_have[0] == 2 && g->n_have[1] == 1);
+	CHECK_NEAR(g->mean[0], 0.625, 1e-12);
+	CHECK_NEAR(g->sd[0], 0.025 * sqrt(2), 1e-12);
+	CHECK(g->min[0] == 0.60 && g->max[0] == 0.65);
+	CHECK_NEAR(g->ratio[0], 0.625 / 0.7, 1e-12);
+	char *md = render(report_markdown, &r), *tex = render(report_latex, &r);
+	CHECK(strstr(md, "| Random (2 seeds) | 0.6250 (89.3%) \u00b1 0.0354 [0.6000, 0.6500] | "
+			 "0.4500 (90.0%), 1 seed |\n") != NULL);
+	CHECK(strstr(md, "\n| Head layers 8-bit | 0.6000 (") == NULL); /* folded away */
+	CHECK(strstr(md, "| Llama3.1-8B-I | Head layers 8-bit |") != NULL); /* still per seed */
+	CHECK(strstr(md, "Random (N seeds): the random:SEED rows") != NULL);
+	CHECK(strstr(tex, "Random (2 seeds) & 0.6250 (89.3\\%) \u00b1 0.0354") != NULL);
+	free(md), free(tex);
+	experiment_free(&e);
+}
+
 TEST(experiment_should_reject_bad_files_with_a_message)
 {
 	static const struct {
@@ -315,6 +356,7 @@ int main(void)
 	RUN(plan_should_mark_cached_results_done);
 	RUN(report_should_compute_means_and_ratios_and_match_golden_files);
 	RUN(report_should_dagger_cells_not_significantly_different_from_ours);
+	RUN(report_should_fold_random_seeds_into_one_row_with_their_spread);
 	RUN(experiment_should_reject_bad_files_with_a_message);
 	if (check_remove_tree(results_dir) != 0)
 		return 1;
