@@ -24,6 +24,8 @@ struct server_config {
 	const char *tasks_root;        /* custom task descriptors (.json) may lie under it as well
 					* as under data_dir; NULL: data_dir only */
 	const char *calib_path;        /* default calibration text for scores jobs; may be NULL */
+	const char *eval_text_path;    /* default evaluation text for kld jobs; may be NULL */
+	const char *cache_dir;         /* kld jobs' reference logits; NULL: "results/reference" */
 	const char *completions_model; /* checkpoint served by /v1/completions; may be NULL */
 	int workers;                   /* job threads; 0: 1 */
 	int max_queue;                 /* queued (not yet running) jobs; beyond: 503; 0: 16 */
