@@ -896,7 +896,7 @@ class Handler(BaseHTTPRequestHandler):
     def _health(self):
         s = self.server.settings
         return {"name": "bitbudget", "backend": "lm-eval", "version": VERSION, "tasks": TASKS,
-                "formats": FORMATS, "kinds": ["evaluate", "scores", "kld"], "computes_scores": True,
+                "formats": FORMATS, "kinds": list(KIND_KEYS), "computes_scores": True,
                 "completions_model": None, "max_body_bytes": s.max_body, "workers": s.workers,
                 "max_queue": s.max_queue, "jobs": self.server.jobs.counts()}
 

@@ -79,7 +79,8 @@ def compare(name, strategy, tmp):
     return Result(measured, tolerance,
                   f"({'|diff|' if strategy == 'self' else '|diff| / mean'}) mean KLD "
                   f"{o['mean_kld']:.6g} (bitbudget) / {t['mean_kld']:.6g} (torch), |diff| "
-                  f"{diff:.3g}; {len(calm)} of {len(docs)} documents within {TOLERANCE:g} (largest "
+                  f"{diff:.3g}; {len(calm)} of {len(docs)} documents within {TOLERANCE:g} "
+                  f"(largest "
                   f"{max(calm, default=0):.2g}){others}; top-1 "
                   f"{o['top1_agreement_pct']:.3f}% / {t['top1_agreement_pct']:.3f}%, reference "
                   f"perplexity |diff| {abs(t['ref_perplexity'] - o['ref_perplexity']):.2g}, "
