@@ -7,8 +7,9 @@
  * Model paths are resolved lexically first (no "..", no absolute path outside the root),
  * then with realpath (a symlink leaving the root reads as "not found").
  * job_spec_to_json writes the same body from the struct, for the clients.
- * Never prints, never exits, never opens a file outside the models root except the data
- * and calibration files the server was configured with.
+ * Never prints, never exits, never opens a file outside the models root except the data,
+ * calibration and evaluation files the server was configured with and the kld reference
+ * files of its cache folder.
  */
 #include "endpoint/job_spec.h"
 

@@ -7,7 +7,7 @@
  * socket, not a thread, and cannot starve the others; connections are capped in all and
  * per client address, and closed when idle for the request timeout. Nothing slow runs on
  * those threads: model requests (completions, tokenize) are suspended and computed by the
- * request pool (request_pool.c), evaluate and scores jobs by the queue's own workers.
+ * request pool (request_pool.c), evaluate, scores and kld jobs by the queue's own workers.
  * Requests whose framing is ambiguous (duplicate or conflicting Content-Length /
  * Transfer-Encoding) are refused before their body is read. The only state the callbacks
  * see is the struct server passed as their closure pointer.
