@@ -7,8 +7,9 @@
  * Model paths are resolved lexically first (no "..", no absolute path outside the root),
  * then with realpath (a symlink leaving the root reads as "not found").
  * job_spec_to_json writes the same body from the struct, for the clients.
- * Never prints, never exits, never opens a file outside the models root except the data
- * and calibration files the server was configured with.
+ * Never prints, never exits, never opens a file outside the models root except the data,
+ * calibration and evaluation files the server was configured with and the kld reference
+ * files of its cache folder.
  */
 #include "endpoint/job_spec.h"
 
@@ -25,10 +26,11 @@
 #include "engine/model/calib.h"
 #include "engine/model/deltaloss.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "endpoint/kld_job.h"
 
 const char *job_kind_name(enum job_kind k)
 {
-	return k == JOB_SCORES ? "scores" : "evaluate";
+	return k == JOB_SCORES ? "scores" : k == JOB_KLD ? "kld" : "evaluate";
 }
 
 void job_spec_free(struct job_spec *s)
@@ -41,6 +43,7 @@ void job_spec_free(struct job_spec *s)
 		free(s->tasks[i]);
 	free(s->tasks);
 	free(s->calib_text);
+	free(s->eval_text);
 	memset(s, 0, sizeof *s);
 }
 
@@ -102,6 +105,7 @@ static const char *const evaluate_keys[] = {"recipe", "tasks", "limit", "num_few
 					    NULL};
 static const char *const scores_keys[] = {"options", "method", "nsamples", "seqlen", "batch",
 					  "seed", "calib_text", NULL};
+static const char *const kld_keys[] = {"recipe", "text", "context", NULL};
 
 static int check_keys(const cJSON *req, const char *const *kind_keys, const char *kind,
 		      struct bb_error *err)
@@ -264,6 +268,36 @@ static int parse_scores(struct job_spec *s, const cJSON *req, const struct serve
 	return rc;
 }
 
+// ---- kld jobs ----
+
+static int parse_recipe(struct job_spec *s, const cJSON *req, struct bb_error *err)
+{
+	const cJSON *recipe = cJSON_GetObjectItemCaseSensitive(req, "recipe");
+	if (!recipe || cJSON_IsNull(recipe))
+		return 0;
+	int rc = recipe_from_json(&s->recipe, recipe, "recipe", err);
+	s->has_recipe = !rc;
+	return rc;
+}
+
+static int parse_kld(struct job_spec *s, const cJSON *req, const struct server_settings *set,
+		     struct bb_error *err)
+{
+	const cJSON *text = cJSON_GetObjectItemCaseSensitive(req, "text");
+	long context = 0;
+	int rc = get_int(req, "context", 1, 1 << 20, &context, err);
+	if (!rc && text && !cJSON_IsNull(text) && !cJSON_IsString(text))
+		rc = bb_fail(err, BB_EINVAL, "text: expected a string");
+	if (!rc && cJSON_IsString(text) && !(s->eval_text = strdup(text->valuestring)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc && !s->eval_text && !set->eval_text_path)
+		rc = bb_fail(err, BB_EINVAL, "text: required (this server has no evaluation text)");
+	if (!rc)
+		rc = parse_recipe(s, req, err);
+	s->context = (int)context;
+	return rc;
+}
+
 // ---- parse ----
 
 static int parse_kind(struct job_spec *s, const cJSON *req, struct bb_error *err)
@@ -274,8 +308,10 @@ static int parse_kind(struct job_spec *s, const cJSON *req, struct bb_error *err
 		return 0;
 	if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "scores"))
 		s->kind = JOB_SCORES;
+	else if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "kld"))
+		s->kind = JOB_KLD;
 	else if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "evaluate"))
-		return bb_fail(err, BB_EINVAL, "kind: expected \"evaluate\" or \"scores\"");
+		return bb_fail(err, BB_EINVAL, "kind: expected \"evaluate\", \"scores\" or \"kld\"");
 	return 0;
 }
 
@@ -288,7 +324,8 @@ int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_set
 	if (!cJSON_IsObject(req))
 		rc = bb_fail(err, BB_EINVAL, "the body must be a JSON object");
 	else if ((rc = parse_kind(s, req, err)) == 0 &&
-		 (rc = check_keys(req, s->kind == JOB_SCORES ? scores_keys : evaluate_keys,
+		 (rc = check_keys(req, s->kind == JOB_SCORES ? scores_keys :
+				  s->kind == JOB_KLD ? kld_keys : evaluate_keys,
 				  job_kind_name(s->kind), err)) == 0 &&
 		 !cJSON_IsString(model))
 		rc = bb_fail(err, BB_EINVAL, "model: expected a path (string)");
@@ -296,6 +333,7 @@ int job_spec_parse(struct job_spec *s, const cJSON *req, const struct server_set
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
 		rc = s->kind == JOB_SCORES ? parse_scores(s, req, set, err)
+		     : s->kind == JOB_KLD  ? parse_kld(s, req, set, err)
 					   : parse_evaluate(s, req, set, err);
 	if (!rc && (status = models_root_resolve(set->models_root, s->model, &s->model_dir, err)))
 		rc = BB_EINVAL;
@@ -350,6 +388,16 @@ static void write_scores(cJSON *j, const struct job_spec *s)
 		cJSON_AddStringToObject(j, "calib_text", s->calib_text);
 }
 
+static void write_kld(cJSON *j, const struct job_spec *s)
+{
+	if (s->has_recipe)
+		cJSON_AddItemToObject(j, "recipe", recipe_to_json(&s->recipe));
+	if (s->eval_text)
+		cJSON_AddStringToObject(j, "text", s->eval_text);
+	if (s->context)
+		cJSON_AddNumberToObject(j, "context", s->context);
+}
+
 cJSON *job_spec_to_json(const struct job_spec *s)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -359,6 +407,8 @@ cJSON *job_spec_to_json(const struct job_spec *s)
 	cJSON_AddStringToObject(j, "model", s->model);
 	if (s->kind == JOB_SCORES)
 		write_scores(j, s);
+	else if (s->kind == JOB_KLD)
+		write_kld(j, s);
 	else
 		write_evaluate(j, s);
 	return j;
@@ -475,6 +525,45 @@ static int run_scores(const struct job_spec *s, const struct server_settings *se
 	return rc;
 }
 
+// ---- running a kld job ----
+
+struct kld_progress {
+	job_progress_fn fn;
+	void *ctx;
+};
+
+/* The measuring pass is the job's progress; a reference computed first counts as well. */
+static void on_kld_progress(void *ctx, const char *phase, long done, long total)
+{
+	const struct kld_progress *p = ctx;
+	if (p->fn)
+		p->fn(p->ctx, done + (strcmp(phase, "measured") ? 0 : total), 2 * total);
+}
+
+static int run_kld(const struct job_spec *s, const struct server_settings *set,
+		   job_progress_fn progress, void *ctx, cJSON **result, struct bb_error *err)
+{
+	char *file = NULL, *calib = NULL;
+	struct kld_progress p = {progress, ctx};
+	struct kld_job j = {.model_dir = s->model_dir, .model_label = s->model,
+			    .recipe = s->has_recipe ? &s->recipe : NULL,
+			    .text = s->eval_text, .text_label = s->eval_text ? "request" : set->eval_text_path,
+			    .calib_label = set->calib_path, .context = s->context,
+			    .cache_dir = set->cache_dir, .progress = on_kld_progress, .progress_ctx = &p};
+	if (s->has_recipe)
+		j.recipe_label = s->recipe.strategy[0] ? s->recipe.strategy : "custom";
+	int rc = s->eval_text ? 0 : read_file(set->eval_text_path, &file, NULL, err);
+	if (!rc && set->calib_path && !(rc = read_file(set->calib_path, &calib, NULL, err)))
+		j.calib_text = calib;
+	if (!rc) {
+		j.text = s->eval_text ? s->eval_text : file;
+		rc = kld_job_run(&j, result, err);
+	}
+	free(file);
+	free(calib);
+	return rc;
+}
+
 int job_spec_run_json(const struct job_spec *s, const struct server_settings *set,
 		      volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
 		      cJSON **result, struct bb_error *err)
@@ -482,6 +571,8 @@ int job_spec_run_json(const struct job_spec *s, const struct server_settings *se
 	*result = NULL;
 	if (s->kind == JOB_SCORES)
 		return run_scores(s, set, cancel, progress, ctx, result, err);
+	if (s->kind == JOB_KLD)
+		return run_kld(s, set, progress, ctx, result, err);
 	return run_evaluate(s, set, cancel, progress, ctx, result, err);
 }
 

@@ -25,13 +25,13 @@
 #include "endpoint/server_settings.h"
 #include "engine/model/deltaloss.h"
 
-enum job_kind { JOB_EVALUATE, JOB_SCORES };
+enum job_kind { JOB_EVALUATE, JOB_SCORES, JOB_KLD };
 
 struct job_spec {
 	enum job_kind kind;
 	char *model;             /* as the request named it */
 	char *model_dir;         /* its real path, under the models root (server side only) */
-	/* evaluate */
+	/* evaluate and kld */
 	bool has_recipe;
 	struct recipe recipe;
 	int n_tasks;
@@ -46,9 +46,12 @@ struct job_spec {
 	struct format options[RECIPE_MAX_OPTIONS];
 	int nsamples, seqlen, batch;
 	char *calib_text;        /* NULL: the server's calibration file */
+	/* kld */
+	char *eval_text;         /* NULL: the server's evaluation text */
+	int context;             /* 0: the model's length */
 };
 
-/* The job kind's name, "evaluate" or "scores". */
+/* The job kind's name, "evaluate", "scores" or "kld". */
 const char *job_kind_name(enum job_kind k);
 
 /* The request body for s (what job_spec_parse reads back); NULL when out of memory. */
@@ -78,8 +81,8 @@ int job_spec_check(struct job_spec *s, const struct server_settings *set, struct
 typedef void (*job_progress_fn)(void *ctx, long done, long total);
 
 /* Run the job on the calling thread. On success *result is the result JSON text
- * (caller frees). cancel is polled by evaluate jobs between batches; scores jobs run to
- * the end and the caller drops the result. */
+ * (caller frees). cancel is polled by evaluate jobs between batches and by scores jobs
+ * between calibration batches; kld jobs run to the end and the caller drops the result. */
 int job_spec_run(const struct job_spec *s, const struct server_settings *set,
 		 volatile sig_atomic_t *cancel, job_progress_fn progress, void *ctx,
 		 char **result, struct bb_error *err);

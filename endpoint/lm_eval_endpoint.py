@@ -4,7 +4,7 @@ the real lm-eval, to evaluate on GPU machines and to check the C evaluator again
 
 Usage: python endpoint/lm_eval_endpoint.py --port 8000 --models-root DIR [--host 127.0.0.1]
        [--workers 1] [--max-queue 16] [--max-body 1048576] [--calib FILE] [--device cuda]
-       [--data-dir DIR]
+       [--data-dir DIR] [--eval-text FILE]
 Requirements: torch, transformers, lm-eval, imported lazily inside a job (the protocol needs
 only the standard library; tests/endpoint/test_lm_eval_endpoint.py runs without them).
 Evaluate jobs: lm_eval.simple_evaluate on HFLM(pretrained=PATH, dtype=auto, add_bos_token=..),
@@ -12,7 +12,9 @@ MX activations fake-quantized by forward pre-hooks from config.json's quantizati
 the job's recipe, which also quantizes weights). With --data-dir, the tasks read the local
 JSONL files `bitbudget eval --data-dir` reads (lm-eval's own task configs pointed at them by
 endpoint/lm_eval_tasks.py), so no dataset is downloaded. Scores jobs: DeltaLoss with
-autograd.
+autograd. KLD jobs: the reference logits computed once per model, text and context and kept
+in memory; KL in float64 from float32 logits over lm-eval's rolling windows, as
+`bitbudget kld` measures it.
 Never serves a checkpoint outside --models-root.
 """
 import argparse
@@ -38,6 +40,8 @@ EVALUATE_KEYS = {"kind", "model", "recipe", "tasks", "limit", "num_fewshot", "ad
                  "batch_size", "seed", "log_samples"}
 SCORES_KEYS = {"kind", "model", "options", "method", "nsamples", "seqlen", "batch", "seed",
                "calib_text"}
+KLD_KEYS = {"kind", "model", "recipe", "text", "context"}
+KIND_KEYS = {"evaluate": EVALUATE_KEYS, "scores": SCORES_KEYS, "kld": KLD_KEYS}
 
 
 class JobCancelled(Exception):
@@ -214,16 +218,17 @@ def parse_job(req, settings):
     if not isinstance(req, dict):
         raise HttpError(400, "the body must be a JSON object")
     kind = req.get("kind") or "evaluate"
-    if kind not in ("evaluate", "scores"):
-        raise HttpError(400, 'kind: expected "evaluate" or "scores"')
+    if kind not in KIND_KEYS:
+        raise HttpError(400, 'kind: expected "evaluate", "scores" or "kld"')
     for key in req:
-        if key not in (SCORES_KEYS if kind == "scores" else EVALUATE_KEYS):
+        if key not in KIND_KEYS[kind]:
             raise HttpError(400, f"unknown field '{key}' for a {kind} job")
     spec = {"kind": kind, "model": req.get("model"), "seed": get_int(req, "seed", 0, 2**63 - 1,
                                                                        42 if kind == "scores" else 0)}
     if not isinstance(spec["model"], str):
         raise HttpError(400, "model: expected a path (string)")
-    (parse_scores if kind == "scores" else parse_evaluate)(req, spec, settings)
+    {"scores": parse_scores, "kld": parse_kld, "evaluate": parse_evaluate}[kind](req, spec,
+                                                                               settings)
     spec["model_dir"] = resolve_model(settings.models_root, spec["model"])
     return spec
 
@@ -241,6 +246,10 @@ def parse_evaluate(req, spec, settings):
     spec["batch_size"] = bs if bs == "auto" else get_int(req, "batch_size", 0, 1 << 20, 0)
     spec["add_bos_token"] = get_bool(req, "add_bos_token")
     spec["log_samples"] = bool(get_bool(req, "log_samples"))
+    spec["recipe"] = parse_recipe(req)
+
+
+def parse_recipe(req):
     recipe = req.get("recipe")
     if recipe is not None and not (isinstance(recipe, dict) and isinstance(recipe.get("layers"), dict)):
         raise HttpError(400, "recipe: expected a recipe object with \"layers\"")
@@ -249,7 +258,7 @@ def parse_evaluate(req, spec, settings):
             raise HttpError(400, f"recipe: layer '{name}' is not an object")
         parse_format(entry.get("weight", "BF16"))
         parse_format(entry.get("act", "BF16"))
-    spec["recipe"] = recipe
+    return recipe
 
 
 def parse_scores(req, spec, settings):
@@ -268,6 +277,17 @@ def parse_scores(req, spec, settings):
     if method == "deltaloss" and text is None and not settings.calib:
         raise HttpError(400, "calib_text: required (this server has no calibration file)")
     spec["calib_text"] = text
+
+
+def parse_kld(req, spec, settings):
+    spec["recipe"] = parse_recipe(req)
+    spec["context"] = get_int(req, "context", 1, 1 << 20, 0)
+    text = req.get("text")
+    if text is not None and not isinstance(text, str):
+        raise HttpError(400, "text: expected a string")
+    if text is None and not settings.eval_text:
+        raise HttpError(400, "text: required (this server has no evaluation text)")
+    spec["text"] = text
 
 
 # ---- running jobs ----
@@ -467,6 +487,149 @@ def run_scores(spec, settings, progress):
     return json.dumps(json_safe(out), allow_nan=False)
 
 
+# ---- kld jobs (docs/statistics.md, "KL divergence"; engine/model/kld.c is the definition) ----
+
+KLD_REFERENCES = {}     # (model_dir, prefix, context, ids) -> [float32 logits per window]
+KLD_REFERENCES_KEPT = 4  # about 76 MB each for the demo text on a 2048-token vocabulary
+BLANK = " \t\r\v\f"
+
+
+def split_documents(text):
+    """Maximal runs of non-blank lines (a blank one holds only spaces, tabs, CR, VT, FF),
+    each its lines joined by newlines: bitbudget kld's documents."""
+    docs, run = [], []
+    for line in text.split("\n"):
+        if line.strip(BLANK):
+            run.append(line)
+        elif run:
+            docs.append("\n".join(run))
+            run = []
+    return docs + (["\n".join(run)] if run else [])
+
+
+def kld_windows(ids, prefix, context):
+    """lm-eval's own rolling windows (as loglikelihood_rolling): (input, n_targets)."""
+    from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
+    for ctx, cont in map(make_disjoint_window,
+                         get_rolling_token_windows(ids, prefix, context, 1)):
+        yield (ctx + cont)[:-1], len(cont)
+
+
+def window_logits(model, windows, device):
+    import torch
+    out = []
+    with torch.no_grad():
+        for inp, n in windows:
+            logits = model(torch.tensor([inp], device=device)).logits[0, -n:]
+            out.append(logits.float().cpu())
+    return out
+
+
+def ngrams(seqs, n=13):
+    return {tuple(s[i:i + n]) for s in seqs for i in range(len(s) - n + 1)}
+
+
+def kld_overlap(settings, tok, docs, doc_ids):
+    """Distinct 13-grams of the text's tokens and words also in the calibration text."""
+    if not settings.calib:
+        return None
+    with open(settings.calib, encoding="utf-8") as f:
+        calib = split_documents(f.read())
+    words = lambda ds: [re.findall(r"[^ \t\n\r\v\f]+", d) for d in ds]  # noqa: E731
+    ct = ngrams([tok.encode(d, add_special_tokens=False).ids for d in calib])
+    tt, tw, cw = ngrams(doc_ids), ngrams(words(docs)), ngrams(words(calib))
+    return {"calibration": settings.calib, "n": 13, "shared_token_ngrams": len(tt & ct),
+            "text_token_ngrams": len(tt), "shared_word_ngrams": len(tw & cw),
+            "text_word_ngrams": len(tw)}
+
+
+def kld_summary(kld, ref_lp, q_lp, same, starts=None):
+    """kld_summarize: the numbers of engine/model/kld.c over positions (numpy float64)."""
+    import numpy as np
+    n = len(kld)
+    mean = float(kld.sum() / n)
+    o = {"n_tokens": n, "mean_kld": mean,
+         "se_kld": float(np.sqrt(((kld - mean) ** 2).sum() / (n - 1) / n)) if n > 1 else None,
+         "se_kld_documents": None}
+    if starts is not None and len(starts) > 2:
+        g = len(starts) - 1
+        e = [kld[a:b].sum() - (b - a) * mean for a, b in zip(starts, starts[1:])]
+        o["se_kld_documents"] = float(np.sqrt(g / (g - 1) * sum(x * x for x in e)) / n)
+    for key, p in (("median_kld", 50), ("p90_kld", 90), ("p99_kld", 99)):
+        o[key] = float(np.percentile(kld, p))  # numpy's "linear", as kld_percentile
+    o["max_kld"] = float(kld.max())
+    o["top1_agreement_pct"] = 100 * float(same.sum()) / n
+    sr, sq = float(ref_lp.sum()), float(q_lp.sum())
+    o.update(ref_perplexity=math.exp(-sr / n), perplexity=math.exp(-sq / n),
+             perplexity_ratio=math.exp((sr - sq) / n), mean_delta_logprob=(sq - sr) / n)
+    return o
+
+
+def compare_logits(ref, q, targets):
+    """Per position: KL(P_ref || P_q) in float64, log-probabilities of the targets, and
+    whether the argmaxes (the first on ties) agree."""
+    import torch
+    lr = torch.log_softmax(ref.double(), -1)
+    lq = torch.log_softmax(q.double(), -1)
+    p = lr.exp()
+    kld = torch.where(p > 0, p * (lr - lq), torch.zeros_like(p)).sum(-1).clamp(min=0)
+    t = torch.tensor(targets).unsqueeze(1)
+    return (kld, lr.gather(1, t)[:, 0], lq.gather(1, t)[:, 0],
+            ref.argmax(-1) == q.argmax(-1))
+
+
+def run_kld(spec, settings, progress):
+    import numpy as np
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM
+    model_dir, device = spec["model_dir"], torch_device(settings)
+    text = spec["text"]
+    if text is None:
+        with open(settings.eval_text, encoding="utf-8") as f:
+            text = f.read()
+    docs = split_documents(text)
+    if not docs:
+        raise ValueError("the text has no documents (only blank lines)")
+    tok = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    prefix = cfg.get("bos_token_id")
+    prefix = cfg.get("eos_token_id") if prefix is None else prefix
+    length = cfg.get("max_position_embeddings")
+    context = spec["context"] or length
+    if context > length:
+        raise ValueError(f"context {context}: longer than the model's {length} tokens")
+    doc_ids = [tok.encode(d, add_special_tokens=False).ids for d in docs]
+    windows = [w for ids in doc_ids for w in kld_windows(ids, prefix, context)]
+    targets = [t for ids in doc_ids for t in ids]
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(device)
+    model.eval()
+    key = (model_dir, prefix, context, tuple(map(tuple, doc_ids)))
+    cached = key in KLD_REFERENCES
+    if not cached:
+        KLD_REFERENCES[key] = window_logits(model, windows, device)
+        while len(KLD_REFERENCES) > KLD_REFERENCES_KEPT:
+            KLD_REFERENCES.pop(next(iter(KLD_REFERENCES)))
+    progress(1, 2)
+    apply_recipe(model, spec["recipe"], weights=True)
+    ref = torch.cat(KLD_REFERENCES[key])
+    q = torch.cat(window_logits(model, windows, device))
+    kld, ref_lp, q_lp, same = (x.numpy() for x in compare_logits(ref, q, targets))
+    starts = np.cumsum([0] + [len(ids) for ids in doc_ids])
+    recipe = spec["recipe"]
+    out = {"model": spec["model"],
+           "recipe": (recipe.get("strategy") or "custom") if recipe else None,
+           "text": "request" if spec["text"] is not None else settings.eval_text,
+           "context": context, "n_documents": len(docs), "n_tokens": len(targets),
+           "reference": "cached" if cached else "computed", "reference_key": None,
+           "reference_file": None, "overlap": kld_overlap(settings, tok, docs, doc_ids),
+           "summary": kld_summary(kld, ref_lp, q_lp, same, starts),
+           "documents": [kld_summary(kld[a:b], ref_lp[a:b], q_lp[a:b], same[a:b])
+                         for a, b in zip(starts, starts[1:])]}
+    return json.dumps(json_safe(out), allow_nan=False)
+
+
 # ---- the queue ----
 
 class Job:
@@ -521,6 +684,8 @@ class Jobs:
             stop_if_cancelled()
         if job.kind == "scores":
             return run_scores(job.spec, self.settings, progress)
+        if job.kind == "kld":
+            return run_kld(job.spec, self.settings, progress)
         return run_evaluate(job.spec, self.settings, stop_if_cancelled)
 
     def _worker(self):
@@ -731,7 +896,7 @@ class Handler(BaseHTTPRequestHandler):
     def _health(self):
         s = self.server.settings
         return {"name": "bitbudget", "backend": "lm-eval", "version": VERSION, "tasks": TASKS,
-                "formats": FORMATS, "kinds": ["evaluate", "scores"], "computes_scores": True,
+                "formats": FORMATS, "kinds": list(KIND_KEYS), "computes_scores": True,
                 "completions_model": None, "max_body_bytes": s.max_body, "workers": s.workers,
                 "max_queue": s.max_queue, "jobs": self.server.jobs.counts()}
 
@@ -765,13 +930,14 @@ class Handler(BaseHTTPRequestHandler):
 class Settings:
     def __init__(self, models_root, workers=1, max_queue=16, max_body=1 << 20,
                  keep_finished=64, calib=None, device=None, verbose=False, token=None,
-                 data_dir=None):
+                 data_dir=None, eval_text=None):
         self.models_root = os.path.realpath(models_root)
         if not os.path.isdir(self.models_root):
             raise SystemExit(f"error: --models-root '{models_root}': not a folder")
         self.workers, self.max_queue, self.max_body = workers, max_queue, max_body
         self.keep_finished, self.calib, self.device, self.verbose = keep_finished, calib, device, verbose
         self.token = token
+        self.eval_text = eval_text
         self.data_dir = data_dir and os.path.realpath(data_dir)
         if data_dir and not os.path.isdir(self.data_dir):
             raise SystemExit(f"error: --data-dir '{data_dir}': not a folder")
@@ -829,6 +995,11 @@ def main(argv=None):
     ap.add_argument("--max-body", type=int, default=1 << 20)
     ap.add_argument("--keep-finished", type=int, default=64)
     ap.add_argument("--calib", help="calibration text for scores jobs without calib_text")
+    ap.add_argument("--eval-text", help="evaluation text for kld jobs without text (default: "
+                    "experiments/eval/default.txt beside this script)",
+                    default=os.path.normpath(os.path.join(
+                        os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "eval",
+                        "default.txt")))
     ap.add_argument("--device", help="torch device (default: cuda if available)")
     ap.add_argument("--data-dir", help="the tasks' local JSONL files, as bitbudget eval "
                     "--data-dir (default: lm-eval downloads them)")
@@ -842,7 +1013,8 @@ def main(argv=None):
         ap.error("--workers, --max-queue, --keep-finished must be >= 1, --max-body >= 1024")
     srv = make_server(a.host, a.port, Settings(a.models_root, a.workers, a.max_queue,
                                                a.max_body, a.keep_finished, a.calib, a.device,
-                                               a.verbose, token, a.data_dir))
+                                               a.verbose, token, a.data_dir,
+                                               a.eval_text))
     print(f"listening on http://{a.host}:{srv.server_address[1]}", flush=True)
     signal.signal(signal.SIGTERM, stop_on_signal)
     try:

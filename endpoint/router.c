@@ -26,6 +26,7 @@ static cJSON *health(struct routes *r)
 	cJSON *kinds = cJSON_AddArrayToObject(o, "kinds");
 	cJSON_AddItemToArray(kinds, cJSON_CreateString("evaluate"));
 	cJSON_AddItemToArray(kinds, cJSON_CreateString("scores"));
+	cJSON_AddItemToArray(kinds, cJSON_CreateString("kld"));
 	cJSON_AddTrueToObject(o, "computes_scores");
 	if (r->comp.m)
 		cJSON_AddStringToObject(o, "completions_model", r->comp.name);

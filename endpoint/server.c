@@ -7,7 +7,7 @@
  * socket, not a thread, and cannot starve the others; connections are capped in all and
  * per client address, and closed when idle for the request timeout. Nothing slow runs on
  * those threads: model requests (completions, tokenize) are suspended and computed by the
- * request pool (request_pool.c), evaluate and scores jobs by the queue's own workers.
+ * request pool (request_pool.c), evaluate, scores and kld jobs by the queue's own workers.
  * Requests whose framing is ambiguous (duplicate or conflicting Content-Length /
  * Transfer-Encoding) are refused before their body is read. The only state the callbacks
  * see is the struct server passed as their closure pointer.
@@ -290,6 +290,10 @@ static int settings_init(struct server_settings *set, const struct server_config
 		rc = dir_setting(&set->tasks_root, cfg->tasks_root, "tasks root", err);
 	if (!rc && cfg->calib_path && !(set->calib_path = strdup(cfg->calib_path)))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc && cfg->eval_text_path && !(set->eval_text_path = strdup(cfg->eval_text_path)))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc && !(set->cache_dir = strdup(cfg->cache_dir ? cfg->cache_dir : "results/reference")))
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -299,6 +303,8 @@ static void settings_free(struct server_settings *set)
 	free(set->data_dir);
 	free(set->tasks_root);
 	free(set->calib_path);
+	free(set->eval_text_path);
+	free(set->cache_dir);
 }
 
 static int start_daemon(struct server *s, const struct server_config *cfg, struct bb_error *err)

@@ -1,12 +1,13 @@
 /*
  * server.h: the evaluation endpoint, an HTTP/1.1 + JSON server on libmicrohttpd
- * (protocol: docs/endpoint.md). It queues "evaluate" and "scores" jobs for a fixed pool
- * of worker threads, answers job status, results and cancellation while they run, and
+ * (protocol: docs/endpoint.md). It queues "evaluate", "scores" and "kld" jobs for a
+ * fixed pool of worker threads, answers job status, results and cancellation while they run, and
  * serves lm-eval's `local-completions` protocol (POST /v1/completions) for one model.
  * Only checkpoints under the models root may be named by a request.
  * Used by `bitbudget serve` and by `bitbudget eval --endpoint local` (in-process).
  * Never prints, never exits, never touches a file outside the models root, the data
- * folder and the calibration file it was configured with.
+ * folder, the calibration and evaluation texts it was configured with and its cache
+ * folder (kld jobs' reference files, the only files it writes).
  */
 #ifndef BB_SERVER_H
 #define BB_SERVER_H
@@ -24,6 +25,8 @@ struct server_config {
 	const char *tasks_root;        /* custom task descriptors (.json) may lie under it as well
 					* as under data_dir; NULL: data_dir only */
 	const char *calib_path;        /* default calibration text for scores jobs; may be NULL */
+	const char *eval_text_path;    /* default evaluation text for kld jobs; may be NULL */
+	const char *cache_dir;         /* kld jobs' reference logits; NULL: "results/reference" */
 	const char *completions_model; /* checkpoint served by /v1/completions; may be NULL */
 	int workers;                   /* job threads; 0: 1 */
 	int max_queue;                 /* queued (not yet running) jobs; beyond: 503; 0: 16 */

@@ -14,7 +14,10 @@ struct server_settings {
 	char *models_root;
 	char *data_dir;     /* NULL: evaluate jobs are refused */
 	char *tasks_root;   /* custom task descriptors may also lie here; may be NULL */
-	char *calib_path;   /* NULL: scores jobs need calib_text (or method proxy) */
+	char *calib_path;   /* NULL: scores jobs need calib_text (or method proxy); kld jobs
+			     * then report no overlap */
+	char *eval_text_path; /* NULL: kld jobs need text */
+	char *cache_dir;    /* where kld jobs keep reference logits (created when missing) */
 	int workers, max_queue, max_finished;
 	size_t max_body;
 };

@@ -33,6 +33,7 @@
 
 struct serve_opts {
 	const char *host, *models_root, *data_dir, *tasks_root, *calib, *completions_model, *token;
+	const char *eval_text, *cache;
 	long port, workers, max_queue, max_body, keep, request_timeout;
 	long max_connections, max_connections_per_ip;
 };
@@ -41,6 +42,7 @@ static const char usage[] =
 	"usage: bitbudget serve --models-root DIR [--host H] [--port N] [--data-dir DIR]\n"
 	"                       [--tasks-root DIR]\n"
 	"                       [--completions-model DIR] [--calib FILE] [--workers N]\n"
+	"                       [--eval-text FILE] [--cache DIR]\n"
 	"                       [--max-queue N] [--max-body BYTES] [--keep-finished N]\n"
 	"                       [--request-timeout S] [--max-connections N]\n"
 	"                       [--max-connections-per-ip N] [--token TOKEN]\n"
@@ -55,6 +57,10 @@ static const char usage[] =
 	"                           local-completions backend)\n"
 	"  --calib FILE             calibration text for scores jobs without calib_text\n"
 	"                           (default: experiments/calibration/default.txt of this build)\n"
+	"  --eval-text FILE         evaluation text for kld jobs without text (default:\n"
+	"                           experiments/eval/default.txt of this build)\n"
+	"  --cache DIR              where kld jobs keep reference logits (default:\n"
+	"                           results/reference, as bitbudget kld)\n"
 	"  --workers N              job threads (default 1)\n"
 	"  --max-queue N            jobs waiting at most; more get 503 (default 16)\n"
 	"  --max-body BYTES         request body limit; larger gets 413 (default 1048576)\n"
@@ -138,10 +144,11 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-connections-per-ip", required_argument, NULL, 'I'},
 		{"token", required_argument, NULL, 'K'},
+		{"eval-text", required_argument, NULL, 'e'}, {"cache", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
 	const char **dst[128] = {['H'] = &o->host, ['r'] = &o->models_root, ['d'] = &o->data_dir,
 				 ['c'] = &o->calib, ['m'] = &o->completions_model, ['t'] = &o->tasks_root,
-				 ['K'] = &o->token};
+				 ['K'] = &o->token, ['e'] = &o->eval_text, ['x'] = &o->cache};
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -163,16 +170,16 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
 	return check_token(o);
 }
 
-/* experiments/calibration/default.txt of the build this binary belongs to (bin/..), if
- * it exists. */
-static char *default_calib(void)
+/* rel (experiments/calibration/default.txt, experiments/eval/default.txt) in the build
+ * this binary belongs to (bin/..), if it exists. */
+static char *build_file(const char *rel)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
 		return NULL;
 	exe[n] = 0;
-	char *path = path_join(dirname(dirname(exe)), "experiments/calibration/default.txt");
+	char *path = path_join(dirname(dirname(exe)), rel);
 	if (path && !file_exists(path)) {
 		free(path);
 		path = NULL;
@@ -190,7 +197,8 @@ static void block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int serve(const struct serve_opts *o, const char *calib, struct bb_error *err)
+static int serve(const struct serve_opts *o, const char *calib, const char *eval_text,
+		 struct bb_error *err)
 {
 	struct server *srv;
 	sigset_t set;
@@ -201,6 +209,7 @@ static int serve(const struct serve_opts *o, const char *calib, struct bb_error 
 		.data_dir = o->data_dir ? o->data_dir
 					: (file_exists(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : NULL),
 		.tasks_root = o->tasks_root, .calib_path = calib, .completions_model = o->completions_model,
+		.eval_text_path = eval_text, .cache_dir = o->cache,
 		.workers = (int)o->workers, .max_queue = (int)o->max_queue,
 		.max_finished = (int)o->keep, .max_body = (size_t)o->max_body,
 		.request_timeout_s = (int)o->request_timeout, .max_connections = (int)o->max_connections,
@@ -227,11 +236,15 @@ int cmd_serve(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	struct bb_error err = {0};
-	char *calib = o.calib ? strdup(o.calib) : default_calib();
+	char *calib = o.calib ? strdup(o.calib) : build_file("experiments/calibration/default.txt");
+	char *text = o.eval_text ? strdup(o.eval_text) : build_file("experiments/eval/default.txt");
 	if (o.calib && !file_exists(o.calib))
 		status = cli_usage_error("serve: --calib '%s': no such file", o.calib);
+	else if (o.eval_text && !file_exists(o.eval_text))
+		status = cli_usage_error("serve: --eval-text '%s': no such file", o.eval_text);
 	else
-		status = serve(&o, calib, &err) ? cli_print_error(&err) : 0;
+		status = serve(&o, calib, text, &err) ? cli_print_error(&err) : 0;
 	free(calib);
+	free(text);
 	return status;
 }

@@ -78,7 +78,7 @@ $KLD --model "$TINY" -o "$TMP/again.json" 2>/dev/null || fail "the restored refe
 # ---- bad input: one line, exit 2, no output ----
 expect_error "--model is required" "$TMP/bad.json" $KLD -o "$TMP/bad.json"
 expect_error "--context" "$TMP/bad.json" $KLD --model "$TINY" --context 0 -o "$TMP/bad.json"
-expect_error "--context 513: longer than the model's 512" "$TMP/bad.json" $KLD --model "$TINY" --context 513 -o "$TMP/bad.json"
+expect_error "context 513: longer than the model's 512" "$TMP/bad.json" $KLD --model "$TINY" --context 513 -o "$TMP/bad.json"
 printf '\n  \n\t\n' > "$TMP/blank.txt"
 expect_error "blank.txt': no documents" "$TMP/bad.json" $KLD --model "$TINY" --text "$TMP/blank.txt" -o "$TMP/bad.json"
 expect_error "nope.txt" "$TMP/bad.json" $KLD --model "$TINY" --text "$TMP/nope.txt" -o "$TMP/bad.json"

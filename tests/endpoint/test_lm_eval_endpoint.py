@@ -283,6 +283,26 @@ class EndpointTest(unittest.TestCase):
         with open(out) as f:
             self.assertEqual(json.load(f)["results"]["piqa"]["acc,none"], 0.5)
 
+    def test_kld_job_validation(self):
+        status, h = self.call("GET", "/v1/health")
+        self.assertIn("kld", h["kinds"])
+        for body, status_want, words in (
+                ({"text": 5}, 400, "text: expected a string"),
+                ({"context": 0}, 400, "context"),
+                ({"tasks": ["piqa"]}, 400, "unknown field 'tasks'"),
+                ({"recipe": {"layers": {"a": {"weight": "FP3"}}}}, 400, "FP3"),
+                ({}, 400, "text: required (this server has no evaluation text)"),
+                ({"model": "../tiny", "text": "x"}, 400, "'..'")):
+            status, out = self.call("POST", "/v1/jobs", {"kind": "kld", "model": "tiny", **body})
+            self.assertEqual(status, status_want, out)
+            self.assertIn(words, out["error"])
+
+    def test_kld_documents_as_bitbudget_splits_them(self):
+        # maximal runs of lines holding more than spaces, tabs, CR, VT and FF
+        text = "a b\n c\n \t\n\n\r\nd\x0b\n\x0c\ne\n"
+        self.assertEqual(self.ep.split_documents(text), ["a b\n c", "d\x0b", "e"])
+        self.assertEqual(self.ep.split_documents("\n \n"), [])
+
     def test_pick_chunks_matches_bitbudget(self):
         # the values `bitbudget scores` picks (splitmix64 + partial Fisher-Yates, in C)
         self.assertEqual(self.ep.pick_chunks(10, 4, 42), [2, 3, 4, 5])

@@ -26,13 +26,14 @@ sys.path.insert(1, os.path.join(HERE, "..", "..", "endpoint"))  # lm_eval_tasks.
 import check_endpoint_py  # noqa: E402  (after the environment is set)
 import check_autoscheme  # noqa: E402  (after the environment is set)
 import check_engine  # noqa: E402
+import check_kld  # noqa: E402
 import check_quantizer  # noqa: E402
 import check_served  # noqa: E402
 import check_tasks  # noqa: E402
 import check_tokenizer  # noqa: E402
 
 SUITE = (check_engine, check_tokenizer, check_quantizer, check_autoscheme, check_tasks,
-         check_served, check_endpoint_py)
+         check_served, check_endpoint_py, check_kld)
 
 
 def run_check(name, fn, tmp):
