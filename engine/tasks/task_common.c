@@ -148,10 +148,10 @@ int task_add_request(struct task *t, const char *context, const char *continuati
 int task_add_choice(struct task *t, const char *context, const char *delimiter,
 		    const char *choice, struct bb_error *err)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, delimiter);
-	sbuf_adds(&b, choice);
-	char *cont = sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, delimiter);
+	strbuf_adds(&b, choice);
+	char *cont = strbuf_take(&b);
 	int rc = cont ? task_add_request(t, context, cont, choice, err)
 		      : bb_fail(err, BB_ENOMEM, "task '%s': out of memory", t->name);
 	free(cont);

@@ -64,10 +64,10 @@
 /* description + context */
 static char *full_context(const struct task *t, const char *context)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, t->config.description ? t->config.description : "");
-	sbuf_adds(&b, context);
-	return sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, t->config.description ? t->config.description : "");
+	strbuf_adds(&b, context);
+	return strbuf_take(&b);
 }
 
 static const cJSON *row_choices(const cJSON *row, struct bb_error *err)

@@ -99,19 +99,19 @@ static const cJSON *row_choices(const cJSON *row, struct bb_error *err)
 static char *mmlu_context(const char *description, const char *question, const cJSON *choices)
 {
 	size_t end = py_rstrip_len(question, strlen(question)), start = py_lstrip_off(question, end);
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	const cJSON *c;
 	int i = 0;
-	sbuf_adds(&b, description);
-	sbuf_add(&b, question + start, end - start);
+	strbuf_adds(&b, description);
+	strbuf_add(&b, question + start, end - start);
 	cJSON_ArrayForEach(c, choices) {
-		sbuf_adds(&b, "\n");
-		sbuf_adds(&b, LETTERS[i++]);
-		sbuf_adds(&b, ". ");
-		sbuf_adds(&b, c->valuestring);
+		strbuf_adds(&b, "\n");
+		strbuf_adds(&b, LETTERS[i++]);
+		strbuf_adds(&b, ". ");
+		strbuf_adds(&b, c->valuestring);
 	}
-	sbuf_adds(&b, "\nAnswer:");
-	return sbuf_take(&b);
+	strbuf_adds(&b, "\nAnswer:");
+	return strbuf_take(&b);
 }
 
 int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
@@ -137,12 +137,12 @@ int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 /* "The following are multiple choice questions (with answers) about abstract algebra.\n\n" */
 static char *description_of(const char *subject)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, "The following are multiple choice questions (with answers) about ");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "The following are multiple choice questions (with answers) about ");
 	for (const char *s = subject; *s; s++)
-		sbuf_add(&b, *s == '_' ? " " : s, 1);
-	sbuf_adds(&b, ".\n\n");
-	return sbuf_take(&b);
+		strbuf_add(&b, *s == '_' ? " " : s, 1);
+	strbuf_adds(&b, ".\n\n");
+	return strbuf_take(&b);
 }
 
 static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
