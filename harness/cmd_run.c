@@ -252,7 +252,7 @@ int run_or_report(int argc, char **argv, bool report_only)
 	o.run.retries = (int)o.retries;
 	struct bb_error err = {0};
 	struct experiment e;
-	static struct plan p;
+	struct plan p = {0};
 	char version[256] = "?";
 	struct endpoint_list endpoints;
 	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
@@ -275,6 +275,7 @@ int run_or_report(int argc, char **argv, bool report_only)
 				  (int)o.nsamples, (int)o.seqlen, o.calib};
 	if (!rc)
 		rc = execute(&o, &e, &s, &p, &err);
+	plan_free(&p);
 	experiment_free(&e);
 	if (rc && runner_stop_signal()) { /* as a shell reports a command killed by it */
 		cli_print_error(&err);

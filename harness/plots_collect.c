@@ -118,7 +118,7 @@ static int gather_maps(const struct plan *p, int m, struct plot_model *pm, struc
 {
 	for (int i = 0; i < p->n; i++) {
 		const struct plan_item *it = &p->items[i];
-		if (it->model != m || !it->recipe[0])
+		if (it->model != m || !it->recipe)
 			continue;
 		if (pm->n_maps == EXP_MAX)
 			return bb_fail(err, BB_EINVAL, "more than %d recipes for one model", EXP_MAX);
