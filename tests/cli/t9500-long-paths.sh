@@ -1,7 +1,7 @@
 # Long paths: a folder 3,000 characters deep (nested names of 200 characters; the kernel
 # takes 4,096) works through `quantize --out` and `run --results/--reports/--plots/--scratch`
 # exactly as a short one: the same weights, the same result key, the same report. Nothing
-# is cut short silently. A path past the kernel's limit fails with one line naming it.
+# is cut short silently. A path past the kernel's limit fails with one line saying so.
 . tests/cli/lib.sh
 long="$TMP"
 while [ ${#long} -lt 3000 ]; do
@@ -36,13 +36,18 @@ ls "$TMP/short/results/cache" > "$TMP/keys-short"
 ls "$long/run/results/cache" > "$TMP/keys-long"
 [ "$(grep -c '\.json$' "$TMP/keys-short")" -eq 1 ] || fail "no result from the short run"
 cmp "$TMP/keys-short" "$TMP/keys-long" || fail "the long run's result key differs"
-cmp "$TMP/short/reports/bf16-only.md" "$long/run/reports/bf16-only.md" ||
-	fail "the long run's report differs"
+# the same report but for its date (the two runs may fall in different minutes)
+grep -v '^- date: ' "$TMP/short/reports/bf16-only.md" > "$TMP/report-short"
+grep -v '^- date: ' "$long/run/reports/bf16-only.md" > "$TMP/report-long"
+grep -q '^| BF16 | 0\.[0-9]\{4\} (100\.0%) |$' "$TMP/report-short" || fail "no BF16 row in the report"
+cmp "$TMP/report-short" "$TMP/report-long" || fail "the long run's report differs"
+[ -s "$long/run/plots/data/bf16-only-means.dat" ] || fail "no plot data under the long folder"
 
-# past the kernel's limit (4,096): one line naming the problem, non-zero, nothing written
+# past the kernel's limit (4,096): one line with the reason (the message keeps the ends of
+# an overlong path, core/error.c), non-zero, nothing written
 toolong="$long"
 while [ ${#toolong} -lt 4200 ]; do
 	toolong="$toolong/$(printf 'e%.0s' $(seq 200))"
 done
-expect_error "$toolong" "$toolong/q" \
+expect_error "\.\.\.[e/]*/q': File name too long$" "$toolong/q" \
 	$BB quantize --model "$TINY" --recipe "$TMP/head.json" --out "$toolong/q"

@@ -210,6 +210,7 @@ TEST(plots_should_draw_the_collected_numbers_and_nothing_else)
 	      strcmp(frontier + strlen(frontier) - strlen(tail), tail) == 0);
 	free(map);
 	free(frontier);
+	plot_scripts_free(scripts);
 	free(scripts);
 	free(d);
 	free(r);

@@ -1,7 +1,9 @@
 /*
  * test_strbuf.c: core/strbuf.c, the growable string: appends of bytes, code points and
  * formats, growth far past any fixed buffer (a path of more than 4096 bytes comes back
- * whole), and an allocation failure reported once, as BB_ENOMEM, never as a cut string.
+ * whole), and an allocation failure reported once, as BB_ENOMEM, never as a cut string;
+ * and core/error.c's one cut, of a message too long for struct bb_error, which keeps the
+ * reason at its end.
  * Expected strings are built independently, byte by byte, not through strbuf.
  */
 #include <stdlib.h>
@@ -110,6 +112,25 @@ TEST(strbuf_should_refuse_a_size_that_overflows)
 	CHECK(strbuf_take(&b) == NULL);
 }
 
+TEST(bb_fail_should_keep_the_reason_of_a_message_too_long_to_hold)
+{
+	char path[3001];
+	memset(path, 'p', 3000);
+	path[3000] = 0;
+	struct bb_error err = {0};
+	CHECK(bb_fail(&err, BB_EIO, "'%s': File name too long", path) == BB_EIO);
+	CHECK(err.code == BB_EIO);
+	size_t len = strlen(err.msg);
+	CHECK(len == sizeof err.msg - 1);
+	CHECK(strncmp(err.msg, "'ppp", 4) == 0);
+	CHECK(strstr(err.msg, "p...p") != NULL);
+	const char *end = "p': File name too long";
+	CHECK(len > strlen(end) && strcmp(err.msg + len - strlen(end), end) == 0);
+	/* a message that fits is kept whole */
+	bb_fail(&err, BB_EINVAL, "short %d", 7);
+	CHECK_STR(err.msg, "short 7");
+}
+
 int main(void)
 {
 	RUN(strbuf_should_start_empty_and_take_an_empty_string);
@@ -119,5 +140,6 @@ int main(void)
 	RUN(str_printf_should_build_a_path_longer_than_4096_bytes);
 	RUN(strbuf_should_report_running_out_of_memory_once);
 	RUN(strbuf_should_refuse_a_size_that_overflows);
+	RUN(bb_fail_should_keep_the_reason_of_a_message_too_long_to_hold);
 	END_TESTS();
 }
