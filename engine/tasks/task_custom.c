@@ -274,7 +274,7 @@ static int load_descriptor(struct task_list *tl, const char *path, const cJSON *
 	spec.output = TYPES[type].output;
 	char *rows = data_path(path, data->valuestring);
 	struct task *t = NULL;
-	rc = rows ? task_new(tl, &spec, rows, &t, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	rc = rows ? task_new(tl, &spec, &t, err) : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
 		rc = apply_options(path, desc, t, err);
 	if (!rc)

@@ -146,7 +146,7 @@ static char *description_of(const char *subject)
 }
 
 static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
-			    const char *path, struct bb_error *err)
+			    struct bb_error *err)
 {
 	const char *subject = s->name;
 	char name[128];
@@ -166,7 +166,7 @@ static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
 		.doc_to_choice = "[\"A\", \"B\", \"C\", \"D\"]",
 	};
 	struct task *t;
-	int rc = task_new(tl, &spec, path, &t, err);
+	int rc = task_new(tl, &spec, &t, err);
 	if (rc)
 		return rc;
 	snprintf(t->alias, sizeof t->alias, "%s", subject);
@@ -212,7 +212,7 @@ int mmlu_load(struct task_list *tl, const char *data_dir, int limit, struct bb_e
 	char *path = path_join(data_dir, "mmlu.test.jsonl");
 	int first = tl->n, rc = path ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; i < mmlu_n_subjects && !rc; i++)
-		rc = add_subject_task(tl, &mmlu_subjects[i], path, err);
+		rc = add_subject_task(tl, &mmlu_subjects[i], err);
 	struct mmlu_rows rows = {tl->tasks + first, limit};
 	if (!rc)
 		rc = task_read_jsonl(path, mmlu_row, &rows, NULL, err);
