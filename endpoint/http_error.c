@@ -4,19 +4,23 @@
 #include "endpoint/http_error.h"
 
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/strbuf.h"
 
 cJSON *http_error(const char *fmt, ...)
 {
-	char msg[1024];
+	struct strbuf msg = {0}; /* grown to fit: a long path in it is never cut */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	for (char *c = msg; *c; c++) /* one line */
+	for (char *c = msg.p; c && *c; c++) /* one line */
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
+	char *text = strbuf_take(&msg);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "error", msg);
+	cJSON_AddStringToObject(o, "error", text ? text : "out of memory");
+	free(text);
 	return o;
 }

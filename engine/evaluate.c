@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "engine/model/loglik.h"
 #include "engine/model/model.h"
 #include "engine/tasks/encode_pair.h"
@@ -247,26 +248,29 @@ static int run_tasks(struct eval_run *run, struct task_list *tl, struct bb_error
 	return 0;
 }
 
-/* lm-eval's model_args string: "pretrained=<dir>[,recipe=...][,add_bos_token=...]". */
-static void model_args(const struct eval_job *job, char *buf, size_t size)
+/* lm-eval's model_args string: "pretrained=<dir>[,recipe=...][,add_bos_token=...]",
+ * malloc'd; NULL when out of memory. */
+static char *model_args(const struct eval_job *job)
 {
-	int n = snprintf(buf, size, "pretrained=%s", job->model_dir);
-	if (job->recipe && n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - (size_t)n, ",recipe=%s,recipe_avg_bits=%.4g",
-			      job->recipe->strategy[0] ? job->recipe->strategy : "custom",
-			      job->recipe->achieved_avg_bits);
-	if (job->add_bos_token >= 0 && n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - (size_t)n, ",add_bos_token=%s",
-			 job->add_bos_token ? "True" : "False");
+	struct strbuf b = {0};
+	strbuf_addf(&b, "pretrained=%s", job->model_dir);
+	if (job->recipe)
+		strbuf_addf(&b, ",recipe=%s,recipe_avg_bits=%.4g",
+			    job->recipe->strategy[0] ? job->recipe->strategy : "custom",
+			    job->recipe->achieved_avg_bits);
+	if (job->add_bos_token >= 0)
+		strbuf_addf(&b, ",add_bos_token=%s", job->add_bos_token ? "True" : "False");
+	return strbuf_take(&b);
 }
 
 static int build_results(const struct eval_run *run, const struct task_list *tl,
 			 double start, double t0, cJSON **results, struct bb_error *err)
 {
 	const struct eval_job *job = run->job;
-	char args[2048];
+	char *args = model_args(job);
+	if (!args)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	int bos = tokenizer_bos(run->tok), eos = tokenizer_eos(run->tok);
-	model_args(job, args, sizeof args);
 	struct results_meta meta = {
 		.model_dir = job->model_dir,
 		.model_args = args,
@@ -282,7 +286,9 @@ static int build_results(const struct eval_run *run, const struct task_list *tl,
 		.eot_token_id = eos,
 		.log_samples = job->log_samples,
 	};
-	return results_build(tl, &meta, results, err);
+	int rc = results_build(tl, &meta, results, err);
+	free(args);
+	return rc;
 }
 
 int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,

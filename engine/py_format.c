@@ -64,9 +64,9 @@ void py_float_repr(double x, char buf[32])
 
 /* A JSON string as json.dumps writes it with ensure_ascii=False: only '"', '\' and the
  * control characters below 0x20 are escaped. */
-static void dump_string(const char *s, struct sbuf *out)
+static void dump_string(const char *s, struct strbuf *out)
 {
-	sbuf_adds(out, "\"");
+	strbuf_adds(out, "\"");
 	for (; *s; s++) {
 		const char *esc = *s == '"' ? "\\\"" : *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
 				  : *s == '\r' ? "\\r" : *s == '\t' ? "\\t" : *s == '\b' ? "\\b"
@@ -77,67 +77,67 @@ static void dump_string(const char *s, struct sbuf *out)
 			esc = u;
 		}
 		if (esc)
-			sbuf_adds(out, esc);
+			strbuf_adds(out, esc);
 		else
-			sbuf_add(out, s, 1);
+			strbuf_add(out, s, 1);
 	}
-	sbuf_adds(out, "\"");
+	strbuf_adds(out, "\"");
 }
 
-static void dump_number(double x, struct sbuf *out)
+static void dump_number(double x, struct strbuf *out)
 {
 	char buf[32];
 	if (x == floor(x) && fabs(x) < 9007199254740992.0)
 		snprintf(buf, sizeof buf, "%.0f", x);
 	else
 		py_float_repr(x, buf);
-	sbuf_adds(out, buf);
+	strbuf_adds(out, buf);
 }
 
-static void newline_indent(int depth, struct sbuf *out)
+static void newline_indent(int depth, struct strbuf *out)
 {
-	sbuf_adds(out, "\n");
+	strbuf_adds(out, "\n");
 	for (int i = 0; i < depth; i++)
-		sbuf_adds(out, "  ");
+		strbuf_adds(out, "  ");
 }
 
-static void dump_value(const cJSON *v, int depth, struct sbuf *out);
+static void dump_value(const cJSON *v, int depth, struct strbuf *out);
 
 /* A list or an object: "[]"/"{}" when empty, else one item a line, indented. */
-static void dump_container(const cJSON *v, int depth, struct sbuf *out)
+static void dump_container(const cJSON *v, int depth, struct strbuf *out)
 {
 	bool object = cJSON_IsObject(v);
-	sbuf_adds(out, object ? "{" : "[");
+	strbuf_adds(out, object ? "{" : "[");
 	for (const cJSON *it = v->child; it; it = it->next) {
 		newline_indent(depth + 1, out);
 		if (object) {
 			dump_string(it->string, out);
-			sbuf_adds(out, ": ");
+			strbuf_adds(out, ": ");
 		}
 		dump_value(it, depth + 1, out);
 		if (it->next)
-			sbuf_adds(out, ",");
+			strbuf_adds(out, ",");
 	}
 	if (v->child)
 		newline_indent(depth, out);
-	sbuf_adds(out, object ? "}" : "]");
+	strbuf_adds(out, object ? "}" : "]");
 }
 
-static void dump_value(const cJSON *v, int depth, struct sbuf *out)
+static void dump_value(const cJSON *v, int depth, struct strbuf *out)
 {
 	if (cJSON_IsString(v))
 		dump_string(v->valuestring, out);
 	else if (cJSON_IsNumber(v))
 		dump_number(v->valuedouble, out);
 	else if (cJSON_IsBool(v))
-		sbuf_adds(out, cJSON_IsTrue(v) ? "true" : "false");
+		strbuf_adds(out, cJSON_IsTrue(v) ? "true" : "false");
 	else if (cJSON_IsArray(v) || cJSON_IsObject(v))
 		dump_container(v, depth, out);
 	else
-		sbuf_adds(out, "null");
+		strbuf_adds(out, "null");
 }
 
-void py_json_dumps_indent2(const cJSON *v, struct sbuf *out)
+void py_json_dumps_indent2(const cJSON *v, struct strbuf *out)
 {
 	dump_value(v, 0, out);
 }

@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "engine/tasks/text.h"
+#include "core/strbuf.h"
 
 /* Python's repr(x) of a float into buf (32 bytes is enough): "-11.366117477416992",
  * "1e-05", "1000000.0", "nan", "inf". */
@@ -19,6 +19,6 @@ void py_float_repr(double x, char buf[32]);
 /* json.dumps(v, indent=2, ensure_ascii=False) appended to out. A JSON number that is a
  * whole number below 2^53 is written as an int (cJSON keeps no int/float distinction;
  * dataset rows hold ints), any other as a float. */
-void py_json_dumps_indent2(const cJSON *v, struct sbuf *out);
+void py_json_dumps_indent2(const cJSON *v, struct strbuf *out);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/strbuf.h"
 #include "engine/evaluate.h"
 
 #define MAX_RESUBMITS 2
@@ -184,15 +185,14 @@ static int past_deadline(const struct client *c, const char *method, const char 
 		       "(--deadline)", c->base, method, path, c->cfg.deadline_s);
 }
 
-int client_call(struct client *c, const char *method, const char *path, const cJSON *body,
-		long *status, cJSON **reply, struct bb_error *err)
+/* client_call once the URL is built. */
+static int call_url(struct client *c, const char *method, const char *path, const char *url,
+		    const cJSON *body, long *status, cJSON **reply, struct bb_error *err)
 {
-	char url[2048], why[600];
+	char why[600]; /* what went wrong, for a message: a short description, cut on purpose */
 	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
 	double t0 = seconds(), delay = c->cfg.first_delay_s;
 	int tries = 0;
-	snprintf(url, sizeof url, "%s%s", c->base, path);
-	*reply = NULL;
 	for (;;) {
 		if (seconds() >= c->deadline_at) {
 			free(text);
@@ -237,6 +237,16 @@ int client_call(struct client *c, const char *method, const char *path, const cJ
 		pause_for(fmin(delay, fmax(c->deadline_at - seconds(), 0)));
 		delay = fmin(delay * 2, c->cfg.max_delay_s);
 	}
+}
+
+int client_call(struct client *c, const char *method, const char *path, const cJSON *body,
+		long *status, cJSON **reply, struct bb_error *err)
+{
+	*reply = NULL;
+	char *url = str_printf(err, "%s%s", c->base, path);
+	int rc = url ? call_url(c, method, path, url, body, status, reply, err) : BB_ENOMEM;
+	free(url);
+	return rc;
 }
 
 /* A 4xx answer as the one-line error. */

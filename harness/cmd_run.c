@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/endpoints.h"
@@ -160,15 +161,19 @@ static enum model_set choose_set(const struct run_cli *o)
  * (runner.c) instead. */
 static int take_lock(const char *results, const char *name, int *fd, struct bb_error *err)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/%s/.lock", results, name);
+	*fd = -1;
+	char *path = str_printf(err, "%s/%s/.lock", results, name);
+	if (!path)
+		return BB_ENOMEM;
+	int rc = 0;
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0)
-		return bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
-		return bb_fail(err, BB_EINVAL, "another 'bitbudget run' of %s is in progress (%s)",
-			       name, path);
-	return 0;
+		rc = bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
+	else if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
+		rc = bb_fail(err, BB_EINVAL, "another 'bitbudget run' of %s is in progress (%s)",
+			     name, path);
+	free(path);
+	return rc;
 }
 
 static int report(const struct run_cli *o, const struct experiment *e, const struct plan *p,
@@ -253,7 +258,7 @@ int run_or_report(int argc, char **argv, bool report_only)
 	o.run.retries = (int)o.retries;
 	struct bb_error err = {0};
 	struct experiment e;
-	static struct plan p;
+	struct plan p = {0};
 	char version[256] = "?";
 	struct endpoint_list endpoints;
 	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
@@ -276,6 +281,7 @@ int run_or_report(int argc, char **argv, bool report_only)
 				  (int)o.nsamples, (int)o.seqlen, o.calib};
 	if (!rc)
 		rc = execute(&o, &e, &s, &p, &err);
+	plan_free(&p);
 	experiment_free(&e);
 	if (rc && runner_stop_signal()) { /* as a shell reports a command killed by it */
 		cli_print_error(&err);

@@ -163,7 +163,7 @@ static int jsonl_text(char **text, const char *path, struct bb_error *err)
 
 struct calib {
 	struct calib_set set;
-	char path[1024];   /* the calibration file, as read */
+	char *path;        /* malloc'd: the calibration file, as read */
 	char sha256[65];   /* of its bytes, for provenance */
 };
 
@@ -191,7 +191,9 @@ static int load_calib(struct calib *c, const struct scores_opts *o, const struct
 					  : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc) {
 		sha256_hex(text, len, c->sha256);
-		snprintf(c->path, sizeof c->path, "%s", path);
+		c->path = strdup(path);
+		if (!c->path)
+			rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	}
 	const char *first = text ? text + strspn(text, " \t\r\n") : NULL;
 	if (!rc && !*first)
@@ -291,6 +293,7 @@ static int run(const struct scores_opts *o, struct score_config *cfg, struct bb_
 		fprintf(stderr, "scores: wrote '%s'\n", o->out);
 	score_result_free(&res);
 	calib_free(&c.set);
+	free(c.path);
 	tokenizer_free(tok);
 	model_free(m);
 	return rc;

@@ -13,6 +13,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
+#include "core/strbuf.h"
 #include "core/version.h"
 
 /* Why element e is not an endpoint, or NULL when it is one. */
@@ -101,12 +102,16 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
 
 int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error *err)
 {
-	if (strcmp(endpoint, "local") == 0) {
+	if (strcmp(endpoint, "local") == 0) { /* a constant of a few bytes: callers' buffers hold it */
 		snprintf(out, n, "bitbudget-engine %s", BITBUDGET_VERSION);
 		return 0;
 	}
-	char url[1024], body[4096] = "";
-	snprintf(url, sizeof url, "%s/v1/health", endpoint);
+	/* body: a health answer is a few dozen bytes; collect keeps at most 4095 of them, and
+	 * a longer one is refused below as not the protocol's JSON */
+	char body[4096] = "";
+	char *url = str_printf(err, "%s/v1/health", endpoint);
+	if (!url)
+		return BB_ENOMEM;
 	CURL *c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -114,13 +119,17 @@ int endpoint_version(const char *endpoint, char *out, size_t n, struct bb_error 
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	CURLcode rc = curl_easy_perform(c);
 	curl_easy_cleanup(c);
+	free(url);
 	cJSON *json = rc == CURLE_OK ? cJSON_Parse(body) : NULL;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(json, "name");
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(json, "version");
 	int status = 0;
-	if (cJSON_IsString(name) && cJSON_IsString(version))
-		snprintf(out, n, "%s %s", name->valuestring, version->valuestring);
-	else
+	/* the version becomes part of every evaluation key: a cut one would be another key */
+	if (cJSON_IsString(name) && cJSON_IsString(version) &&
+	    (size_t)snprintf(out, n, "%s %s", name->valuestring, version->valuestring) >= n)
+		status = bb_fail(err, BB_EFORMAT, "endpoint '%s': its name and version are longer "
+				 "than %zu bytes", endpoint, n - 1);
+	else if (!cJSON_IsString(name) || !cJSON_IsString(version))
 		status = bb_fail(err, BB_EIO, "endpoint '%s' did not answer /v1/health: %s", endpoint,
 				 rc == CURLE_OK ? "not the protocol's JSON" : curl_easy_strerror(rc));
 	cJSON_Delete(json);

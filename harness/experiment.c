@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 
 static int copy_str(char *dst, size_t n, const cJSON *obj, const char *key, const char *what,
 		    struct bb_error *err)
@@ -76,6 +77,29 @@ static int read_tasks(struct experiment *e, const cJSON *tasks, struct bb_error 
 	return 0;
 }
 
+/* The next row from r; what ("'<file>': rows[<i>]") starts its error messages. */
+static int read_row(struct experiment *e, const cJSON *r, const char *what,
+		    struct bb_error *err)
+{
+	struct exp_row *row = &e->rows[e->n_rows];
+	int rc = copy_str(row->label, sizeof row->label, r, "label", what, err);
+	if (!rc)
+		rc = copy_str(row->strategy, sizeof row->strategy, r, "strategy", what, err);
+	if (rc)
+		return rc;
+	for (int i = 0; i < e->n_rows; i++)
+		if (strcmp(e->rows[i].label, row->label) == 0)
+			return bb_fail(err, BB_EFORMAT, "%s: label '%s' is used twice", what,
+				       row->label);
+	const cJSON *bits = cJSON_GetObjectItemCaseSensitive(r, "avg_bits");
+	bool bf16 = strcmp(row->strategy, "bf16") == 0;
+	if (!bf16 && (!cJSON_IsNumber(bits) || bits->valuedouble <= 0 || bits->valuedouble > 16))
+		return bb_fail(err, BB_EFORMAT, "%s: 'avg_bits' must be a number in (0, 16]", what);
+	row->avg_bits = bf16 ? 16 : bits->valuedouble;
+	e->n_rows++;
+	return 0;
+}
+
 static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *err)
 {
 	const cJSON *r;
@@ -83,25 +107,36 @@ static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *e
 		return bb_fail(err, BB_EFORMAT, "'%s': 'rows' must list 1 to %d rows", e->path, EXP_MAX);
 	cJSON_ArrayForEach(r, rows)
 	{
-		struct exp_row *row = &e->rows[e->n_rows];
-		char what[1100];
-		snprintf(what, sizeof what, "'%s': rows[%d]", e->path, e->n_rows);
-		int rc = copy_str(row->label, sizeof row->label, r, "label", what, err);
-		if (!rc)
-			rc = copy_str(row->strategy, sizeof row->strategy, r, "strategy", what, err);
+		char *what = str_printf(err, "'%s': rows[%d]", e->path, e->n_rows);
+		int rc = what ? read_row(e, r, what, err) : BB_ENOMEM;
+		free(what);
 		if (rc)
 			return rc;
-		for (int i = 0; i < e->n_rows; i++)
-			if (strcmp(e->rows[i].label, row->label) == 0)
-				return bb_fail(err, BB_EFORMAT, "%s: label '%s' is used twice", what,
-					       row->label);
-		const cJSON *bits = cJSON_GetObjectItemCaseSensitive(r, "avg_bits");
-		bool bf16 = strcmp(row->strategy, "bf16") == 0;
-		if (!bf16 && (!cJSON_IsNumber(bits) || bits->valuedouble <= 0 || bits->valuedouble > 16))
-			return bb_fail(err, BB_EFORMAT, "%s: 'avg_bits' must be a number in (0, 16]", what);
-		row->avg_bits = bf16 ? 16 : bits->valuedouble;
-		e->n_rows++;
 	}
+	return 0;
+}
+
+/* The next paper model from m; what ("'<file>': models[<i>]") starts its error messages. */
+static int read_paper_model(struct experiment *e, const cJSON *m, const char *model_root,
+			    const char *what, struct bb_error *err)
+{
+	struct exp_model *x = &e->models[e->n_models];
+	char dir[256];
+	int rc = copy_str(x->name, sizeof x->name, m, "name", what, err);
+	if (!rc)
+		rc = copy_str(x->hf_id, sizeof x->hf_id, m, "hf_id", what, err);
+	if (!rc)
+		rc = copy_str(dir, sizeof dir, m, "dir", what, err);
+	if (rc)
+		return rc;
+	if (strstr(dir, "..") || dir[0] == '/')
+		return bb_fail(err, BB_EFORMAT, "%s: 'dir' must be a plain folder name", what);
+	x->add_bos_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "add_bos_token"));
+	x->path = model_root ? str_printf(err, "%s/%s", model_root, dir)
+			     : str_printf(err, "experiments/models/%s", dir);
+	if (!x->path)
+		return BB_ENOMEM;
+	e->n_models++;
 	return 0;
 }
 
@@ -116,24 +151,11 @@ static int read_paper_models(struct experiment *e, const cJSON *models, const ch
 			       EXP_MAX);
 	cJSON_ArrayForEach(m, models)
 	{
-		struct exp_model *x = &e->models[e->n_models];
-		char what[1100], dir[256];
-		snprintf(what, sizeof what, "'%s': models[%d]", e->path, e->n_models);
-		int rc = copy_str(x->name, sizeof x->name, m, "name", what, err);
-		if (!rc)
-			rc = copy_str(x->hf_id, sizeof x->hf_id, m, "hf_id", what, err);
-		if (!rc)
-			rc = copy_str(dir, sizeof dir, m, "dir", what, err);
+		char *what = str_printf(err, "'%s': models[%d]", e->path, e->n_models);
+		int rc = what ? read_paper_model(e, m, model_root, what, err) : BB_ENOMEM;
+		free(what);
 		if (rc)
 			return rc;
-		if (strstr(dir, "..") || dir[0] == '/')
-			return bb_fail(err, BB_EFORMAT, "%s: 'dir' must be a plain folder name", what);
-		x->add_bos_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "add_bos_token"));
-		if (model_root)
-			snprintf(x->path, sizeof x->path, "%s/%s", model_root, dir);
-		else
-			snprintf(x->path, sizeof x->path, "experiments/models/%s", dir);
-		e->n_models++;
 	}
 	snprintf(e->set_note, sizeof e->set_note, "%s",
 		 model_root ? "model set: the paper's models (from MODEL_ROOT) and tasks"
@@ -142,12 +164,29 @@ static int read_paper_models(struct experiment *e, const cJSON *models, const ch
 	return 0;
 }
 
-/* The demo model: looked for in MODEL_ROOT, then models/, then the shared folder. */
-static int read_demo(struct experiment *e, const cJSON *demo, const char *model_root,
-		     const char *shared_dir, struct bb_error *err)
+/* The first of roots[0..3) (a NULL one skipped) holding <root>[/models]/<dir>/config.json:
+ * the folder, malloc'd; NULL when none does, or out of memory. */
+static char *find_demo_model(const char *const roots[3], const char *dir)
 {
-	char what[1100], dir[256], note[256];
-	snprintf(what, sizeof what, "'%s': demo", e->path);
+	for (int i = 0; i < 3; i++) {
+		if (!roots[i])
+			continue;
+		char *folder = str_printf(NULL, "%s%s/%s", roots[i], i == 2 ? "/models" : "", dir);
+		char *config = folder ? str_printf(NULL, "%s/config.json", folder) : NULL;
+		bool found = config && file_exists(config);
+		free(config);
+		if (found)
+			return folder;
+		free(folder);
+	}
+	return NULL;
+}
+
+/* read_demo, what ("'<file>': demo") starting its error messages. */
+static int read_demo_in(struct experiment *e, const cJSON *demo, const char *model_root,
+			const char *shared_dir, const char *what, struct bb_error *err)
+{
+	char dir[256], note[256];
 	struct exp_model *x = &e->models[0];
 	int rc = copy_str(dir, sizeof dir, demo, "model", what, err);
 	if (!rc)
@@ -160,18 +199,9 @@ static int read_demo(struct experiment *e, const cJSON *demo, const char *model_
 		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(demo, "tasks"), err);
 	if (rc)
 		return rc;
-	const char *roots[3] = {model_root, "models", shared_dir ? shared_dir : "../shared"};
-	char candidate[1100];
-	x->path[0] = 0;
-	for (int i = 0; i < 3 && !x->path[0]; i++) {
-		if (!roots[i])
-			continue;
-		snprintf(candidate, sizeof candidate, "%s%s/%s/config.json", roots[i],
-			 i == 2 ? "/models" : "", dir);
-		if (file_exists(candidate))
-			snprintf(x->path, sizeof x->path, "%.*s", (int)(strlen(candidate) - 12), candidate);
-	}
-	if (!x->path[0])
+	const char *const roots[3] = {model_root, "models", shared_dir ? shared_dir : "../shared"};
+	x->path = find_demo_model(roots, dir);
+	if (!x->path)
 		return bb_fail(err, BB_EIO,
 			       "demo model '%s' not found in MODEL_ROOT, models/ or %s/models; download %s into models/%s",
 			       dir, roots[2], x->hf_id, dir);
@@ -183,16 +213,29 @@ static int read_demo(struct experiment *e, const cJSON *demo, const char *model_
 	return 0;
 }
 
+/* The demo model: looked for in MODEL_ROOT, then models/, then the shared folder. */
+static int read_demo(struct experiment *e, const cJSON *demo, const char *model_root,
+		     const char *shared_dir, struct bb_error *err)
+{
+	char *what = str_printf(err, "'%s': demo", e->path);
+	int rc = what ? read_demo_in(e, demo, model_root, shared_dir, what, err) : BB_ENOMEM;
+	free(what);
+	return rc;
+}
+
 int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		    const char *model_root, const char *shared_dir, struct bb_error *err)
 {
 	memset(e, 0, sizeof *e);
-	snprintf(e->path, sizeof e->path, "%s", path);
 	e->set = set;
+	if (!(e->path = str_printf(err, "%s", path)))
+		return BB_ENOMEM;
 	char *text;
 	int rc = read_file(path, &text, NULL, err);
-	if (rc)
+	if (rc) {
+		experiment_free(e);
 		return rc;
+	}
 	e->json = cJSON_Parse(text);
 	free(text);
 	if (!cJSON_IsObject(e->json))
@@ -224,6 +267,12 @@ void experiment_free(struct experiment *e)
 {
 	cJSON_Delete(e->json);
 	e->json = NULL;
+	for (int m = 0; m < EXP_MAX; m++) { /* a model read in part may hold a path */
+		free(e->models[m].path);
+		e->models[m].path = NULL;
+	}
+	free(e->path);
+	e->path = NULL;
 }
 
 double experiment_published(const struct experiment *e, int row, int model)

@@ -24,7 +24,7 @@
 struct exp_model {
 	char name[64];     /* column label, e.g. "Llama3.1-8B-I" */
 	char hf_id[128];
-	char path[1024];   /* the folder evaluated (weights, or config.json alone to plan) */
+	char *path;        /* malloc'd: the folder evaluated (weights, or config.json alone) */
 	bool add_bos_token;
 };
 
@@ -39,7 +39,7 @@ enum model_set { MODEL_SET_PAPER, MODEL_SET_DEMO };
 struct experiment {
 	char name[64];
 	char title[256];
-	char path[1024];
+	char *path;          /* malloc'd: the experiment file, as given */
 	int n_options;
 	struct format options[RECIPE_MAX_OPTIONS];
 	int n_tasks;

@@ -15,6 +15,7 @@
 #include "core/allocate.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/strbuf.h"
 #include "core/version.h"
 
 // ---- keys ----
@@ -29,9 +30,11 @@ static void file_hash(const char *path, char *hex)
 		sha256_hex(text, len, hex);
 		free(text);
 	} else {
-		char missing[1100];
-		snprintf(missing, sizeof missing, "missing:%s", path);
-		sha256_hex(missing, strlen(missing), hex);
+		struct strbuf missing = {0};
+		strbuf_addf(&missing, "missing:%s", path);
+		/* out of memory: the hash of "" marks the file as unreadable all the same */
+		sha256_hex(missing.p ? missing.p : "", missing.p ? missing.len : 0, hex);
+		strbuf_release(&missing);
 	}
 }
 
@@ -40,7 +43,8 @@ static cJSON *task_identity(const char *task)
 {
 	if (!strchr(task, '/') && !strstr(task, ".json"))
 		return cJSON_CreateString(task);
-	char hex[SHA256_HEX_LEN], data_hex[SHA256_HEX_LEN], data_path[1200] = "";
+	char hex[SHA256_HEX_LEN], data_hex[SHA256_HEX_LEN];
+	struct strbuf data_path = {0};
 	file_hash(task, hex);
 	char *text;
 	struct bb_error ignored;
@@ -49,12 +53,13 @@ static cJSON *task_identity(const char *task)
 		const cJSON *data = cJSON_GetObjectItemCaseSensitive(d, "data");
 		const char *slash = strrchr(task, '/');
 		if (cJSON_IsString(data))
-			snprintf(data_path, sizeof data_path, "%.*s%s", slash ? (int)(slash - task + 1) : 0,
-				 task, data->valuestring);
+			strbuf_addf(&data_path, "%.*s%s", slash ? (int)(slash - task + 1) : 0, task,
+				    data->valuestring);
 		cJSON_Delete(d);
 		free(text);
 	}
-	file_hash(data_path, data_hex);
+	file_hash(data_path.p ? data_path.p : "", data_hex);
+	strbuf_release(&data_path);
 	cJSON *t = cJSON_CreateObject();
 	cJSON_AddStringToObject(t, "descriptor", hex);
 	cJSON_AddStringToObject(t, "data", data_hex);
@@ -142,23 +147,20 @@ static int write_recipe_by_content(const struct recipe *r, const char *dir, cons
 	if (!text)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	sha256_hex(text, n, it->recipe_hash);
-	snprintf(it->recipe, sizeof it->recipe, "%s/%s-%.16s.json", dir, slug, it->recipe_hash);
-	int rc = write_file_atomic(it->recipe, text, n, err);
+	free(it->recipe);
+	it->recipe = str_printf(err, "%s/%s-%.16s.json", dir, slug, it->recipe_hash);
+	int rc = it->recipe ? write_file_atomic(it->recipe, text, n, err) : BB_ENOMEM;
 	free(text);
 	return rc;
 }
 
-/* Compute and write the recipe of (model, row); fills recipe path, bits, loss and hash. */
-static int make_recipe(struct plan_item *it, const struct experiment *e, struct model_ctx *mc,
-		       const struct plan_settings *s, struct bb_error *err)
+/* Compute the recipe of (model, row) and write it into dir as <row_slug>-<hash>.json;
+ * fills the item's recipe path, bits, loss and hash. */
+static int make_recipe_in(struct plan_item *it, const struct experiment *e,
+			  const struct model_ctx *mc, const char *dir, const char *row_slug,
+			  struct bb_error *err)
 {
 	const struct exp_row *row = &e->rows[it->row];
-	char model_slug[96], row_slug[128], dir[1000];
-	slugify(e->models[it->model].name, model_slug, sizeof model_slug);
-	slugify(row->label, row_slug, sizeof row_slug);
-	snprintf(dir, sizeof dir, "%.700s/recipes/%s/%s", s->results_dir, e->name, model_slug);
-	if (make_dirs(dir) < 0)
-		return bb_fail(err, BB_EIO, "'%s': cannot create the folder", dir);
 	struct alloc_request req = {
 		.inv = &mc->inv, .ck = &mc->ck, .model = e->models[it->model].name,
 		.options = e->options, .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
@@ -180,14 +182,48 @@ static int make_recipe(struct plan_item *it, const struct experiment *e, struct 
 	return rc;
 }
 
+/* Compute and write the recipe of (model, row); fills recipe path, bits, loss and hash. */
+static int make_recipe(struct plan_item *it, const struct experiment *e, struct model_ctx *mc,
+		       const struct plan_settings *s, struct bb_error *err)
+{
+	const struct exp_row *row = &e->rows[it->row];
+	char model_slug[96], row_slug[128]; /* slugify keeps within them: a label is bounded */
+	slugify(e->models[it->model].name, model_slug, sizeof model_slug);
+	slugify(row->label, row_slug, sizeof row_slug);
+	char *dir = str_printf(err, "%s/recipes/%s/%s", s->results_dir, e->name, model_slug);
+	if (!dir)
+		return BB_ENOMEM;
+	int rc = make_dirs(dir) < 0 ? bb_fail(err, BB_EIO, "'%s': cannot create the folder", dir)
+				    : make_recipe_in(it, e, mc, dir, row_slug, err);
+	free(dir);
+	return rc;
+}
+
 // ---- the plan ----
 
+/* Free what an item holds (its paths). */
+static void item_release(struct plan_item *it)
+{
+	free(it->result);
+	free(it->recipe);
+	memset(it, 0, sizeof *it);
+}
+
+/* The next item, grown into when the slots are full; NULL when out of memory. A slot
+ * reused by plan_add_scores is released first. Slots past n are kept zeroed or released. */
 static struct plan_item *add_item(struct plan *p, enum plan_kind kind, int model, int row)
 {
-	if (p->n == PLAN_MAX)
-		return NULL;
+	if (p->n == p->cap) {
+		int cap = p->cap ? 2 * p->cap : 16;
+		struct plan_item *items = realloc(p->items, (size_t)cap * sizeof *items);
+		if (!items)
+			return NULL;
+		memset(items + p->cap, 0, (size_t)(cap - p->cap) * sizeof *items);
+		p->items = items;
+		p->cap = cap;
+	}
 	struct plan_item *it = &p->items[p->n++];
-	memset(it, 0, sizeof *it);
+	item_release(it);
 	it->kind = kind;
 	it->model = model;
 	it->row = row;
@@ -211,11 +247,12 @@ static int plan_scores(struct plan *p, const struct experiment *e, int m, struct
 {
 	struct plan_item *it = add_item(p, PLAN_SCORES, m, -1);
 	if (!it)
-		return bb_fail(err, BB_EINVAL, "the plan has more than %d jobs", PLAN_MAX);
+		return bb_fail(err, BB_ENOMEM, "out of memory while planning");
 	char key[SHA256_HEX_LEN];
 	scores_key(e, mc->id, s, key);
 	memcpy(it->key, key, sizeof key);
-	snprintf(it->result, sizeof it->result, "%.900s/scores/%s.json", s->results_dir, key);
+	if (!(it->result = str_printf(err, "%s/scores/%s.json", s->results_dir, key)))
+		return BB_ENOMEM;
 	it->done = file_exists(it->result);
 	if (it->done && scores_read(&mc->sc, it->result, err) == 0)
 		mc->have_scores = true;
@@ -223,12 +260,11 @@ static int plan_scores(struct plan *p, const struct experiment *e, int m, struct
 }
 
 static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
-		    struct model_ctx *mc, const char *scores_path, const struct plan_settings *s,
-		    struct bb_error *err)
+		    struct model_ctx *mc, const struct plan_settings *s, struct bb_error *err)
 {
 	struct plan_item *it = add_item(p, PLAN_EVAL, m, r);
 	if (!it)
-		return bb_fail(err, BB_EINVAL, "the plan has more than %d jobs", PLAN_MAX);
+		return bb_fail(err, BB_ENOMEM, "out of memory while planning");
 	snprintf(it->recipe_hash, sizeof it->recipe_hash, "bf16");
 	bool sensitivity = strcmp(e->rows[r].strategy, "sensitivity") == 0;
 	if (strcmp(e->rows[r].strategy, "bf16") == 0) {
@@ -242,12 +278,11 @@ static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
 		if (rc)
 			return rc;
 	}
-	if (sensitivity)
-		snprintf(it->scores, sizeof it->scores, "%s", scores_path);
 	char key[SHA256_HEX_LEN];
 	eval_key(e, m, mc->id, it->recipe_hash, s, key);
 	memcpy(it->key, key, sizeof key);
-	snprintf(it->result, sizeof it->result, "%.900s/cache/%s.json", s->results_dir, key);
+	if (!(it->result = str_printf(err, "%s/cache/%s.json", s->results_dir, key)))
+		return BB_ENOMEM;
 	it->done = file_exists(it->result);
 	return 0;
 }
@@ -261,12 +296,10 @@ static int plan_model(struct plan *p, const struct experiment *e, int m,
 		rc = inventory_build(&mc.inv, &mc.ck, false, err);
 	if (!rc) {
 		checkpoint_identity(&mc.ck, mc.id);
-		int first = p->n;
 		if (needs_scores(e))
 			rc = plan_scores(p, e, m, &mc, s, err);
-		const char *scores_path = needs_scores(e) ? p->items[first].result : "";
 		for (int r = 0; !rc && r < e->n_rows; r++)
-			rc = plan_row(p, e, m, r, &mc, scores_path, s, err);
+			rc = plan_row(p, e, m, r, &mc, s, err);
 	}
 	scores_free(&mc.sc);
 	inventory_free(&mc.inv);
@@ -277,15 +310,20 @@ static int plan_model(struct plan *p, const struct experiment *e, int m,
 int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
 	       struct bb_error *err)
 {
-	memset(p, 0, sizeof *p);
-	char dirs[3][1100];
-	snprintf(dirs[0], sizeof dirs[0], "%s/cache", s->results_dir);
-	snprintf(dirs[1], sizeof dirs[1], "%s/scores", s->results_dir);
-	snprintf(dirs[2], sizeof dirs[2], "%s/%s", s->results_dir, e->name);
-	for (int i = 0; i < 3; i++)
-		if (make_dirs(dirs[i]) < 0)
-			return bb_fail(err, errno == ENOTDIR ? BB_EINVAL : BB_EIO,
-				       "'%s': cannot create the folder: %s", dirs[i], strerror(errno));
+	plan_free(p);
+	const char *const subdirs[] = {"cache", "scores", e->name};
+	for (int i = 0; i < 3; i++) {
+		char *dir = str_printf(err, "%s/%s", s->results_dir, subdirs[i]);
+		if (!dir)
+			return BB_ENOMEM;
+		int rc = make_dirs(dir) < 0 ? bb_fail(err, errno == ENOTDIR ? BB_EINVAL : BB_EIO,
+						      "'%s': cannot create the folder: %s", dir,
+						      strerror(errno))
+					    : 0;
+		free(dir);
+		if (rc)
+			return rc;
+	}
 	for (int m = 0; m < e->n_models; m++) {
 		int rc = plan_model(p, e, m, s, err);
 		if (rc)
@@ -311,6 +349,14 @@ int plan_add_scores(struct plan *p, const struct experiment *e, const struct pla
 			return rc;
 	}
 	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (int i = 0; i < p->cap; i++)
+		item_release(&p->items[i]);
+	free(p->items);
+	memset(p, 0, sizeof *p);
 }
 
 void plan_collect(struct plan *p)

@@ -23,9 +23,8 @@ struct plan_item {
 	enum plan_kind kind;
 	int model, row;             /* row is -1 for scores */
 	char key[65];               /* empty while a sensitivity recipe waits for its scores */
-	char result[1200];          /* where the result is (or will be) */
-	char recipe[1200];          /* the recipe file of a quantized evaluation, else "" */
-	char scores[1200];          /* the scores file a sensitivity recipe used, else "" */
+	char *result;               /* malloc'd: where the result is (or will be); NULL without key */
+	char *recipe;               /* malloc'd: the recipe file of a quantized evaluation, else NULL */
 	char recipe_hash[65];       /* SHA-256 of the recipe file; "bf16" without a recipe */
 	double achieved_avg_bits;   /* 16 for BF16; -1 when not known yet */
 	double avg_bits[ACCOUNT_COUNT]; /* under every convention; -1 where n/a or not known */
@@ -42,16 +41,16 @@ struct plan_settings {
 	const char *calib;            /* calibration text file */
 };
 
-#define PLAN_MAX 512
-
+/* Zero-initialise ({0}) before plan_build; plan_free releases it. */
 struct plan {
-	int n;
-	struct plan_item items[PLAN_MAX];
+	int n, cap;                /* items in use; slots allocated */
+	struct plan_item *items;   /* malloc'd, grown as jobs are planned */
 	char scores_note[256];
 };
 
 /* Build the plan: compute every recipe that can be computed now (all but the sensitivity
- * ones whose scores are not there yet) and mark what the cache already holds. */
+ * ones whose scores are not there yet) and mark what the cache already holds. p is
+ * emptied first (what it held is freed), so a plan may be built again in place. */
 int plan_build(struct plan *p, const struct experiment *e, const struct plan_settings *s,
 	       struct bb_error *err);
 
@@ -60,6 +59,9 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
  * be made at all). The other models' items are left as they are. */
 int plan_add_scores(struct plan *p, const struct experiment *e, const struct plan_settings *s,
 		    struct bb_error *err);
+
+/* Free what the plan holds; it is empty ({0}) again afterwards. */
+void plan_free(struct plan *p);
 
 /* Once the evaluation jobs have run: mark the items whose result is there now. Nothing is
  * planned again. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/recipe.h"
+#include "core/strbuf.h"
 
 // ---- accuracy against bits ----
 
@@ -69,7 +70,7 @@ static void gather_points(const struct report *r, const char *dir, const char *m
 			  struct plot_model *pm)
 {
 	for (int t = 1; t <= 3; t++) {
-		char name[16], path[1200], *text = NULL;
+		char name[16], *text = NULL; /* name: "table<digit>" */
 		size_t len = 0;
 		snprintf(name, sizeof name, "table%d", t);
 		FILE *f = NULL;
@@ -81,8 +82,9 @@ static void gather_points(const struct report *r, const char *dir, const char *m
 				f = len ? fmemopen(text, len, "r") : NULL;
 			}
 		} else {
-			snprintf(path, sizeof path, "%s/data/%s-points.tsv", dir, name);
-			f = fopen(path, "r");
+			char *path = str_printf(NULL, "%s/data/%s-points.tsv", dir, name);
+			f = path ? fopen(path, "r") : NULL; /* no memory: drawn without those points */
+			free(path);
 		}
 		if (f) {
 			read_points(f, model, pm);
@@ -118,7 +120,7 @@ static int gather_maps(const struct plan *p, int m, struct plot_model *pm, struc
 {
 	for (int i = 0; i < p->n; i++) {
 		const struct plan_item *it = &p->items[i];
-		if (it->model != m || !it->recipe[0])
+		if (it->model != m || !it->recipe)
 			continue;
 		if (pm->n_maps == EXP_MAX)
 			return bb_fail(err, BB_EINVAL, "more than %d recipes for one model", EXP_MAX);

@@ -14,6 +14,7 @@
 
 #include "core/fileio.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 #include "harness/gnuplot_string.h"
 #include "harness/report_stats.h"
 
@@ -25,6 +26,14 @@ static const char *const kinds[LAYER_KINDS] = {"q", "k", "v", "o", "gate", "up",
 #define GNUPLOT_MAX_OUTPUT (1 << 20)
 
 // ---- scripts ----
+
+/* "<dir>/data/<name><suffix>", malloc'd: where a picture's data or script goes. NULL
+ * (BB_ENOMEM in err) when out of memory. */
+static char *data_path(const char *dir, const char *name, const char *suffix,
+		       struct bb_error *err)
+{
+	return str_printf(err, "%s/data/%s%s", dir, name, suffix);
+}
 
 /* A script's body being written: its text grows in memory (no length limit to get
  * wrong), then goes to disk atomically, once per terminal. */
@@ -47,26 +56,29 @@ static int script_end(struct script *s, const char *dir, const char *name, const
 		      struct plot_scripts *out, struct bb_error *err)
 {
 	static const char *const terminals[2][2] = {{"pngcairo", "png"}, {"svg", "svg"}};
-	char *text = NULL, output[1400];
+	char *text = NULL;
 	size_t len = 0;
 	int failed = fclose(s->f) != 0;
 	FILE *f = failed ? NULL : open_memstream(&text, &len);
 	for (int t = 0; f && t < 2; t++) {
-		snprintf(output, sizeof output, "%s/%s.%s", dir, name, terminals[t][1]);
+		char *output = str_printf(NULL, "%s/%s.%s", dir, name, terminals[t][1]);
 		fprintf(f, "set terminal %s size %s font 'Sans,10'\nset output ", terminals[t][0], size);
-		gnuplot_write_string(f, output);
+		gnuplot_write_string(f, output ? output : "");
 		fprintf(f, "\n%s\n", s->body);
+		failed |= !output;
+		free(output);
 	}
-	failed = !f || fclose(f) != 0;
+	failed = !f || fclose(f) != 0 || failed;
 	int rc = 0;
 	if (failed)
 		rc = bb_fail(err, BB_ENOMEM, "out of memory writing the script of %s", name);
 	else if (out->n >= PLOTS_MAX)
 		rc = bb_fail(err, BB_EINVAL, "more than %d plots", PLOTS_MAX);
+	if (!rc)
+		rc = (out->path[out->n] = data_path(dir, name, ".gp", err)) ? 0 : BB_ENOMEM;
 	if (!rc) {
-		snprintf(out->path[out->n], sizeof out->path[0], "%s/data/%s.gp", dir, name);
 		rc = write_file_atomic(out->path[out->n], text, len, err);
-		out->n += !rc;
+		out->n++; /* its path is freed with the others, whether or not it was written */
 	}
 	free(text);
 	free(s->body);
@@ -137,11 +149,16 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 		struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char data[1200], name[128];
-	snprintf(data, sizeof data, "%s/data/%s-means.dat", dir, e->name);
+	char name[128]; /* e->name (under 64 bytes) and "-bars": cannot truncate */
+	char *data = data_path(dir, e->name, "-means.dat", err);
+	if (!data)
+		return BB_ENOMEM;
 	FILE *f = fopen(data, "w");
-	if (!f)
-		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	if (!f) {
+		int rc = bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+		free(data);
+		return rc;
+	}
 	fprintf(f, "# model index, then the mean accuracy of each row\n");
 	for (int m = 0; m < e->n_models; m++) {
 		fprintf(f, "%d", m);
@@ -155,6 +172,7 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 	int rc = script_begin(&s, err);
 	if (!rc)
 		bars_body(s.f, e, data);
+	free(data); /* the script holds it as text now */
 	return rc ? rc : script_end(&s, dir, name, "900,500", out, err);
 }
 
@@ -163,14 +181,17 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 /* For later tables' accuracy-against-bits pictures (plots_collect.c reads it). */
 static int points_file(const struct report *r, const char *dir, struct bb_error *err)
 {
-	char data[1200];
-	snprintf(data, sizeof data, "%s/data/%s-points.tsv", dir, r->e->name);
+	char *data = data_path(dir, r->e->name, "-points.tsv", err);
+	if (!data)
+		return BB_ENOMEM;
 	FILE *f = fopen(data, "w");
-	if (!f)
-		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	plot_points_write(r, f);
-	fclose(f);
-	return 0;
+	int rc = f ? 0 : bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
+	if (f) {
+		plot_points_write(r, f);
+		fclose(f);
+	}
+	free(data);
+	return rc;
 }
 
 static const char *series_title(const char *strategy)
@@ -204,15 +225,19 @@ static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm,
 	if (pm->n_series == 0)
 		return 0; /* no points from tables 1-3 for this model (yet) */
 	const char *model = r->e->models[m].name;
-	char slug[96], name[160], data[1300];
+	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
 	slugify(model, slug, sizeof slug);
 	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
-	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	char *data = data_path(dir, name, ".dat", err);
+	if (!data)
+		return BB_ENOMEM;
 	series_data(pm, data);
 	struct script s;
 	int rc = script_begin(&s, err);
-	if (rc)
+	if (rc) {
+		free(data);
 		return rc;
+	}
 	fputs("set title ", s.f);
 	gnuplot_write_string(s.f, model);
 	fputs(".': mean accuracy against average bits (tables 1-3)' noenhanced\n"
@@ -225,6 +250,7 @@ static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm,
 		fprintf(s.f, " index %d with linespoints pt 7 ps 1.3 lw 2 title ", i);
 		gnuplot_write_string(s.f, series_title(pm->series[i].strategy));
 	}
+	free(data);
 	return script_end(&s, dir, name, "800,500", out, err);
 }
 
@@ -266,7 +292,7 @@ static int recipe_maps(const struct report *r, const struct plot_model *pm, int 
 		       const char *dir, struct plot_scripts *out, struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char slug[96], name[200];
+	char slug[96], name[200]; /* e->name (under 64), a slug (under 96): cannot truncate */
 	slugify(e->models[m].name, slug, sizeof slug);
 	snprintf(name, sizeof name, "%s-recipes-%s", e->name, slug);
 	struct script s;
@@ -276,16 +302,21 @@ static int recipe_maps(const struct report *r, const struct plot_model *pm, int 
 	recipe_maps_head(s.f, e, m, pm->n_maps);
 	for (int i = 0; i < pm->n_maps && !rc; i++) {
 		const struct recipe_map *map = &pm->maps[i];
-		char data[1300];
-		snprintf(data, sizeof data, "%s/data/%s-%d.map", dir, name, map->row);
-		if ((rc = map_data(map, data, err)))
+		char suffix[32]; /* "-<row>.map": an int's digits */
+		snprintf(suffix, sizeof suffix, "-%d.map", map->row);
+		char *data = data_path(dir, name, suffix, err);
+		if (!data || (rc = map_data(map, data, err))) {
+			rc = data ? rc : BB_ENOMEM;
+			free(data);
 			break;
+		}
 		fputs("set title ", s.f);
 		gnuplot_write_string(s.f, e->rows[map->row].label);
 		fprintf(s.f, ".' (%.3f bits)' noenhanced\nset xrange [-0.5:%d.5]\nset yrange [-0.5:6.5]\nplot ",
 			map->achieved_avg_bits, map->n_blocks - 1);
 		gnuplot_write_string(s.f, data);
 		fputs(" matrix with image\n", s.f);
+		free(data);
 	}
 	if (rc) {
 		fclose(s.f);
@@ -293,7 +324,7 @@ static int recipe_maps(const struct report *r, const struct plot_model *pm, int 
 		return rc;
 	}
 	fputs("unset multiplot\n", s.f);
-	char size[32]; /* as wide as the last map needs */
+	char size[32]; /* as wide as the last map needs: two ints' digits */
 	snprintf(size, sizeof size, "%d,%d", 700 + 8 * pm->maps[pm->n_maps - 1].n_blocks,
 		 60 + 190 * pm->n_maps);
 	return script_end(&s, dir, name, size, out, err);
@@ -361,16 +392,12 @@ static void frontier_plot(FILE *f, const struct report *r, int m, const char *da
 	fputc('\n', f);
 }
 
-static int frontier(const struct report *r, const struct plot_model *pm, int m,
-		    const char *dir, struct plot_scripts *out, struct bb_error *err)
+/* The frontier picture named name, its data in the file data. */
+static int frontier_in(const struct report *r, const struct plot_model *pm, int m,
+		       const char *dir, const char *name, const char *data,
+		       struct plot_scripts *out, struct bb_error *err)
 {
-	if (!pm->have_frontier)
-		return 0; /* no sensitivity row, or its scores are not there yet */
 	int rows[EXP_MAX];
-	char slug[96], name[160], data[1300];
-	slugify(r->e->models[m].name, slug, sizeof slug);
-	snprintf(name, sizeof name, "frontier-%s", slug);
-	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
 	int n = frontier_data(r, pm, m, data, rows);
 	if (n < 0)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
@@ -380,6 +407,20 @@ static int frontier(const struct report *r, const struct plot_model *pm, int m,
 		return rc;
 	frontier_plot(s.f, r, m, data, rows, n);
 	return script_end(&s, dir, name, "1100,550", out, err);
+}
+
+static int frontier(const struct report *r, const struct plot_model *pm, int m,
+		    const char *dir, struct plot_scripts *out, struct bb_error *err)
+{
+	if (!pm->have_frontier)
+		return 0; /* no sensitivity row, or its scores are not there yet */
+	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
+	slugify(r->e->models[m].name, slug, sizeof slug);
+	snprintf(name, sizeof name, "frontier-%s", slug);
+	char *data = data_path(dir, name, ".dat", err);
+	int rc = data ? frontier_in(r, pm, m, dir, name, data, out, err) : BB_ENOMEM;
+	free(data);
+	return rc;
 }
 
 // ---- the proxy against accuracy ----
@@ -413,16 +454,13 @@ static void proxy_plot(FILE *f, const struct report *r, int m, const char *data,
 	fputs(" using 1:2 with points pt 7 ps 1.8 lc rgb '#1f77b4'\n", f);
 }
 
-static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
-			     struct plot_scripts *out, struct bb_error *err)
+/* The proxy picture named name, its data in the file data. */
+static int proxy_vs_accuracy_in(const struct report *r, int m, const char *dir,
+				const char *name, const char *data, struct plot_scripts *out,
+				struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	if (r->proxy_n[m] == 0)
-		return 0;
-	char slug[96], name[160], data[1300], rho[64];
-	slugify(e->models[m].name, slug, sizeof slug);
-	snprintf(name, sizeof name, "proxy-vs-accuracy-%s", slug);
-	snprintf(data, sizeof data, "%s/data/%s.dat", dir, name);
+	char rho[64]; /* the longest, "Spearman rho = -1.000 over <int> recipes", fits */
 	FILE *f = fopen(data, "w");
 	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
@@ -446,14 +484,30 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
 	return script_end(&s, dir, name, "800,550", out, err);
 }
 
+static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
+			     struct plot_scripts *out, struct bb_error *err)
+{
+	if (r->proxy_n[m] == 0)
+		return 0;
+	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
+	slugify(r->e->models[m].name, slug, sizeof slug);
+	snprintf(name, sizeof name, "proxy-vs-accuracy-%s", slug);
+	char *data = data_path(dir, name, ".dat", err);
+	int rc = data ? proxy_vs_accuracy_in(r, m, dir, name, data, out, err) : BB_ENOMEM;
+	free(data);
+	return rc;
+}
+
 int plots_write_scripts(const struct report *r, const struct plot_data *d, const char *dir,
 			struct plot_scripts *out, struct bb_error *err)
 {
-	char data_dir[1100];
-	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+	out->n = 0;
+	char *data_dir = str_printf(err, "%s/data", dir);
+	if (!data_dir)
+		return BB_ENOMEM;
 	mkdir(dir, 0755);
 	mkdir(data_dir, 0755);
-	out->n = 0;
+	free(data_dir);
 	int rc = bars(r, dir, out, err);
 	if (!rc)
 		rc = points_file(r, dir, err);
@@ -478,6 +532,15 @@ int plots_write(const struct report *r, const struct plot_data *d, const char *d
 			 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; !rc && i < scripts->n; i++)
 		rc = run_gnuplot(scripts->path[i], err);
+	if (scripts)
+		plot_scripts_free(scripts);
 	free(scripts);
 	return rc;
+}
+
+void plot_scripts_free(struct plot_scripts *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->path[i]);
+	s->n = 0;
 }

@@ -30,12 +30,15 @@
 
 struct plot_scripts {
 	int n;
-	char path[PLOTS_MAX][1200];
+	char *path[PLOTS_MAX]; /* malloc'd: the scripts written, in order */
 };
 
 /* Write the data files and the scripts under dir (dir/data/), running nothing. */
 int plots_write_scripts(const struct report *r, const struct plot_data *d, const char *dir,
 			struct plot_scripts *out, struct bb_error *err);
+
+/* Free the paths s holds (after plots_write_scripts, whether it failed or not). */
+void plot_scripts_free(struct plot_scripts *s);
 
 /* plots_write_scripts, then gnuplot on each script. */
 int plots_write(const struct report *r, const struct plot_data *d, const char *dir,

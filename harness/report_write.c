@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "harness/report_stats.h"
 
 // ---- Markdown ----
@@ -465,13 +466,15 @@ int report_write(const struct report *r, const char *dir, struct bb_error *err)
 		void (*render)(const struct report *, FILE *);
 	} forms[] = {{"md", report_markdown}, {"csv", report_csv}, {"tex", report_latex}};
 	size_t n = sizeof forms / sizeof forms[0];
-	char path[3][1200];
+	char *path[3] = {NULL};
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++) { /* all three may be written, or none is */
-		snprintf(path[i], sizeof path[i], "%s/%s.%s", dir, r->e->name, forms[i].ext);
-		rc = output_check_file(path[i], err);
+		path[i] = str_printf(err, "%s/%s.%s", dir, r->e->name, forms[i].ext);
+		rc = path[i] ? output_check_file(path[i], err) : BB_ENOMEM;
 	}
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = render_to(path[i], forms[i].render, r, err);
+	for (size_t i = 0; i < n; i++)
+		free(path[i]);
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include "core/hash.h"
 #include "core/quantize.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 #include "endpoint/run_spec.h"
 #include "harness/endpoints.h"
 #include "harness/runner.h"
@@ -197,10 +198,11 @@ static int run_eval_job(const struct run_spec *spec, int slot,
 			const struct job_limits *limits, struct bb_error *err)
 {
 	const char *model = spec->job.model;
-	char checkpoint[1200] = "";
+	char *checkpoint = NULL; /* the quantized copy, when the job has a recipe */
 	int rc = 0;
 	if (*spec->recipe) {
-		snprintf(checkpoint, sizeof checkpoint, "%s/%s", spec->scratch, spec->key);
+		if (!(checkpoint = str_printf(err, "%s/%s", spec->scratch, spec->key)))
+			return BB_ENOMEM;
 		mkdir(spec->scratch, 0755);
 		if (!file_exists(checkpoint))
 			rc = quantize_into(model, spec->recipe, spec->recipe_sha256, checkpoint, err);
@@ -208,8 +210,9 @@ static int run_eval_job(const struct run_spec *spec, int slot,
 	}
 	if (!rc)
 		rc = on_live_endpoint(spec, slot, evaluate_and_write, model, limits, err);
-	if (*checkpoint && !spec->keep_checkpoint)
+	if (checkpoint && !spec->keep_checkpoint)
 		remove_checkpoint(checkpoint);
+	free(checkpoint);
 	return rc;
 }
 
@@ -264,6 +267,7 @@ static int run_scores_job(const struct run_spec *spec, const char *endpoint,
 	(void)model_unused; /* the spec names the model */
 	if (strcmp(endpoint, "local") != 0)
 		return remote_scores(spec, endpoint, limits, err);
+	/* self: readlink fills at most PATH_MAX; nsamples, seqlen: an int's digits */
 	char self[PATH_MAX], nsamples[32], seqlen[32], *names[RECIPE_MAX_OPTIONS];
 	if (runner_self_path(self, sizeof self) < 0)
 		return bb_fail(err, BB_EIO, "cannot find this program's own path");
@@ -290,15 +294,17 @@ static int run_scores_job(const struct run_spec *spec, const char *endpoint,
  * may still be finishing when the resumed run reaches the same key. Blocks until free. */
 static int lock_key(const struct run_spec *spec, struct bb_error *err)
 {
-	char path[1300];
-	snprintf(path, sizeof path, "%s/%s.lock", spec->tmp_dir, spec->key);
+	char *path = str_printf(err, "%s/%s.lock", spec->tmp_dir, spec->key);
+	if (!path)
+		return BB_ENOMEM;
 	make_dirs(spec->tmp_dir);
 	int fd = open(path, O_RDWR | O_CREAT, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return bb_fail(err, BB_EIO, "'%s': cannot lock: %s", path, strerror(errno));
+		fd = bb_fail(err, BB_EIO, "'%s': cannot lock: %s", path, strerror(errno));
 	}
+	free(path);
 	return fd; /* released when the process exits */
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/fileio.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 #include "endpoint/run_spec.h"
 #include "harness/endpoints.h"
 
@@ -118,13 +119,12 @@ static int wait_with_progress(struct spawn_child *c, const char *joblog, int tot
 // ---- job specs ----
 
 /* The run spec of a plan item. Its strings are borrowed from the plan, the experiment and
- * the options (never freed here); tmp_dir and tasks point into the caller's buffers. */
+ * the options (never freed here); tmp_dir and tasks are the caller's. */
 static void spec_of(struct run_spec *j, const struct plan_item *it, const struct experiment *e,
 		    const struct plan_settings *s, const struct run_opts *o, char *tmp_dir,
-		    size_t tmp_n, char **tasks)
+		    char **tasks)
 {
 	const struct exp_model *m = &e->models[it->model];
-	snprintf(tmp_dir, tmp_n, "%s/tmp", s->results_dir);
 	*j = (struct run_spec){
 		.key = (char *)it->key, .experiment = (char *)e->name,
 		.model_name = (char *)m->name, .result = (char *)it->result, .tmp_dir = tmp_dir};
@@ -140,7 +140,7 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 	for (int t = 0; t < e->n_tasks; t++)
 		tasks[t] = (char *)e->tasks[t];
 	j->row = (char *)e->rows[it->row].label, j->strategy = (char *)e->rows[it->row].strategy;
-	j->recipe = (char *)it->recipe, j->recipe_sha256 = (char *)it->recipe_hash;
+	j->recipe = it->recipe ? it->recipe : "", j->recipe_sha256 = (char *)it->recipe_hash;
 	j->achieved_avg_bits = it->achieved_avg_bits, j->predicted_loss = it->predicted_loss;
 	j->job.kind = JOB_EVALUATE, j->job.n_tasks = e->n_tasks, j->job.tasks = tasks;
 	j->job.limit = s->limit;
@@ -164,32 +164,39 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 		       const struct plan_settings *s, const struct run_opts *o, const char *list,
 		       int *count, struct bb_error *err)
 {
-	char dir[1100];
-	snprintf(dir, sizeof dir, "%s/%s/jobs", s->results_dir, e->name);
-	mkdir(dir, 0755);
-	FILE *f = fopen(list, "w");
-	if (!f)
-		return bb_fail(err, BB_EIO, "'%s': %s", list, strerror(errno));
-	int rc = 0;
+	char *dir = str_printf(err, "%s/%s/jobs", s->results_dir, e->name);
+	char *tmp_dir = str_printf(err, "%s/tmp", s->results_dir);
+	FILE *f = dir && tmp_dir ? fopen(list, "w") : NULL;
+	int rc = !dir || !tmp_dir ? BB_ENOMEM
+		 : !f		  ? bb_fail(err, BB_EIO, "'%s': %s", list, strerror(errno))
+				  : 0;
+	if (!rc)
+		mkdir(dir, 0755);
 	*count = 0;
 	for (int i = 0; i < p->n && !rc; i++) {
 		const struct plan_item *it = &p->items[i];
 		if (it->kind != kind || it->done || !it->key[0])
 			continue;
-		char path[1300];
-		snprintf(path, sizeof path, "%s/%s.json", dir, it->key);
+		char *path = str_printf(err, "%s/%s.json", dir, it->key);
+		if (!path) {
+			rc = BB_ENOMEM;
+			break;
+		}
 		struct run_spec spec;
-		char tmp_dir[1100], *tasks[RUN_SPEC_MAX_TASKS];
-		spec_of(&spec, it, e, s, o, tmp_dir, sizeof tmp_dir, tasks);
+		char *tasks[RUN_SPEC_MAX_TASKS];
+		spec_of(&spec, it, e, s, o, tmp_dir, tasks);
 		cJSON *json = run_spec_to_json(&spec);
 		rc = json ? runner_write_json(path, json, err)
 			  : bb_fail(err, BB_ENOMEM, "out of memory");
 		cJSON_Delete(json);
 		fprintf(f, "%s\n", path);
+		free(path);
 		(*count)++;
 	}
-	if (fclose(f) != 0 && !rc)
+	if (f && fclose(f) != 0 && !rc)
 		rc = bb_fail(err, BB_EIO, "'%s': write failed", list);
+	free(tmp_dir);
+	free(dir);
 	return rc;
 }
 
@@ -197,13 +204,14 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 static const char *const job_environment[] = {"BB_ENDPOINTS", "BB_EVAL_TIMEOUT",
 	"BB_EVAL_RETRY_FOR", "BB_EVAL_TRIES", "BB_EVAL_DEADLINE", "BB_EVAL_MAX_ANSWER_MB", NULL};
 
-int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
-	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err)
+/* runner_run once its job list and joblog are named. */
+static int run_listed(const struct plan *p, enum plan_kind kind, const struct experiment *e,
+		      const struct plan_settings *s, const struct run_opts *o, const char *list,
+		      const char *joblog, struct bb_error *err)
 {
-	char list[1100], joblog[1100], self[PATH_MAX], jobs[16], retries[16];
-	snprintf(list, sizeof list, "%s/%s/%s-jobs.txt", s->results_dir, e->name,
-		 kind == PLAN_SCORES ? "scores" : "eval");
-	snprintf(joblog, sizeof joblog, "%s/%s/joblog.txt", s->results_dir, e->name);
+	/* self: readlink fills at most PATH_MAX, as the kernel allows; jobs and retries: an
+	 * int's digits */
+	char self[PATH_MAX], jobs[16], retries[16];
 	int count = 0, rc = write_specs(p, kind, e, s, o, list, &count, err);
 	if (rc || count == 0)
 		return rc;
@@ -224,7 +232,7 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	argv[a++] = "/usr/bin/parallel";
 	argv[a++] = "--will-cite";
 	argv[a++] = "--quote";
-	argv[a++] = "--joblog", argv[a++] = joblog;
+	argv[a++] = "--joblog", argv[a++] = (char *)joblog;
 	argv[a++] = "--retries", argv[a++] = retries;
 	argv[a++] = "-j", argv[a++] = jobs;
 	char cwd[PATH_MAX];
@@ -240,7 +248,7 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 	}
 	argv[a++] = self, argv[a++] = "run-job", argv[a++] = "{}";
 	argv[a++] = "--slot", argv[a++] = "{%}";
-	argv[a++] = "::::", argv[a++] = list;
+	argv[a++] = "::::", argv[a++] = (char *)list;
 	argv[a] = NULL;
 	fprintf(stderr, "run: %d %s job%s on %s (%s at a time; joblog %s)\n", count,
 		kind == PLAN_SCORES ? "scores" : "evaluation", count == 1 ? "" : "s", o->endpoints,
@@ -263,4 +271,16 @@ int runner_run(const struct plan *p, enum plan_kind kind, const struct experimen
 			       status, kind == PLAN_SCORES ? "scores" : "evaluation",
 			       status == 1 ? "" : "s", joblog);
 	return 0;
+}
+
+int runner_run(const struct plan *p, enum plan_kind kind, const struct experiment *e,
+	       const struct plan_settings *s, const struct run_opts *o, struct bb_error *err)
+{
+	char *list = str_printf(err, "%s/%s/%s-jobs.txt", s->results_dir, e->name,
+				kind == PLAN_SCORES ? "scores" : "eval");
+	char *joblog = str_printf(err, "%s/%s/joblog.txt", s->results_dir, e->name);
+	int rc = list && joblog ? run_listed(p, kind, e, s, o, list, joblog, err) : BB_ENOMEM;
+	free(joblog);
+	free(list);
+	return rc;
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
+
 // ---- names ----
 
 void model_linear_name(const struct model *m, int block, enum layer_kind kind, char *buf,
@@ -349,9 +351,9 @@ static int load_recipe(struct model *m, const struct checkpoint *ck,
 	if (!qc)
 		return 0;
 	struct recipe r;
-	char what[600];
-	snprintf(what, sizeof what, "'%s/config.json' quantization_config", ck->dir);
-	int rc = recipe_from_json(&r, qc, what, err);
+	char *what = str_printf(err, "'%s/config.json' quantization_config", ck->dir);
+	int rc = what ? recipe_from_json(&r, qc, what, err) : BB_ENOMEM;
+	free(what);
 	if (rc)
 		return rc;
 	rc = apply_recipe(m, &r, false, err);

@@ -212,13 +212,13 @@ static void add_hash(cJSON *s, const char *key, const char *text)
 static void add_hashes(cJSON *s, const struct task *t, const struct task_doc *d,
 		       const char *target)
 {
-	struct sbuf doc = {0};
+	struct strbuf doc = {0};
 	const struct task_request *r = &t->reqs[d->first];
 	if (d->doc)
 		py_json_dumps_indent2(d->doc, &doc);
 	else
-		sbuf_adds(&doc, "null");
-	char *dumped = sbuf_take(&doc);
+		strbuf_adds(&doc, "null");
+	char *dumped = strbuf_take(&doc);
 	add_hash(s, "doc_hash", dumped ? dumped : "");
 	add_hash(s, "prompt_hash", r->context ? r->context : r->continuation);
 	add_hash(s, "target_hash", target);
@@ -276,17 +276,17 @@ static cJSON *task_samples(const struct task *t)
 /* lm-eval's sanitize_model_name: runs of " <>:/|\?*[]" become "__". */
 static char *sanitized_name(const char *name)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	for (const char *s = name; *s;) {
 		size_t run = strspn(s, " <>:/|\\?*[]");
 		if (run) {
-			sbuf_adds(&b, "__");
+			strbuf_adds(&b, "__");
 			s += run;
 		} else {
-			sbuf_add(&b, s++, 1);
+			strbuf_add(&b, s++, 1);
 		}
 	}
-	return sbuf_take(&b);
+	return strbuf_take(&b);
 }
 
 static cJSON *run_config(const struct results_meta *meta)
@@ -319,15 +319,15 @@ static cJSON *task_hashes(const cJSON *samples)
 	cJSON *hashes = cJSON_CreateObject();
 	const cJSON *task, *s;
 	cJSON_ArrayForEach(task, samples) {
-		struct sbuf all = {0};
+		struct strbuf all = {0};
 		static const char *const keys[] = {"doc_hash", "prompt_hash", "target_hash"};
 		cJSON_ArrayForEach(s, task)
 			for (int k = 0; k < 3; k++) {
 				const char *h = cJSON_GetStringValue(
 					cJSON_GetObjectItemCaseSensitive(s, keys[k]));
-				sbuf_adds(&all, h ? h : "");
+				strbuf_adds(&all, h ? h : "");
 			}
-		char *text = sbuf_take(&all);
+		char *text = strbuf_take(&all);
 		add_hash(hashes, task->string, text ? text : "");
 		free(text);
 	}

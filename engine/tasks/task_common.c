@@ -148,10 +148,10 @@ int task_add_request(struct task *t, const char *context, const char *continuati
 int task_add_choice(struct task *t, const char *context, const char *delimiter,
 		    const char *choice, struct bb_error *err)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, delimiter);
-	sbuf_adds(&b, choice);
-	char *cont = sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, delimiter);
+	strbuf_adds(&b, choice);
+	char *cont = strbuf_take(&b);
 	int rc = cont ? task_add_request(t, context, cont, choice, err)
 		      : bb_fail(err, BB_ENOMEM, "task '%s': out of memory", t->name);
 	free(cont);
@@ -289,7 +289,7 @@ int task_load_rows(struct task *t, const char *path, int limit, task_add_doc_fn 
 	return task_read_jsonl(path, add_row, &c, &t->n_original, err);
 }
 
-int task_new(struct task_list *tl, const struct task_spec *spec, const char *path,
+int task_new(struct task_list *tl, const struct task_spec *spec,
 	     struct task **out, struct bb_error *err)
 {
 	struct task *t = task_list_add(tl);
@@ -299,7 +299,6 @@ int task_new(struct task_list *tl, const struct task_spec *spec, const char *pat
 	if (rc)
 		return rc;
 	struct task_config *c = &t->config;
-	snprintf(t->file, sizeof t->file, "%s", path);
 	if (task_config_set(&c->dataset_path, spec->dataset_path) ||
 	    task_config_set(&c->dataset_name, spec->dataset_name) ||
 	    task_config_set(&c->split_key, spec->split_key) ||
@@ -319,7 +318,7 @@ int task_load_spec(struct task_list *tl, const struct task_spec *spec, const cha
 	if (!path)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	struct task *t;
-	int rc = task_new(tl, spec, path, &t, err);
+	int rc = task_new(tl, spec, &t, err);
 	if (!rc)
 		rc = task_load_rows(t, path, limit, spec->add_doc, err);
 	free(path);

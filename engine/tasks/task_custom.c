@@ -64,10 +64,10 @@
 /* description + context */
 static char *full_context(const struct task *t, const char *context)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, t->config.description ? t->config.description : "");
-	sbuf_adds(&b, context);
-	return sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, t->config.description ? t->config.description : "");
+	strbuf_adds(&b, context);
+	return strbuf_take(&b);
 }
 
 static const cJSON *row_choices(const cJSON *row, struct bb_error *err)
@@ -274,7 +274,7 @@ static int load_descriptor(struct task_list *tl, const char *path, const cJSON *
 	spec.output = TYPES[type].output;
 	char *rows = data_path(path, data->valuestring);
 	struct task *t = NULL;
-	rc = rows ? task_new(tl, &spec, rows, &t, err) : bb_fail(err, BB_ENOMEM, "out of memory");
+	rc = rows ? task_new(tl, &spec, &t, err) : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
 		rc = apply_options(path, desc, t, err);
 	if (!rc)

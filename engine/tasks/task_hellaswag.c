@@ -31,22 +31,22 @@ static const struct task_spec HELLASWAG = {
 
 /* Every "from" in s[0..n) replaced by "to", scanning left to right without overlaps
  * (Python's str.replace). */
-static void replace_all(struct sbuf *out, const char *s, size_t n, const char *from,
+static void replace_all(struct strbuf *out, const char *s, size_t n, const char *from,
 			const char *to)
 {
 	size_t k = strlen(from);
 	for (size_t i = 0; i < n;) {
 		if (n - i >= k && !memcmp(s + i, from, k)) {
-			sbuf_adds(out, to);
+			strbuf_adds(out, to);
 			i += k;
 		} else {
-			sbuf_add(out, s + i++, 1);
+			strbuf_add(out, s + i++, 1);
 		}
 	}
 }
 
 /* re.sub(r"\[.*?\]", "", s): each '[' up to the first ']' with no newline between. */
-static void remove_brackets(struct sbuf *out, const char *s, size_t n)
+static void remove_brackets(struct strbuf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		if (s[i] == '[') {
@@ -58,24 +58,24 @@ static void remove_brackets(struct sbuf *out, const char *s, size_t n)
 				continue;
 			}
 		}
-		sbuf_add(out, s + i++, 1);
+		strbuf_add(out, s + i++, 1);
 	}
 }
 
 char *hellaswag_preprocess(const char *text, size_t len)
 {
 	size_t end = py_rstrip_len(text, len), start = py_lstrip_off(text, end);
-	struct sbuf titled = {0}, bare = {0}, out = {0};
+	struct strbuf titled = {0}, bare = {0}, out = {0};
 	replace_all(&titled, text + start, end - start, " [title]", ". ");
-	char *a = sbuf_take(&titled);
+	char *a = strbuf_take(&titled);
 	if (a)
 		remove_brackets(&bare, a, strlen(a));
-	char *b = a ? sbuf_take(&bare) : NULL;
+	char *b = a ? strbuf_take(&bare) : NULL;
 	if (b)
 		replace_all(&out, b, strlen(b), "  ", " ");
 	free(a);
 	free(b);
-	return b ? sbuf_take(&out) : NULL;
+	return b ? strbuf_take(&out) : NULL;
 }
 
 // ---- documents ----
@@ -83,13 +83,13 @@ char *hellaswag_preprocess(const char *text, size_t len)
 /* The query's raw text: activity_label + ": " + ctx_a + " " + ctx_b.capitalize(). */
 static char *raw_query(const char *label, const char *ctx_a, const char *ctx_b)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, label);
-	sbuf_adds(&b, ": ");
-	sbuf_adds(&b, ctx_a);
-	sbuf_adds(&b, " ");
+	struct strbuf b = {0};
+	strbuf_adds(&b, label);
+	strbuf_adds(&b, ": ");
+	strbuf_adds(&b, ctx_a);
+	strbuf_adds(&b, " ");
 	py_capitalize(&b, ctx_b, strlen(ctx_b));
-	return sbuf_take(&b);
+	return strbuf_take(&b);
 }
 
 /* The endings: an array of at least two strings. */

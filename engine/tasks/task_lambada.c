@@ -33,11 +33,11 @@ int lambada_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 		return BB_EFORMAT;
 	const char *space = strrchr(text, ' ');
 	size_t n_ctx = space ? (size_t)(space - text) : 0;
-	struct sbuf ctx = {0}, cont = {0};
-	sbuf_add(&ctx, text, n_ctx);
-	sbuf_adds(&cont, " ");
-	sbuf_adds(&cont, space ? space + 1 : text);
-	char *c = sbuf_take(&ctx), *w = sbuf_take(&cont);
+	struct strbuf ctx = {0}, cont = {0};
+	strbuf_add(&ctx, text, n_ctx);
+	strbuf_adds(&cont, " ");
+	strbuf_adds(&cont, space ? space + 1 : text);
+	char *c = strbuf_take(&ctx), *w = strbuf_take(&cont);
 	int rc = c && w ? task_begin_doc(t, -1, err)
 			: bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)

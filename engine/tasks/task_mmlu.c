@@ -99,19 +99,19 @@ static const cJSON *row_choices(const cJSON *row, struct bb_error *err)
 static char *mmlu_context(const char *description, const char *question, const cJSON *choices)
 {
 	size_t end = py_rstrip_len(question, strlen(question)), start = py_lstrip_off(question, end);
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	const cJSON *c;
 	int i = 0;
-	sbuf_adds(&b, description);
-	sbuf_add(&b, question + start, end - start);
+	strbuf_adds(&b, description);
+	strbuf_add(&b, question + start, end - start);
 	cJSON_ArrayForEach(c, choices) {
-		sbuf_adds(&b, "\n");
-		sbuf_adds(&b, LETTERS[i++]);
-		sbuf_adds(&b, ". ");
-		sbuf_adds(&b, c->valuestring);
+		strbuf_adds(&b, "\n");
+		strbuf_adds(&b, LETTERS[i++]);
+		strbuf_adds(&b, ". ");
+		strbuf_adds(&b, c->valuestring);
 	}
-	sbuf_adds(&b, "\nAnswer:");
-	return sbuf_take(&b);
+	strbuf_adds(&b, "\nAnswer:");
+	return strbuf_take(&b);
 }
 
 int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
@@ -137,16 +137,16 @@ int mmlu_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 /* "The following are multiple choice questions (with answers) about abstract algebra.\n\n" */
 static char *description_of(const char *subject)
 {
-	struct sbuf b = {0};
-	sbuf_adds(&b, "The following are multiple choice questions (with answers) about ");
+	struct strbuf b = {0};
+	strbuf_adds(&b, "The following are multiple choice questions (with answers) about ");
 	for (const char *s = subject; *s; s++)
-		sbuf_add(&b, *s == '_' ? " " : s, 1);
-	sbuf_adds(&b, ".\n\n");
-	return sbuf_take(&b);
+		strbuf_add(&b, *s == '_' ? " " : s, 1);
+	strbuf_adds(&b, ".\n\n");
+	return strbuf_take(&b);
 }
 
 static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
-			    const char *path, struct bb_error *err)
+			    struct bb_error *err)
 {
 	const char *subject = s->name;
 	char name[128];
@@ -166,7 +166,7 @@ static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
 		.doc_to_choice = "[\"A\", \"B\", \"C\", \"D\"]",
 	};
 	struct task *t;
-	int rc = task_new(tl, &spec, path, &t, err);
+	int rc = task_new(tl, &spec, &t, err);
 	if (rc)
 		return rc;
 	snprintf(t->alias, sizeof t->alias, "%s", subject);
@@ -212,7 +212,7 @@ int mmlu_load(struct task_list *tl, const char *data_dir, int limit, struct bb_e
 	char *path = path_join(data_dir, "mmlu.test.jsonl");
 	int first = tl->n, rc = path ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; i < mmlu_n_subjects && !rc; i++)
-		rc = add_subject_task(tl, &mmlu_subjects[i], path, err);
+		rc = add_subject_task(tl, &mmlu_subjects[i], err);
 	struct mmlu_rows rows = {tl->tasks + first, limit};
 	if (!rc)
 		rc = task_read_jsonl(path, mmlu_row, &rows, NULL, err);

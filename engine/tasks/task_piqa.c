@@ -32,11 +32,11 @@ int piqa_add_doc(struct task *t, const cJSON *row, struct bb_error *err)
 		return BB_EFORMAT;
 	if ((rc = row_int(row, "label", 0, 1, false, &label, err)))
 		return rc;
-	struct sbuf b = {0};
-	sbuf_adds(&b, "Question: ");
-	sbuf_adds(&b, goal);
-	sbuf_adds(&b, "\nAnswer:");
-	char *context = sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, "Question: ");
+	strbuf_adds(&b, goal);
+	strbuf_adds(&b, "\nAnswer:");
+	char *context = strbuf_take(&b);
 	rc = context ? task_begin_doc(t, label, err) : bb_fail(err, BB_ENOMEM, "out of memory");
 	if (!rc)
 		rc = task_add_choice(t, context, " ", sol1, err);

@@ -33,10 +33,10 @@ static const struct task_spec WINOGRANDE = {
 static int add_context(struct task *t, const char *sentence, size_t blank, const char *option,
 		       const char *continuation, struct bb_error *err)
 {
-	struct sbuf b = {0};
-	sbuf_add(&b, sentence, blank);
-	sbuf_adds(&b, option);
-	char *context = sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_add(&b, sentence, blank);
+	strbuf_adds(&b, option);
+	char *context = strbuf_take(&b);
 	int rc = context ? task_add_request(t, context, continuation, context, err)
 			 : bb_fail(err, BB_ENOMEM, "out of memory");
 	free(context);
@@ -48,10 +48,10 @@ static char *shared_continuation(const char *sentence, size_t blank)
 {
 	const char *rest = sentence + blank + 1;
 	size_t end = py_rstrip_len(rest, strlen(rest)), start = py_lstrip_off(rest, end);
-	struct sbuf b = {0};
-	sbuf_adds(&b, " ");
-	sbuf_add(&b, rest + start, end - start);
-	return sbuf_take(&b);
+	struct strbuf b = {0};
+	strbuf_adds(&b, " ");
+	strbuf_add(&b, rest + start, end - start);
+	return strbuf_take(&b);
 }
 
 int winogrande_add_doc(struct task *t, const cJSON *row, struct bb_error *err)

@@ -63,7 +63,6 @@ struct task {
 	char alias[128];        /* "anatomy" for mmlu subjects, else the name */
 	char group[16];         /* "mmlu" for its subjects, else "" */
 	char subgroup[32];      /* the group between: "mmlu_stem" for abstract_algebra; "" */
-	char file[1024];        /* the data file, for error messages */
 	enum task_output output;
 	int n_metrics;
 	enum metric metrics[TASK_MAX_METRICS]; /* in lm-eval's metric_list order */
@@ -145,9 +144,9 @@ struct task_spec {
 	task_add_doc_fn add_doc;
 };
 
-/* A new task *out at the end of tl as spec says, to read from path (not read yet). */
-int task_new(struct task_list *tl, const struct task_spec *spec, const char *path,
-	     struct task **out, struct bb_error *err);
+/* A new task *out at the end of tl as spec says (its documents not read yet). */
+int task_new(struct task_list *tl, const struct task_spec *spec, struct task **out,
+	     struct bb_error *err);
 /* task_new on data_dir/spec->file, then task_load_rows. */
 int task_load_spec(struct task_list *tl, const struct task_spec *spec, const char *data_dir,
 		   int limit, struct bb_error *err);

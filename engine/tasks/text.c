@@ -1,77 +1,13 @@
 /*
  * text.c: the few Python str operations lm-eval's tasks apply to their rows, with
  * Python's meaning on UTF-8 text: isspace/strip (Unicode whitespace, not C's isspace),
- * len (code points), len(re.split(r"\s+")) and capitalize; plus a growable string.
+ * len (code points), len(re.split(r"\s+")) and capitalize.
  *
  * These decide the exact bytes sent to the tokenizer, so they follow CPython, not the C
  * locale. Never prints, never exits, never consults the process locale.
  */
 #include "engine/tasks/text.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-// ---- growable string ----
-
-void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-void sbuf_adds(struct sbuf *b, const char *s)
-{
-	sbuf_add(b, s, strlen(s));
-}
-
-char *sbuf_take(struct sbuf *b)
-{
-	char *p = b->oom ? NULL : b->p;
-	if (b->oom)
-		free(b->p);
-	else if (!p)
-		p = calloc(1, 1);
-	*b = (struct sbuf){0};
-	return p;
-}
-
-static void sbuf_add_cp(struct sbuf *b, uint32_t cp)
-{
-	char s[4];
-	size_t n = 0;
-	if (cp < 0x80) {
-		s[n++] = (char)cp;
-	} else if (cp < 0x800) {
-		s[n++] = (char)(0xC0 | (cp >> 6));
-		s[n++] = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		s[n++] = (char)(0xE0 | (cp >> 12));
-		s[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[n++] = (char)(0x80 | (cp & 0x3F));
-	} else {
-		s[n++] = (char)(0xF0 | (cp >> 18));
-		s[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		s[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[n++] = (char)(0x80 | (cp & 0x3F));
-	}
-	sbuf_add(b, s, n);
-}
 
 // ---- UTF-8 ----
 
@@ -208,15 +144,15 @@ static uint32_t lower_of(uint32_t cp)
 	return cp;
 }
 
-void py_capitalize(struct sbuf *out, const char *s, size_t n)
+void py_capitalize(struct strbuf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t len = utf8_next(s + i, n - i, &cp);
 		if (len == 1 && cp >= 0x80)
-			sbuf_add(out, s + i, 1); /* not UTF-8: kept as it is */
+			strbuf_add(out, s + i, 1); /* not UTF-8: kept as it is */
 		else
-			sbuf_add_cp(out, i == 0 ? upper_of(cp) : lower_of(cp));
+			strbuf_add_cp(out, i == 0 ? upper_of(cp) : lower_of(cp));
 		i += len;
 	}
 }

@@ -1,10 +1,10 @@
 /*
- * text.h: the text helpers the tasks share: a growable string, and the few pieces of
- * Python's str semantics (isspace, strip, len, word counts, capitalize) that lm-eval's
- * task rules lean on, so that a document reads the same here as in Python.
+ * text.h: the text helpers the tasks share: the few pieces of Python's str semantics
+ * (isspace, strip, len, word counts, capitalize) that lm-eval's task rules lean on, so
+ * that a document reads the same here as in Python. Text is built in core's struct strbuf.
  *
  * Pure functions over UTF-8 bytes (text.c); they must never print or exit. An
- * allocation failure is recorded in the buffer (sbuf.oom), not reported.
+ * allocation failure is recorded in the buffer (strbuf.oom), not reported.
  */
 #ifndef BB_TASK_TEXT_H
 #define BB_TASK_TEXT_H
@@ -13,16 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growable NUL-terminated string. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;               /* an append failed; p is then unreliable */
-};
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-void sbuf_adds(struct sbuf *b, const char *s);
-/* The string (ownership passes to the caller), or NULL after an allocation failure. */
-char *sbuf_take(struct sbuf *b);
+#include "core/strbuf.h"
 
 /* Python's str.isspace for one code point. */
 bool py_isspace(uint32_t cp);
@@ -37,6 +28,6 @@ long py_count_words(const char *s, size_t n);
 /* str.capitalize(): first character upper (title) case, the rest lower case. Case maps
  * cover ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic; other characters
  * (and Python's multi-character special cases) are kept as they are. */
-void py_capitalize(struct sbuf *out, const char *s, size_t n);
+void py_capitalize(struct strbuf *out, const char *s, size_t n);
 
 #endif

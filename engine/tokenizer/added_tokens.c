@@ -111,7 +111,7 @@ static int build_matcher(struct tk_ctx *c, struct tk_matcher *m, int normalized)
 int tk_prepare_added(struct tk_ctx *c)
 {
 	struct tokenizer *t = c->t;
-	struct tk_buf out = {0}, tmp = {0};
+	struct strbuf out = {0}, tmp = {0};
 	int i, rc = 0;
 	for (i = 0; i < t->n_added && !rc; i++) {
 		struct tk_added *a = &t->added[i];
@@ -119,7 +119,7 @@ int tk_prepare_added(struct tk_ctx *c)
 		a->match_len = a->len;
 		if (!a->normalized || !t->n_norm)
 			continue;
-		out.len = 0;
+		strbuf_reset(&out);
 		if ((rc = tk_normalize(t, a->content, a->len, &out, &tmp, c->err)))
 			break;
 		else if (!(a->match = tk_dup_str(c, out.p ? out.p : "", out.len)))

@@ -100,7 +100,7 @@ static int merge_parts(struct tk_ctx *c, const cJSON *m, int i, const char **a, 
 static int parse_merges(struct tk_ctx *c, const cJSON *merges)
 {
 	struct tokenizer *t = c->t;
-	struct tk_buf joined = {0};
+	struct strbuf joined = {0};
 	const cJSON *m;
 	int i = 0, rc = 0;
 	if (merges && !cJSON_IsArray(merges))
@@ -118,8 +118,8 @@ static int parse_merges(struct tk_ctx *c, const cJSON *merges)
 		/* the merged piece drops the right part's continuing-subword prefix */
 		if (blen < skip || memcmp(b, t->cont_prefix ? t->cont_prefix : "", skip))
 			skip = 0;
-		joined.len = 0;
-		if (tk_buf_put(&joined, a, alen) || tk_buf_put(&joined, b + skip, blen - skip)) {
+		strbuf_reset(&joined);
+		if (strbuf_add(&joined, a, alen) || strbuf_add(&joined, b + skip, blen - skip)) {
 			rc = tk_load_oom(c);
 			break;
 		}
@@ -245,13 +245,13 @@ static int char_key(struct tk_scratch *sc, const char *c, size_t k, int first, i
 		*klen = k;
 		return 0;
 	}
-	sc->key.len = 0;
+	strbuf_reset(&sc->key);
 	if (!first && t->cont_prefix &&
-	    tk_buf_put(&sc->key, t->cont_prefix, t->cont_prefix_len))
+	    strbuf_add(&sc->key, t->cont_prefix, t->cont_prefix_len))
 		return -1;
-	if (tk_buf_put(&sc->key, c, k))
+	if (strbuf_add(&sc->key, c, k))
 		return -1;
-	if (last && t->eow_suffix && tk_buf_put(&sc->key, t->eow_suffix, t->eow_suffix_len))
+	if (last && t->eow_suffix && strbuf_add(&sc->key, t->eow_suffix, t->eow_suffix_len))
 		return -1;
 	*key = sc->key.p;
 	*klen = sc->key.len;

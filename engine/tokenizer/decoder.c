@@ -137,18 +137,18 @@ static int dec_replace(const struct tk_dec *d, const char *s, size_t n, struct t
 	size_t start = out->buf.len, pos = 0;
 	const char *hit;
 	while (d->from_len && pos < n && (hit = memmem(s + pos, n - pos, d->from, d->from_len))) {
-		if (tk_buf_put(&out->buf, s + pos, (size_t)(hit - s) - pos) ||
-		    tk_buf_put(&out->buf, d->to, d->to_len))
+		if (strbuf_add(&out->buf, s + pos, (size_t)(hit - s) - pos) ||
+		    strbuf_add(&out->buf, d->to, d->to_len))
 			return -1;
 		pos = (size_t)(hit - s) + d->from_len;
 	}
-	if (tk_buf_put(&out->buf, s + pos, n - pos))
+	if (strbuf_add(&out->buf, s + pos, n - pos))
 		return -1;
 	return tk_pieces_close(out, start, 0);
 }
 
 /* Flush collected fallback bytes: one token if they are UTF-8, else U+FFFD per byte. */
-static int flush_bytes(struct tk_buf *bytes, struct tk_pieces *out)
+static int flush_bytes(struct strbuf *bytes, struct tk_pieces *out)
 {
 	size_t i;
 	int rc = 0;
@@ -159,13 +159,13 @@ static int flush_bytes(struct tk_buf *bytes, struct tk_pieces *out)
 	else
 		for (i = 0; i < bytes->len && !rc; i++)
 			rc = tk_pieces_add(out, replacement_char, 3, 0);
-	bytes->len = 0;
+	strbuf_reset(bytes);
 	return rc;
 }
 
 static int dec_bytefallback(const struct tk_pieces *in, struct tk_pieces *out)
 {
-	struct tk_buf bytes = {0};
+	struct strbuf bytes = {0};
 	size_t k;
 	int rc = 0;
 	for (k = 0; k < in->n && !rc; k++) {
@@ -173,7 +173,7 @@ static int dec_bytefallback(const struct tk_pieces *in, struct tk_pieces *out)
 		int b = byte_token(s, in->sp[k].len);
 		char c = (char)b;
 		if (b >= 0)
-			rc = tk_buf_put(&bytes, &c, 1);
+			rc = strbuf_add(&bytes, &c, 1);
 		else if (!(rc = flush_bytes(&bytes, out)))
 			rc = tk_pieces_add(out, s, in->sp[k].len, 0);
 	}
@@ -185,11 +185,11 @@ static int dec_bytefallback(const struct tk_pieces *in, struct tk_pieces *out)
 
 static int dec_fuse(const struct tk_pieces *in, struct tk_pieces *out)
 {
-	struct tk_buf all = {0};
+	struct strbuf all = {0};
 	size_t k;
 	int rc = 0;
 	for (k = 0; k < in->n && !rc; k++)
-		rc = tk_buf_put(&all, in->buf.p + in->sp[k].off, in->sp[k].len);
+		rc = strbuf_add(&all, in->buf.p + in->sp[k].off, in->sp[k].len);
 	if (!rc)
 		rc = tk_pieces_add(out, all.p ? all.p : "", all.len, 0);
 	free(all.p);
@@ -220,7 +220,7 @@ static int dec_strip(const struct tk_dec *d, const char *s, size_t n, struct tk_
 static int dec_bytelevel(const struct tokenizer *t, const struct tk_pieces *in,
 			 struct tk_pieces *out)
 {
-	struct tk_buf bytes = {0}, text = {0};
+	struct strbuf bytes = {0}, text = {0};
 	size_t k, i, used;
 	int rc = 0;
 	for (k = 0; k < in->n && !rc; k++) {
@@ -232,15 +232,15 @@ static int dec_bytelevel(const struct tokenizer *t, const struct tk_pieces *in,
 			if (cp >= 324 || t->cp_byte[cp] < 0)
 				break;
 			b = (char)t->cp_byte[cp];
-			rc = tk_buf_put(&bytes, &b, 1);
+			rc = strbuf_add(&bytes, &b, 1);
 		}
 		if (!rc && i < n) {
 			bytes.len = mark;
-			rc = tk_buf_put(&bytes, s, n);
+			rc = strbuf_add(&bytes, s, n);
 		}
 	}
 	if (!rc)
-		rc = tk_buf_put_lossy(&text, bytes.p, bytes.len);
+		rc = tk_put_lossy(&text, bytes.p, bytes.len);
 	if (!rc)
 		rc = tk_pieces_add(out, text.p ? text.p : "", text.len, 0);
 	free(bytes.p);
@@ -253,15 +253,15 @@ static int dec_bytelevel(const struct tokenizer *t, const struct tk_pieces *in,
 static int dec_metaspace(const struct tk_dec *d, const char *s, size_t n, int first,
 			 struct tk_pieces *out)
 {
-	struct tk_buf b = {0};
+	struct strbuf b = {0};
 	size_t i, used;
 	int rc = 0;
 	for (i = 0; i < n && !rc; i += used) {
 		uint32_t cp = tk_utf8_decode(s + i, n - i, &used);
 		if (cp != d->cp)
-			rc = tk_buf_put(&b, s + i, used);
+			rc = strbuf_add(&b, s + i, used);
 		else if (!(first && d->prepend))
-			rc = tk_buf_putc(&b, ' ');
+			rc = strbuf_addc(&b, ' ');
 	}
 	if (!rc)
 		rc = tk_pieces_add(out, b.p ? b.p : "", b.len, 0);
@@ -315,23 +315,23 @@ static int collect(const struct tokenizer *t, const int *ids, int n_ids, int fla
 }
 
 /* Concatenate the final tokens; with no decoder HF joins them with spaces. */
-static int join(const struct tokenizer *t, const struct tk_pieces *in, struct tk_buf *res)
+static int join(const struct tokenizer *t, const struct tk_pieces *in, struct strbuf *res)
 {
 	size_t k;
 	for (k = 0; k < in->n; k++) {
-		if (!t->has_decoder && k && tk_buf_putc(res, ' '))
+		if (!t->has_decoder && k && strbuf_addc(res, ' '))
 			return -1;
-		if (tk_buf_put(res, in->buf.p + in->sp[k].off, in->sp[k].len))
+		if (strbuf_add(res, in->buf.p + in->sp[k].off, in->sp[k].len))
 			return -1;
 	}
-	return tk_buf_put(res, "", 0);
+	return strbuf_add(res, "", 0);
 }
 
 int tokenizer_decode_ex(const struct tokenizer *t, const int *ids, int n_ids, int flags,
 			char **text, size_t *len, struct bb_error *err)
 {
 	struct tk_pieces a = {0}, b = {0}, *in = &a, *out = &b, *x;
-	struct tk_buf res = {0};
+	struct strbuf res = {0};
 	int i, rc;
 	if (text)
 		*text = NULL;

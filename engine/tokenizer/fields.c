@@ -38,13 +38,13 @@ char *tk_dup_str(struct tk_ctx *c, const char *s, size_t n)
 static int read_file(const char *path, char **data, size_t *len, struct bb_error *err)
 {
 	FILE *f = fopen(path, "rb");
-	struct tk_buf b = {0};
+	struct strbuf b = {0};
 	char chunk[65536];
 	size_t n;
 	if (!f)
 		return bb_fail(err, BB_EIO, "'%s': cannot open: %s", path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (tk_buf_put(&b, chunk, n)) {
+		if (strbuf_add(&b, chunk, n)) {
 			fclose(f);
 			free(b.p);
 			return bb_fail(err, BB_ENOMEM, "'%s': out of memory", path);
@@ -56,7 +56,7 @@ static int read_file(const char *path, char **data, size_t *len, struct bb_error
 		return bb_fail(err, BB_EIO, "'%s': read error", path);
 	}
 	fclose(f);
-	if (tk_buf_put(&b, "", 0)) {
+	if (strbuf_add(&b, "", 0)) {
 		free(b.p);
 		return bb_fail(err, BB_ENOMEM, "'%s': out of memory", path);
 	}

@@ -16,9 +16,10 @@
 #include <pcre2.h>
 
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "engine/tokenizer/tokenizer.h"
 
-// ---- growable byte and int buffers, string arena (util.c) ----
+// ---- growable int buffers, string arena (util.c); bytes go in core's struct strbuf ----
 
 /* Bump allocator for the vocabulary's strings: one free for 150k pieces. */
 struct tk_arena_block;
@@ -30,19 +31,11 @@ struct tk_arena {
 char *tk_arena_dup(struct tk_arena *a, const char *s, size_t n);
 void tk_arena_free(struct tk_arena *a);
 
-struct tk_buf {
-	char *p;
-	size_t len, cap;
-};
-
 struct tk_ivec {
 	int *p;
 	size_t len, cap;
 };
 
-int tk_buf_put(struct tk_buf *b, const void *s, size_t n);
-int tk_buf_putc(struct tk_buf *b, char c);
-int tk_buf_put_cp(struct tk_buf *b, uint32_t cp);
 int tk_ivec_push(struct tk_ivec *v, int x);
 int tk_ivec_append(struct tk_ivec *v, const int *x, size_t n);
 
@@ -53,7 +46,7 @@ struct tk_span {
 };
 
 struct tk_pieces {
-	struct tk_buf buf;
+	struct strbuf buf;
 	struct tk_span *sp;
 	size_t n, cap;
 };
@@ -73,7 +66,7 @@ uint32_t tk_utf8_decode(const char *s, size_t n, size_t *used);
 /* Offset of the first invalid byte, or n if s is valid UTF-8. */
 size_t tk_utf8_check(const char *s, size_t n);
 /* Append s as Rust's String::from_utf8_lossy would: one U+FFFD per bad subpart. */
-int tk_buf_put_lossy(struct tk_buf *b, const char *s, size_t n);
+int tk_put_lossy(struct strbuf *b, const char *s, size_t n);
 /* Unicode White_Space, as Rust's char::is_whitespace and regex \s. */
 int tk_is_space(uint32_t cp);
 

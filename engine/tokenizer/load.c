@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
+
 static void byte_map_init(struct tokenizer *t)
 {
 	int b, n = 0;
@@ -57,15 +59,6 @@ static int load_json(struct tk_ctx *c, const cJSON *root, const struct tk_config
 	return 0;
 }
 
-static char *join_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 static int load_root(struct tokenizer *t, const char *path, const cJSON *root,
 		     const struct tk_config_source *config, struct bb_error *err)
 {
@@ -84,8 +77,8 @@ int tokenizer_load(struct tokenizer **out, const char *dir, struct bb_error *err
 	*out = NULL;
 	if (!dir)
 		return bb_fail(err, BB_EINVAL, "tokenizer_load: no directory given");
-	path = join_path(dir, "tokenizer.json");
-	config_path = join_path(dir, "tokenizer_config.json");
+	path = path_join(dir, "tokenizer.json");
+	config_path = path_join(dir, "tokenizer_config.json");
 	t = calloc(1, sizeof *t);
 	if (!path || !config_path || !t) {
 		rc = bb_fail(err, BB_ENOMEM, "'%s': out of memory", dir);

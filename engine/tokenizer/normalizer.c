@@ -86,7 +86,7 @@ static int normalize_oom(struct bb_error *err)
 	return bb_fail(err, BB_ENOMEM, "tokenizer: out of memory while normalizing");
 }
 
-static int norm_replace(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst,
+static int norm_replace(const struct tk_norm *nm, const char *s, size_t n, struct strbuf *dst,
 			pcre2_match_data *md, struct bb_error *err)
 {
 	size_t pos = 0, ms, me;
@@ -100,14 +100,14 @@ static int norm_replace(const struct tk_norm *nm, const char *s, size_t n, struc
 			return rc;
 		if (!rc)
 			break;
-		if (tk_buf_put(dst, s + pos, ms - pos) || tk_buf_put(dst, nm->b, nm->blen))
+		if (strbuf_add(dst, s + pos, ms - pos) || strbuf_add(dst, nm->b, nm->blen))
 			return normalize_oom(err);
 		pos = me;
 	}
-	return tk_buf_put(dst, s + pos, n - pos) ? normalize_oom(err) : 0;
+	return strbuf_add(dst, s + pos, n - pos) ? normalize_oom(err) : 0;
 }
 
-static int norm_strip(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst)
+static int norm_strip(const struct tk_norm *nm, const char *s, size_t n, struct strbuf *dst)
 {
 	size_t a = 0, b = n, used;
 	while (nm->left && a < b && tk_is_space(tk_utf8_decode(s + a, b - a, &used)))
@@ -120,18 +120,18 @@ static int norm_strip(const struct tk_norm *nm, const char *s, size_t n, struct 
 			break;
 		b = p;
 	}
-	return tk_buf_put(dst, s + a, b - a);
+	return strbuf_add(dst, s + a, b - a);
 }
 
 /* One normalizer step: 0, or a negative bb_err with err filled. */
-static int norm_step(const struct tk_norm *nm, const char *s, size_t n, struct tk_buf *dst,
+static int norm_step(const struct tk_norm *nm, const char *s, size_t n, struct strbuf *dst,
 		     pcre2_match_data *md, struct bb_error *err)
 {
 	int rc;
 	switch (nm->kind) {
 	case TK_NORM_PREPEND:
 		/* HF prepends only to a non-empty string */
-		rc = (n && tk_buf_put(dst, nm->a, nm->alen)) || tk_buf_put(dst, s, n);
+		rc = (n && strbuf_add(dst, nm->a, nm->alen)) || strbuf_add(dst, s, n);
 		break;
 	case TK_NORM_REPLACE:
 	case TK_NORM_REPLACE_RE:
@@ -140,24 +140,24 @@ static int norm_step(const struct tk_norm *nm, const char *s, size_t n, struct t
 		rc = norm_strip(nm, s, n, dst);
 		break;
 	default: /* NFC: the text is kept as it is */
-		rc = tk_buf_put(dst, s, n);
+		rc = strbuf_add(dst, s, n);
 		break;
 	}
 	return rc ? normalize_oom(err) : 0;
 }
 
-int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
-		 struct tk_buf *tmp, struct bb_error *err)
+int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct strbuf *out,
+		 struct strbuf *tmp, struct bb_error *err)
 {
-	struct tk_buf *bufs[2] = {out, tmp};
+	struct strbuf *bufs[2] = {out, tmp};
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	int cur = -1, i, rc = 0;
 	if (!md)
 		return normalize_oom(err);
 	for (i = 0; i < t->n_norm && !rc; i++) {
 		/* steps alternate between the two buffers, starting from the caller's text */
-		struct tk_buf *dst = bufs[cur == 0];
-		dst->len = 0;
+		struct strbuf *dst = bufs[cur == 0];
+		strbuf_reset(dst);
 		rc = norm_step(&t->norm[i], s, n, dst, md, err);
 		cur = cur == 0;
 		s = dst->p ? dst->p : "";
@@ -165,8 +165,8 @@ int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_b
 	}
 	pcre2_match_data_free(md);
 	if (!rc && cur != 0) {
-		out->len = 0;
-		rc = tk_buf_put(out, s, n) ? normalize_oom(err) : 0;
+		strbuf_reset(out);
+		rc = strbuf_add(out, s, n) ? normalize_oom(err) : 0;
 	}
 	return rc;
 }

@@ -204,8 +204,8 @@ static int pre_bytelevel(struct tk_scratch *sc, const struct tk_pre *p, const ch
 	size_t i, j;
 	int rc;
 	if (p->add_prefix_space && s[0] != ' ') {
-		sc->tmp.len = 0;
-		if (tk_buf_putc(&sc->tmp, ' ') || tk_buf_put(&sc->tmp, s, n))
+		strbuf_reset(&sc->tmp);
+		if (strbuf_addc(&sc->tmp, ' ') || strbuf_add(&sc->tmp, s, n))
 			return tk_encode_oom(sc);
 		s = sc->tmp.p;
 		n = sc->tmp.len;
@@ -221,9 +221,9 @@ static int pre_bytelevel(struct tk_scratch *sc, const struct tk_pre *p, const ch
 	}
 	for (i = 0; i < sc->nsub; i++) {
 		/* every byte becomes the printable stand-in that the vocabulary spells */
-		sc->map.len = 0;
+		strbuf_reset(&sc->map);
 		for (j = sc->sub[i].s; j < sc->sub[i].e; j++)
-			if (tk_buf_put_cp(&sc->map, t->byte_cp[(unsigned char)s[j]]))
+			if (strbuf_add_cp(&sc->map, t->byte_cp[(unsigned char)s[j]]))
 				return tk_encode_oom(sc);
 		if (tk_pieces_add(out, sc->map.p, sc->map.len, origin && sc->sub[i].s == 0))
 			return tk_encode_oom(sc);
@@ -236,21 +236,21 @@ static int pre_metaspace(struct tk_scratch *sc, const struct tk_pre *p, const ch
 {
 	size_t i;
 	int rc;
-	sc->tmp.len = 0;
+	strbuf_reset(&sc->tmp);
 	for (i = 0; i < n; i++) {
-		rc = s[i] == ' ' ? tk_buf_put(&sc->tmp, p->repl, p->repl_len)
-				 : tk_buf_putc(&sc->tmp, s[i]);
+		rc = s[i] == ' ' ? strbuf_add(&sc->tmp, p->repl, p->repl_len)
+				 : strbuf_addc(&sc->tmp, s[i]);
 		if (rc)
 			return tk_encode_oom(sc);
 	}
 	if ((p->prepend == TK_PREPEND_ALWAYS || (p->prepend == TK_PREPEND_FIRST && origin)) &&
 	    (sc->tmp.len < p->repl_len || memcmp(sc->tmp.p, p->repl, p->repl_len))) {
-		sc->map.len = 0;
-		if (tk_buf_put(&sc->map, p->repl, p->repl_len) ||
-		    tk_buf_put(&sc->map, sc->tmp.p, sc->tmp.len))
+		strbuf_reset(&sc->map);
+		if (strbuf_add(&sc->map, p->repl, p->repl_len) ||
+		    strbuf_add(&sc->map, sc->tmp.p, sc->tmp.len))
 			return tk_encode_oom(sc);
-		sc->tmp.len = 0;
-		if (tk_buf_put(&sc->tmp, sc->map.p, sc->map.len))
+		strbuf_reset(&sc->tmp);
+		if (strbuf_add(&sc->tmp, sc->map.p, sc->map.len))
 			return tk_encode_oom(sc);
 	}
 	if (!p->split)

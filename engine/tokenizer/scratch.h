@@ -47,7 +47,7 @@ struct tk_scratch {
 	struct bb_error *err;
 	struct tk_ivec out;          /* the ids so far */
 	struct tk_splits raw, norm;  /* added-token splits of the raw and normalized text */
-	struct tk_buf nbuf, ntmp, tmp, map;
+	struct strbuf nbuf, ntmp, tmp, map;
 	struct tk_pieces pa, pb;     /* the pre-tokenizer's pieces, in and out of a step */
 	struct tk_seg *seg;
 	size_t nseg, segcap;
@@ -57,7 +57,7 @@ struct tk_scratch {
 	size_t symcap;
 	struct tk_merge *heap;
 	size_t nheap, heapcap;
-	struct tk_buf key;
+	struct strbuf key;
 	pcre2_match_data *md;
 };
 

@@ -61,8 +61,8 @@ int tk_split_added(struct tk_scratch *sc, const struct tk_matcher *m, const char
 /* Apply the normalizer steps to s into out (tmp is scratch); also used at load time for
  * the normalized added tokens. 0, or a negative bb_err with err (may be NULL) saying what
  * failed: memory, or a regex's PCRE2 limit (normalizer.c). */
-int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct tk_buf *out,
-		 struct tk_buf *tmp, struct bb_error *err);
+int tk_normalize(const struct tokenizer *t, const char *s, size_t n, struct strbuf *out,
+		 struct strbuf *tmp, struct bb_error *err);
 
 /* Run the pre-tokenizer steps over s; the pieces end up in *res (pre_tokenizer.c). */
 int tk_pretokenize(struct tk_scratch *sc, const char *s, size_t n, int origin,

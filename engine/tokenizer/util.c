@@ -1,5 +1,5 @@
 /*
- * util.c: the tokenizer's small building blocks: growable buffers, piece
+ * util.c: the tokenizer's small building blocks: growable int arrays, piece
  * lists, UTF-8 helpers and the two open-addressing hash maps (vocabulary and merges).
  *
  * Nothing here knows about tokenizer.json. It must never print, exit or keep global
@@ -28,48 +28,6 @@ int tk_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-int tk_buf_put(struct tk_buf *b, const void *s, size_t n)
-{
-	/* +1 keeps room for a terminating NUL that callers may add */
-	if (tk_grow((void **)&b->p, &b->cap, b->len + n + 1, 1))
-		return -1;
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
-int tk_buf_putc(struct tk_buf *b, char c)
-{
-	return tk_buf_put(b, &c, 1);
-}
-
-int tk_buf_put_cp(struct tk_buf *b, uint32_t cp)
-{
-	char s[4];
-	size_t n;
-	if (cp < 0x80) {
-		s[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xC0 | (cp >> 6));
-		s[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xE0 | (cp >> 12));
-		s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		s[0] = (char)(0xF0 | (cp >> 18));
-		s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		s[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	return tk_buf_put(b, s, n);
-}
-
 int tk_ivec_push(struct tk_ivec *v, int x)
 {
 	return tk_ivec_append(v, &x, 1);
@@ -90,7 +48,7 @@ int tk_pieces_add(struct tk_pieces *p, const char *s, size_t n, int origin)
 	struct tk_span sp = {p->buf.len, n, origin};
 	if (tk_grow((void **)&p->sp, &p->cap, p->n + 1, sizeof *p->sp))
 		return -1;
-	if (tk_buf_put(&p->buf, s, n))
+	if (strbuf_add(&p->buf, s, n))
 		return -1;
 	p->sp[p->n++] = sp;
 	return 0;
@@ -107,7 +65,7 @@ int tk_pieces_close(struct tk_pieces *p, size_t start, int origin)
 
 void tk_pieces_clear(struct tk_pieces *p)
 {
-	p->buf.len = 0;
+	strbuf_reset(&p->buf);
 	p->n = 0;
 }
 
@@ -211,18 +169,18 @@ size_t tk_utf8_check(const char *s, size_t n)
 	return n;
 }
 
-int tk_buf_put_lossy(struct tk_buf *b, const char *s, size_t n)
+int tk_put_lossy(struct strbuf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, bad;
 	while (i < n) {
 		size_t k = utf8_seq(u + i, n - i, &bad);
 		if (k) {
-			if (tk_buf_put(b, s + i, k))
+			if (strbuf_add(b, s + i, k))
 				return -1;
 			i += k;
 		} else {
-			if (tk_buf_put(b, "\xEF\xBF\xBD", 3))
+			if (strbuf_add(b, "\xEF\xBF\xBD", 3))
 				return -1;
 			i += bad;
 		}

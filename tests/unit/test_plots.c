@@ -15,6 +15,7 @@
 
 #include "core/fileio.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 #include "harness/gnuplot_string.h"
 #include "harness/plots_collect.h"
 #include "harness/plots_write.h"
@@ -209,6 +210,7 @@ TEST(plots_should_draw_the_collected_numbers_and_nothing_else)
 	      strcmp(frontier + strlen(frontier) - strlen(tail), tail) == 0);
 	free(map);
 	free(frontier);
+	plot_scripts_free(scripts);
 	free(scripts);
 	free(d);
 	free(r);
@@ -220,16 +222,18 @@ TEST(plots_collect_should_name_a_recipe_it_cannot_read)
 	struct experiment *e = calloc(1, sizeof *e);
 	struct report *r = calloc(1, sizeof *r);
 	struct plot_data *d = calloc(1, sizeof *d);
+	struct plan_item item = {.kind = PLAN_EVAL, .model = 0, .row = 1};
 	struct plan *p = calloc(1, sizeof *p);
 	int map_bits[LAYER_KINDS * 2] = {0};
 	fill_collected(e, r, d, map_bits);
-	p->n = 1;
-	p->items[0] = (struct plan_item){.kind = PLAN_EVAL, .model = 0, .row = 1};
-	snprintf(p->items[0].recipe, sizeof p->items[0].recipe, "%s/no-such-recipe.json", tmpdir);
+	item.recipe = str_printf(NULL, "%s/no-such-recipe.json", tmpdir);
+	p->n = p->cap = 1;
+	p->items = &item;
 	struct bb_error err = {0};
 	CHECK(plots_collect(d, r, p, tmpdir, &err) != 0);
 	CHECK(strstr(err.msg, "no-such-recipe.json") != NULL);
 	plot_data_free(d);
+	free(item.recipe);
 	free(p);
 	free(d);
 	free(r);

@@ -106,7 +106,7 @@ static void write_fake_results(const struct plan *p)
 TEST(plan_should_give_stable_keys_that_follow_every_setting)
 {
 	struct experiment e;
-	static struct plan a, b, c, d;
+	struct plan a = {0}, b = {0}, c = {0}, d = {0};
 	struct bb_error err;
 	if (load(&e)) {
 		CHECK(0);
@@ -129,14 +129,18 @@ TEST(plan_should_give_stable_keys_that_follow_every_setting)
 	/* Head at 5 bits on the Llama config: exactly 5.0; BF16 is 16 and has no recipe. */
 	CHECK_NEAR(a.items[1].achieved_avg_bits, 5.0, 0);
 	CHECK_NEAR(a.items[0].achieved_avg_bits, 16.0, 0);
-	CHECK(a.items[0].recipe[0] == 0 && a.items[1].recipe[0] != 0);
+	CHECK(a.items[0].recipe == NULL && a.items[1].recipe != NULL);
+	plan_free(&a);
+	plan_free(&b);
+	plan_free(&c);
+	plan_free(&d);
 	experiment_free(&e);
 }
 
 TEST(plan_should_mark_cached_results_done)
 {
 	struct experiment e;
-	static struct plan p;
+	struct plan p = {0};
 	struct bb_error err;
 	if (load(&e)) {
 		CHECK(0);
@@ -148,6 +152,7 @@ TEST(plan_should_mark_cached_results_done)
 	write_fake_results(&p);
 	CHECK(plan_build(&p, &e, &s, &err) == 0);
 	CHECK(plan_pending(&p, PLAN_EVAL) == 1); /* Qwen3-8B tail has no result */
+	plan_free(&p);
 	experiment_free(&e);
 }
 
@@ -185,7 +190,7 @@ static void check_golden(const char *path, const char *text)
 TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 {
 	struct experiment e;
-	static struct plan p;
+	struct plan p = {0};
 	static struct report r;
 	struct bb_error err;
 	if (load(&e)) {
@@ -226,13 +231,14 @@ TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 	check_golden("tests/golden/mini.csv", csv);
 	check_golden("tests/golden/mini.tex", tex);
 	free(md), free(csv), free(tex);
+	plan_free(&p);
 	experiment_free(&e);
 }
 
 TEST(report_should_dagger_cells_not_significantly_different_from_ours)
 {
 	struct experiment e;
-	static struct plan p;
+	struct plan p = {0};
 	static struct report r;
 	struct bb_error err;
 	if (load(&e)) {
@@ -276,6 +282,7 @@ TEST(report_should_dagger_cells_not_significantly_different_from_ours)
 	CHECK(strstr(md, "Spearman \u03c1 = 1.0000 over 2 recipes") != NULL);
 	CHECK(strstr(md, "| Head layers 8-bit | 5.0000 | 3 | +0.1000 |") != NULL);
 	free(md), free(tex), free(csv);
+	plan_free(&p);
 	experiment_free(&e);
 }
 

@@ -173,14 +173,14 @@ TEST(hellaswag_should_build_query_and_choices_of_a_hand_row)
  * ASCII too. */
 TEST(text_should_capitalize_like_python)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	py_capitalize(&b, "then SCRUB the grates", 21);
-	char *s = sbuf_take(&b);
+	char *s = strbuf_take(&b);
 	CHECK_STR(s, "Then scrub the grates");
 	free(s);
 	const char *mixed = "\xc3\xa9" "COLE \xc3\x89T\xc3\x89 \xc3\x80" "B"; /* éCOLE ÉTÉ ÀB */
 	py_capitalize(&b, mixed, strlen(mixed));
-	s = sbuf_take(&b);
+	s = strbuf_take(&b);
 	CHECK_STR(s, "\xc3\x89" "cole \xc3\xa9t\xc3\xa9 \xc3\xa0" "b");   /* École été àb */
 	free(s);
 }
