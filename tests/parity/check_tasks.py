@@ -14,9 +14,9 @@ import glob
 import json
 import os
 import sys
+import threading
 
-from common import (DATA_DIR, MODELS, Result, bb, encode, model_dir, once,
-                    read_lm_eval_samples, run)
+from common import DATA_DIR, MODELS, Result, bb, encode, model_dir, run, start
 from lm_eval_tasks import HELLASWAG_ROWS, TASK_NAMES, build_include_folder
 
 LIMIT = "50"
@@ -31,17 +31,29 @@ AGGREGATE_RTOL = 1e-4
 # (docs/parity.md, open).
 KNOWN_MISSING = {"mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"}
 METRICS = ("acc", "acc_norm")
+LM_EVAL_HF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lm_eval_hf.py")
 
-_RUNS = {}
+
+_SETUP = threading.Lock()  # the folders below are made once, by whichever thread asks first
 
 
 def local_data_dir(tmp):
     """One folder with the shared rows and the hand-made hellaswag rows, as --data-dir."""
     path = os.path.join(tmp, "data")
-    if not os.path.isdir(path):
-        os.makedirs(path)
-        for src in glob.glob(os.path.join(DATA_DIR, "*.jsonl")) + [HELLASWAG_ROWS]:
-            os.symlink(os.path.abspath(src), os.path.join(path, os.path.basename(src)))
+    with _SETUP:
+        if not os.path.isdir(path):
+            os.makedirs(path)
+            for src in glob.glob(os.path.join(DATA_DIR, "*.jsonl")) + [HELLASWAG_ROWS]:
+                os.symlink(os.path.abspath(src), os.path.join(path, os.path.basename(src)))
+    return path
+
+
+def include_folder(tmp):
+    """lm-eval's task configs pointed at the local rows (lm_eval_tasks.py), once a suite."""
+    path = os.path.join(tmp, "tasks")
+    with _SETUP:
+        if not os.path.isdir(path):
+            build_include_folder(path)
     return path
 
 
@@ -75,24 +87,19 @@ def chosen_documents(name, include):
     return chosen, merged
 
 
-def lm_eval_run(name, bos, tmp):
-    """{(task, doc_id): sample}, results and the documents left out, from lm-eval's hf
-    backend."""
-    include = os.path.join(tmp, "tasks")
-    if not os.path.isdir(include):
-        build_include_folder(include)
-    chosen, merged = chosen_documents(name, include)
-    out = os.path.join(tmp, f"lm-eval-{name}-{bos}")
-    lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")
-    run([lm_eval, "run", "--model", "hf", "--model_args",
-         f"pretrained={os.path.abspath(model_dir(name))},dtype=float32,add_bos_token={bos}",
-         "--tasks", ",".join(TASK_NAMES), "--include_path", include,
-         "--samples", json.dumps(chosen),
-         "--log_samples", "--output_path", out, "--device", "cpu", "--batch_size", "16"])
-    samples = read_lm_eval_samples(out)
-    (results_path,) = glob.glob(os.path.join(out, "*", "results_*.json"))
-    with open(results_path) as f:
-        return samples, json.load(f)["results"], merged
+def lm_eval_runs(name, tmp):
+    """{bos: ({(task, doc_id): sample}, results, the documents left out)} from lm-eval's
+    hf backend, both BOS settings in one process (lm_eval_hf.py)."""
+    out = os.path.join(tmp, f"lm-eval-{name}")
+    run([sys.executable, LM_EVAL_HF, name, include_folder(tmp), out])
+    runs = {}
+    for bos in (True, False):
+        with open(os.path.join(out, f"bos-{'on' if bos else 'off'}.json")) as f:
+            res = json.load(f)
+        samples = {(task, doc["doc_id"]): doc
+                   for task, docs in res["samples"].items() for doc in docs}
+        runs[bos] = samples, res["results"], {tuple(key) for key in res["merged"]}
+    return runs
 
 
 def bitbudget_run(name, bos, tmp):
@@ -108,10 +115,29 @@ def bitbudget_run(name, bos, tmp):
     return samples, res["results"]
 
 
+def start_lm_eval(name, tmp):
+    return start(("lm-eval-hf", name), lambda: lm_eval_runs(name, tmp))
+
+
+def start_bitbudget(name, bos, tmp):
+    """bitbudget's run; check 6 reads the BOS-off one too (its first 20 documents)."""
+    return start(("bitbudget-eval", name, bos), lambda: bitbudget_run(name, bos, tmp))
+
+
+def prefetch(names, tmp):
+    """Begin the runs the checks named need, the longest (lm-eval's) first."""
+    wanted = [(m, bos) for m in MODELS for bos in (True, False)
+              if any(n.endswith(f"/{m}/bos-{'on' if bos else 'off'}") for n in names)]
+    for m in dict.fromkeys(m for m, _ in wanted):
+        start_lm_eval(m, tmp)
+    for m, bos in wanted:
+        start_bitbudget(m, bos, tmp)
+
+
 def both_runs(name, bos, tmp):
-    """Both runs, once for the three checks that read them (a failure too)."""
-    return once(_RUNS, (name, bos),
-                lambda: (lm_eval_run(name, bos, tmp), bitbudget_run(name, bos, tmp)))
+    """Both runs, shared by the three checks that read them (a failure too)."""
+    theirs, ours = start_lm_eval(name, tmp), start_bitbudget(name, bos, tmp)
+    return theirs.result()[bos], ours.result()
 
 
 def logliks(doc):
