@@ -19,8 +19,8 @@ import re
 import subprocess
 import sys
 
-from check_tasks import (METRICS, compare_logliks, include_folder, logliks, near_tie,
-                         split_pair, start_bitbudget)
+from check_tasks import (METRICS, compare_logliks, include_folder, local_data_dir, logliks,
+                         near_tie, split_pair, start_bitbudget)
 from common import BB, MODELS, SHARED, Result, encode, model_dir, read_lm_eval_samples, \
     run, start
 
@@ -80,7 +80,10 @@ def start_lm_eval(name, tmp):
 
 
 def prefetch(names, tmp):
-    """Begin the runs the checks named need."""
+    """Begin the runs the checks named need (the folders they read made first, as in
+    check_tasks.prefetch)."""
+    include_folder(tmp)
+    local_data_dir(tmp)
     for m in MODELS:
         if any(n.endswith(f"/{m}") for n in names):
             start_lm_eval(m, tmp)

@@ -10,6 +10,7 @@ log-likelihood within 1e-4 (+ 1e-6 relative); every document's acc and acc_norm 
 (but for near ties: the best two choices closer than two tolerances, counted);
 every aggregate (acc, acc_norm, perplexity and their stderr, per task and for the mmlu
 group) equal within 1e-4 relative where no document was left out."""
+import functools
 import glob
 import json
 import os
@@ -125,7 +126,11 @@ def start_bitbudget(name, bos, tmp):
 
 
 def prefetch(names, tmp):
-    """Begin the runs the checks named need, the longest (lm-eval's) first."""
+    """Begin the runs the checks named need, the longest (lm-eval's) first. The folders
+    they read are made here, before any run or other check can look for them half made
+    (check_tokenizer.py and check_endpoint_py.py read them too)."""
+    include_folder(tmp)
+    local_data_dir(tmp)
     wanted = [(m, bos) for m in MODELS for bos in (True, False)
               if any(n.endswith(f"/{m}/bos-{'on' if bos else 'off'}") for n in names)]
     for m in dict.fromkeys(m for m, _ in wanted):
@@ -200,9 +205,11 @@ def _autotokenizer(name):
     return _TOKENIZERS[name]
 
 
+@functools.cache
 def comparable(name, bos, tmp):
     """(lm-eval's samples, bitbudget's, the documents both define alike, the documents left
-    out: merged continuations and those tokenized differently)."""
+    out: merged continuations and those tokenized differently); once for the three checks
+    (tokenizing every document again took 10-30 s a check)."""
     (theirs, _, merged), (ours, _) = both_runs(name, bos, tmp)
     differ = {key for key in theirs.keys() & ours.keys()
               if not tokenized_alike(name, theirs[key])}
