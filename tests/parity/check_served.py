@@ -2,10 +2,11 @@
 --completions-model` answers the real `lm_eval --model local-completions` (token-id
 prompts, its default; model_args base_url, model and max_length=512, nothing else:
 lm-eval tokenizes through the server's /tokenize) on lambada_openai, piqa, winogrande and
-mmlu (57 subjects), the first 20 documents of each, with --log_samples; `bitbudget eval --endpoint local
---no-add-bos-token --log-samples` scores the same documents (lm-eval's API backends never
-send BOS): check 5's BOS-off run, whose first 20 documents of these tasks are the same
-requests scored the same way. Per document, the two define the requests alike unless (counted, in this order):
+mmlu (57 subjects), the first 20 documents of each, with --log_samples; `bitbudget eval
+--endpoint local --no-add-bos-token --log-samples` scores the same documents (lm-eval's API
+backends never send BOS): check 5's BOS-off run, whose first 20 documents of these tasks
+are the same requests scored the same way. Per document, the two define the requests
+alike unless (counted, in this order):
 - merged: a continuation merges into the context's last token; lm-eval sends the context
   alone and records log-likelihood 0, greedy (bitbudget scores from the first differing
   token);
@@ -13,7 +14,6 @@ requests scored the same way. Per document, the two define the requests alike un
   the last 511, bitbudget (as the hf backend) the last 513 less the final one.
 On the rest, every request's log-likelihood within check 5's tolerance and its greedy
 flag equal, and every document's acc/acc_norm equal (near ties counted, as in check 5)."""
-import json
 import os
 import re
 import subprocess

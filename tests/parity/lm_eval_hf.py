@@ -1,7 +1,7 @@
 """Check 5's oracle, one process per model: lm-eval's `hf` backend on the five tasks, BOS
 forced on and then off, through `lm_eval.simple_evaluate` (the function `lm_eval run`
-calls, with the same arguments the command line gives it: CPU, float32, --samples,
---log_samples, batch 16).
+calls, with the same arguments check 5 gave the command line: CPU, float32, --samples,
+--log_samples, batch 16; outputs equal, measured).
 
 Why a script and not `lm_eval run` twice: one process per model imports torch,
 transformers and lm-eval once, indexes only the include folder's tasks (the command
@@ -9,10 +9,11 @@ line also indexes lm-eval's thousands of built-in task files, 15 s a run) and pi
 documents once for both BOS settings (docs/benchmarks.md, "Parity suite"). Run by
 check_tasks.py as a subprocess so that two models' runs share the machine's cores.
 
-Usage: lm_eval_hf.py MODEL INCLUDE_DIR OUT_DIR (MODEL: a folder of $SHARED/models). Writes OUT_DIR/bos-on.json and
-OUT_DIR/bos-off.json, each {"results", "samples": {task: [sample]}, "merged"}: lm-eval's
-results and per-document samples as simple_evaluate returns them, and the lambada
-documents left out of its run (merged continuations, check_tasks.chosen_documents)."""
+Usage: lm_eval_hf.py MODEL INCLUDE_DIR OUT_DIR (MODEL: a folder of $SHARED/models).
+Writes OUT_DIR/bos-on.json and OUT_DIR/bos-off.json, each {"results", "samples", "merged"}:
+lm-eval's results and per-document samples ({task: [sample]}) as simple_evaluate returns
+them, and the lambada documents left out of its run (merged continuations,
+check_tasks.chosen_documents)."""
 import json
 import os
 import sys
