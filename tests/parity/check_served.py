@@ -76,7 +76,7 @@ def bitbudget_samples(name, tmp):
 
 
 def start_lm_eval(name, tmp):
-    return start(("lm-eval-served", name), lambda: lm_eval_samples(name, tmp))
+    return start(f"lm-eval-served/{name}", lambda: lm_eval_samples(name, tmp))
 
 
 def prefetch(names, tmp):

@@ -1,5 +1,6 @@
 """Check 5: the five tasks through `bitbudget eval --endpoint local --log-samples`
-against `lm_eval --model hf` (CPU, float32, the shared checkpoint folder) on lm-eval's
+against lm-eval's `hf` backend (CPU, float32, the shared checkpoint folder; lm_eval_hf.py,
+one process per model for both BOS settings, beside bitbudget's runs) on lm-eval's
 own task configs pointed at the same local rows (lm_eval_tasks.py), the first 50
 documents of each (sub)task (lm-eval's --samples, = --limit 50 less the lambada
 documents whose continuation merges into the context, where lm-eval's hf backend asserts), with
@@ -117,12 +118,13 @@ def bitbudget_run(name, bos, tmp):
 
 
 def start_lm_eval(name, tmp):
-    return start(("lm-eval-hf", name), lambda: lm_eval_runs(name, tmp))
+    return start(f"lm-eval-hf/{name}", lambda: lm_eval_runs(name, tmp))
 
 
 def start_bitbudget(name, bos, tmp):
     """bitbudget's run; check 6 reads the BOS-off one too (its first 20 documents)."""
-    return start(("bitbudget-eval", name, bos), lambda: bitbudget_run(name, bos, tmp))
+    key = f"bitbudget-eval/{name}/bos-{'on' if bos else 'off'}"
+    return start(key, lambda: bitbudget_run(name, bos, tmp))
 
 
 def prefetch(names, tmp):

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 
 BB = os.environ.get("BB", "bin/bitbudget")
@@ -52,6 +53,7 @@ def once(cache, key, make):
 JOBS = int(os.environ.get("PARITY_JOBS") or os.cpu_count() or 1)
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
 _STARTED = {}
+RUN_SECONDS = {}  # key: wall time of each finished run, for run.py's last lines
 
 
 def start(key, make):
@@ -60,8 +62,16 @@ def start(key, make):
     a run fail alike without running it twice. make must not wait on another started run
     (the pool could fill with waiters)."""
     if key not in _STARTED:
-        _STARTED[key] = _POOL.submit(make)
+        _STARTED[key] = _POOL.submit(_timed, key, make)
     return _STARTED[key]
+
+
+def _timed(key, make):
+    begun = time.monotonic()
+    try:
+        return make()
+    finally:
+        RUN_SECONDS[key] = time.monotonic() - begun
 
 
 def stop():

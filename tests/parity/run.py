@@ -75,6 +75,8 @@ def main():
         common.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(os.environ["HF_HOME"], ignore_errors=True)
+    for key, seconds in common.RUN_SECONDS.items():
+        print(f"background run {key}: {seconds:.1f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
