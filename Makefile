@@ -27,7 +27,7 @@ LDLIBS += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lblas -lcjson -lpcre2-8 -lmicroh
 LDFLAGS += -fopenmp $(EXTRA_LDFLAGS)
 
 DEB_PACKAGES = build-essential pkg-config libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev \
-	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 python3-numpy curl bc \
+	libpcre2-dev libssl-dev libopenblas-openmp-dev gnuplot-nox parallel python3 python3-numpy python3-venv curl bc \
 	clang-14 libclang-rt-14-dev libomp-14-dev openssh-server
 
 # Where objects, libraries and test programs go (build/) and where the CLI goes (bin/):

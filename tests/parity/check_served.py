@@ -2,9 +2,11 @@
 --completions-model` answers the real `lm_eval --model local-completions` (token-id
 prompts, its default; model_args base_url, model and max_length=512, nothing else:
 lm-eval tokenizes through the server's /tokenize) on lambada_openai, piqa, winogrande and
-mmlu (57 subjects), the first 20 documents of each, with --log_samples; `bitbudget eval --endpoint local
---no-add-bos-token --log-samples` scores the same documents (lm-eval's API backends never
-send BOS). Per document, the two define the requests alike unless (counted, in this order):
+mmlu (57 subjects), the first 20 documents of each, with --log_samples; `bitbudget eval
+--endpoint local --no-add-bos-token --log-samples` scores the same documents (lm-eval's API
+backends never send BOS): check 5's BOS-off run, whose first 20 documents of these tasks
+are the same requests scored the same way. Per document, the two define the requests
+alike unless (counted, in this order):
 - merged: a continuation merges into the context's last token; lm-eval sends the context
   alone and records log-likelihood 0, greedy (bitbudget scores from the first differing
   token);
@@ -12,22 +14,19 @@ send BOS). Per document, the two define the requests alike unless (counted, in t
   the last 511, bitbudget (as the hf backend) the last 513 less the final one.
 On the rest, every request's log-likelihood within check 5's tolerance and its greedy
 flag equal, and every document's acc/acc_norm equal (near ties counted, as in check 5)."""
-import json
 import os
 import re
 import subprocess
 import sys
 
-from check_tasks import (METRICS, compare_logliks, local_data_dir, logliks, near_tie,
-                         split_pair)
-from common import (BB, MODELS, SHARED, Result, bb, encode, model_dir, once,
-                    read_lm_eval_samples, run)
-from lm_eval_tasks import build_include_folder
+from check_tasks import (METRICS, compare_logliks, include_folder, local_data_dir, logliks,
+                         near_tie, split_pair, start_bitbudget)
+from common import BB, MODELS, SHARED, Result, encode, model_dir, read_lm_eval_samples, \
+    run, start
 
 LIMIT = "20"
 TASKS = "lambada_openai,piqa,winogrande,mmlu"
 MAX_LENGTH = 512
-_RUNS = {}
 
 
 class Server:
@@ -63,28 +62,37 @@ def lm_eval_command(name, url, include, out):
 
 
 def lm_eval_samples(name, tmp):
-    include = os.path.join(tmp, "tasks")
-    if not os.path.isdir(include):
-        build_include_folder(include, local_data_dir(tmp))
     out = os.path.join(tmp, f"lm-eval-served-{name}")
     with Server(name) as url:
-        run(lm_eval_command(name, url, include, out))
+        run(lm_eval_command(name, url, include_folder(tmp), out))
     return read_lm_eval_samples(out)
 
 
 def bitbudget_samples(name, tmp):
-    out = os.path.join(tmp, f"bitbudget-served-{name}.json")
-    bb("eval", "--endpoint", "local", "--model", model_dir(name), "--tasks", TASKS,
-       "--limit", LIMIT, "--data-dir", local_data_dir(tmp), "--log-samples", "--quiet",
-       "--no-add-bos-token", "-o", out)
-    with open(out) as f:
-        res = json.load(f)
-    return {(task, doc["doc_id"]): doc for task, docs in res["samples"].items() for doc in docs}
+    """Check 5's BOS-off samples of the tasks and documents lm-eval runs here."""
+    samples, _ = start_bitbudget(name, False, tmp).result()
+    return {(task, doc_id): doc for (task, doc_id), doc in samples.items()
+            if task != "hellaswag" and doc_id < int(LIMIT)}
+
+
+def start_lm_eval(name, tmp):
+    return start(f"lm-eval-served/{name}", lambda: lm_eval_samples(name, tmp))
+
+
+def prefetch(names, tmp):
+    """Begin the runs the checks named need (the folders they read made first, as in
+    check_tasks.prefetch)."""
+    include_folder(tmp)
+    local_data_dir(tmp)
+    for m in MODELS:
+        if any(n.endswith(f"/{m}") for n in names):
+            start_lm_eval(m, tmp)
+            start_bitbudget(m, False, tmp)
 
 
 def both_runs(name, tmp):
-    """Both sides' samples, once for the two checks that read them (a failure too)."""
-    return once(_RUNS, name, lambda: (lm_eval_samples(name, tmp), bitbudget_samples(name, tmp)))
+    """Both sides' samples, shared by the two checks that read them (a failure too)."""
+    return start_lm_eval(name, tmp).result(), bitbudget_samples(name, tmp)
 
 
 def request_class(name, doc):

@@ -1,5 +1,6 @@
 """Check 5: the five tasks through `bitbudget eval --endpoint local --log-samples`
-against `lm_eval --model hf` (CPU, float32, the shared checkpoint folder) on lm-eval's
+against lm-eval's `hf` backend (CPU, float32, the shared checkpoint folder; lm_eval_hf.py,
+one process per model for both BOS settings, beside bitbudget's runs) on lm-eval's
 own task configs pointed at the same local rows (lm_eval_tasks.py), the first 50
 documents of each (sub)task (lm-eval's --samples, = --limit 50 less the lambada
 documents whose continuation merges into the context, where lm-eval's hf backend asserts), with
@@ -10,13 +11,13 @@ log-likelihood within 1e-4 (+ 1e-6 relative); every document's acc and acc_norm 
 (but for near ties: the best two choices closer than two tolerances, counted);
 every aggregate (acc, acc_norm, perplexity and their stderr, per task and for the mmlu
 group) equal within 1e-4 relative where no document was left out."""
-import glob
+import functools
 import json
 import os
 import sys
+import threading
 
-from common import (MODELS, Result, bb, encode, local_data_dir, model_dir, once,
-                    read_lm_eval_samples, run)
+from common import MODELS, Result, bb, encode, local_data_dir, model_dir, run, start
 from lm_eval_tasks import TASK_NAMES, build_include_folder
 
 LIMIT = "50"
@@ -30,8 +31,19 @@ AGGREGATE_RTOL = 1e-4
 # lm-eval's mmlu category groups (bitbudget writes them too), between mmlu and its subjects.
 MMLU_CATEGORIES = {"mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"}
 METRICS = ("acc", "acc_norm")
+LM_EVAL_HF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lm_eval_hf.py")
 
-_RUNS = {}
+
+_SETUP = threading.Lock()  # the folders below are made once, by whichever thread asks first
+
+
+def include_folder(tmp):
+    """lm-eval's task configs pointed at the local rows (lm_eval_tasks.py), once a suite."""
+    path = os.path.join(tmp, "tasks")
+    with _SETUP:
+        if not os.path.isdir(path):
+            build_include_folder(path, local_data_dir(tmp))
+    return path
 
 
 def merged_continuations(name, tasks):
@@ -64,24 +76,19 @@ def chosen_documents(name, include):
     return chosen, merged
 
 
-def lm_eval_run(name, bos, tmp):
-    """{(task, doc_id): sample}, results and the documents left out, from lm-eval's hf
-    backend."""
-    include = os.path.join(tmp, "tasks")
-    if not os.path.isdir(include):
-        build_include_folder(include, local_data_dir(tmp))
-    chosen, merged = chosen_documents(name, include)
-    out = os.path.join(tmp, f"lm-eval-{name}-{bos}")
-    lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")
-    run([lm_eval, "run", "--model", "hf", "--model_args",
-         f"pretrained={os.path.abspath(model_dir(name))},dtype=float32,add_bos_token={bos}",
-         "--tasks", ",".join(TASK_NAMES), "--include_path", include,
-         "--samples", json.dumps(chosen),
-         "--log_samples", "--output_path", out, "--device", "cpu", "--batch_size", "16"])
-    samples = read_lm_eval_samples(out)
-    (results_path,) = glob.glob(os.path.join(out, "*", "results_*.json"))
-    with open(results_path) as f:
-        return samples, json.load(f)["results"], merged
+def lm_eval_runs(name, tmp):
+    """{bos: ({(task, doc_id): sample}, results, the documents left out)} from lm-eval's
+    hf backend, both BOS settings in one process (lm_eval_hf.py)."""
+    out = os.path.join(tmp, f"lm-eval-{name}")
+    run([sys.executable, LM_EVAL_HF, name, include_folder(tmp), out])
+    runs = {}
+    for bos in (True, False):
+        with open(os.path.join(out, f"bos-{'on' if bos else 'off'}.json")) as f:
+            res = json.load(f)
+        samples = {(task, doc["doc_id"]): doc
+                   for task, docs in res["samples"].items() for doc in docs}
+        runs[bos] = samples, res["results"], {tuple(key) for key in res["merged"]}
+    return runs
 
 
 def bitbudget_run(name, bos, tmp):
@@ -97,10 +104,34 @@ def bitbudget_run(name, bos, tmp):
     return samples, res["results"]
 
 
+def start_lm_eval(name, tmp):
+    return start(f"lm-eval-hf/{name}", lambda: lm_eval_runs(name, tmp))
+
+
+def start_bitbudget(name, bos, tmp):
+    """bitbudget's run; check 6 reads the BOS-off one too (its first 20 documents)."""
+    key = f"bitbudget-eval/{name}/bos-{'on' if bos else 'off'}"
+    return start(key, lambda: bitbudget_run(name, bos, tmp))
+
+
+def prefetch(names, tmp):
+    """Begin the runs the checks named need, the longest (lm-eval's) first. The folders
+    they read are made here, before any run or other check can look for them half made
+    (check_tokenizer.py and check_endpoint_py.py read them too)."""
+    include_folder(tmp)
+    local_data_dir(tmp)
+    wanted = [(m, bos) for m in MODELS for bos in (True, False)
+              if any(n.endswith(f"/{m}/bos-{'on' if bos else 'off'}") for n in names)]
+    for m in dict.fromkeys(m for m, _ in wanted):
+        start_lm_eval(m, tmp)
+    for m, bos in wanted:
+        start_bitbudget(m, bos, tmp)
+
+
 def both_runs(name, bos, tmp):
-    """Both runs, once for the three checks that read them (a failure too)."""
-    return once(_RUNS, (name, bos),
-                lambda: (lm_eval_run(name, bos, tmp), bitbudget_run(name, bos, tmp)))
+    """Both runs, shared by the three checks that read them (a failure too)."""
+    theirs, ours = start_lm_eval(name, tmp), start_bitbudget(name, bos, tmp)
+    return theirs.result()[bos], ours.result()
 
 
 def logliks(doc):
@@ -163,9 +194,11 @@ def _autotokenizer(name):
     return _TOKENIZERS[name]
 
 
+@functools.cache
 def comparable(name, bos, tmp):
     """(lm-eval's samples, bitbudget's, the documents both define alike, the documents left
-    out: merged continuations and those tokenized differently)."""
+    out: merged continuations and those tokenized differently); once for the three checks
+    (tokenizing every document again took 10-30 s a check)."""
     (theirs, _, merged), (ours, _) = both_runs(name, bos, tmp)
     differ = {key for key in theirs.keys() & ours.keys()
               if not tokenized_alike(name, theirs[key])}

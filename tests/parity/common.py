@@ -1,10 +1,13 @@
 """Shared plumbing of the parity checks: where bitbudget and the models are, how to run
-bitbudget and bb-parity-tool, and the result every check returns."""
+bitbudget and bb-parity-tool, the result every check returns, and the pool that runs the
+long subprocesses (lm-eval, bitbudget eval) side by side."""
+import concurrent.futures
 import functools
 import glob
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 
 BB = os.environ.get("BB", "bin/bitbudget")
@@ -54,6 +57,38 @@ def once(cache, key, make):
     if isinstance(cache[key], Exception):
         raise cache[key]
     return cache[key]
+
+
+# Long runs at once: one a core. Each process computes on one thread (run.py sets
+# OMP_NUM_THREADS=1): on a shared 2-core machine two-thread torch spins against other
+# processes, 10x slower than one thread (docs/benchmarks.md, "Parity suite").
+JOBS = int(os.environ.get("PARITY_JOBS") or os.cpu_count() or 1)
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
+_STARTED = {}
+RUN_SECONDS = {}  # key: wall time of each finished run, for run.py's last lines
+
+
+def start(key, make):
+    """Begin make() in the pool (JOBS at a time) unless key was begun already; its future,
+    whose result() is make()'s value or raises its failure again, so the checks that share
+    a run fail alike without running it twice. make must not wait on another started run
+    (the pool could fill with waiters)."""
+    if key not in _STARTED:
+        _STARTED[key] = _POOL.submit(_timed, key, make)
+    return _STARTED[key]
+
+
+def _timed(key, make):
+    begun = time.monotonic()
+    try:
+        return make()
+    finally:
+        RUN_SECONDS[key] = time.monotonic() - begun
+
+
+def stop():
+    """Drop the runs not begun; wait for the others."""
+    _POOL.shutdown(wait=True, cancel_futures=True)
 
 
 def read_lm_eval_samples(out):

@@ -3,7 +3,12 @@ in order and prints one line per check -- PASS or FAIL, its name, the largest di
 it measured against the real Python stack and its tolerance -- then "N passed, N failed".
 Exits non-zero when any check fails. An argument (a regular expression) runs only the
 checks whose names match it. Hugging Face's hub is never contacted: models and data come
-from $SHARED."""
+from $SHARED.
+
+The long runs (lm-eval's and bitbudget's evaluations of checks 5 and 6) are begun first,
+in a pool of one process a core (common.start), while the main thread runs the other
+checks in order; the checks of 5 and 6 come last and read the runs as they finish. Every
+process computes on one thread (OMP_NUM_THREADS=1)."""
 import os
 import re
 import shutil
@@ -16,6 +21,9 @@ for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
             "HF_DATASETS_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
     os.environ[var] = "1"
 os.environ["TRANSFORMERS_VERBOSITY"] = "error"
+# One thread a process (torch, bitbudget's OpenMP, OpenBLAS), set before torch is imported
+# and inherited by every subprocess: the suite runs one process a core instead.
+os.environ["OMP_NUM_THREADS"] = "1"
 # A fresh cache each run: nothing left over from another run (or another checkout) is
 # read, and nothing is left behind.
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
@@ -31,9 +39,11 @@ import check_quantizer  # noqa: E402
 import check_served  # noqa: E402
 import check_tasks  # noqa: E402
 import check_tokenizer  # noqa: E402
+import common  # noqa: E402
 
-SUITE = (check_engine, check_tokenizer, check_quantizer, check_autoscheme, check_tasks,
-         check_served, check_endpoint_py, check_kld)
+# Checks 5 and 6 last: their runs go on in the background meanwhile.
+SUITE = (check_engine, check_tokenizer, check_quantizer, check_autoscheme, check_endpoint_py,
+         check_kld, check_tasks, check_served)
 
 
 def run_check(name, fn, tmp):
@@ -55,6 +65,9 @@ def main():
     passed = failed = 0
     try:
         for module in SUITE:
+            if hasattr(module, "prefetch"):
+                module.prefetch([n for n, _ in module.CHECKS if pattern.search(n)], tmp)
+        for module in SUITE:
             for name, fn in module.CHECKS:
                 if pattern.search(name):
                     if run_check(name, fn, tmp):
@@ -62,8 +75,11 @@ def main():
                     else:
                         failed += 1
     finally:
+        common.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(os.environ["HF_HOME"], ignore_errors=True)
+    for key, seconds in common.RUN_SECONDS.items():
+        print(f"background run {key}: {seconds:.1f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
