@@ -5,6 +5,7 @@ runs on a free loopback port in a thread, and requests go through urllib.
 Run: python3 tests/endpoint/test_lm_eval_endpoint.py  (standard library only; exit status
 is the verdict). Never touches anything outside its temporary folder.
 """
+import importlib
 import importlib.util
 import json
 import os
@@ -82,7 +83,9 @@ class EndpointTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         install_fakes()
-        cls.ep = load_endpoint()
+        cls.ep = load_endpoint()  # which puts endpoint/, its modules' folder, on sys.path
+        cls.kld, cls.scores, cls.quant, cls.common = (importlib.import_module(m) for m in (
+            "adapter_kld", "adapter_scores", "adapter_quant", "adapter_common"))
         cls.tmp = tempfile.TemporaryDirectory()
         root = os.path.join(cls.tmp.name, "models")
         outside = os.path.join(cls.tmp.name, "outside")
@@ -300,20 +303,20 @@ class EndpointTest(unittest.TestCase):
     def test_kld_documents_as_bitbudget_splits_them(self):
         # maximal runs of lines holding more than spaces, tabs, CR, VT and FF
         text = "a b\n c\n \t\n\n\r\nd\x0b\n\x0c\ne\n"
-        self.assertEqual(self.ep.split_documents(text), ["a b\n c", "d\x0b", "e"])
-        self.assertEqual(self.ep.split_documents("\n \n"), [])
+        self.assertEqual(self.kld.split_documents(text), ["a b\n c", "d\x0b", "e"])
+        self.assertEqual(self.kld.split_documents("\n \n"), [])
 
     def test_pick_chunks_matches_bitbudget(self):
         # the values `bitbudget scores` picks (splitmix64 + partial Fisher-Yates, in C)
-        self.assertEqual(self.ep.pick_chunks(10, 4, 42), [2, 3, 4, 5])
-        self.assertEqual(self.ep.pick_chunks(100, 8, 7), [1, 5, 25, 34, 58, 62, 70, 87])
+        self.assertEqual(self.scores.pick_chunks(10, 4, 42), [2, 3, 4, 5])
+        self.assertEqual(self.scores.pick_chunks(100, 8, 7), [1, 5, 25, 34, 58, 62, 70, 87])
 
     def test_formats(self):
-        self.assertEqual(self.ep.parse_format("mxfp4"), ("mx", (2, 3, 2, 6.0)))
-        self.assertEqual(self.ep.parse_format("W4G128"), ("int", (4, 128, True)))
-        self.assertEqual(self.ep.parse_format("W2G64-asym"), ("int", (2, 64, False)))
-        self.assertEqual(self.ep.parse_format("BF16"), ("keep", None))
-        self.assertIsNone(self.ep.json_safe({"a": [float("inf")]})["a"][0])
+        self.assertEqual(self.quant.parse_format("mxfp4"), ("mx", (2, 3, 2, 6.0)))
+        self.assertEqual(self.quant.parse_format("W4G128"), ("int", (4, 128, True)))
+        self.assertEqual(self.quant.parse_format("W2G64-asym"), ("int", (2, 64, False)))
+        self.assertEqual(self.quant.parse_format("BF16"), ("keep", None))
+        self.assertIsNone(self.common.json_safe({"a": [float("inf")]})["a"][0])
 
 
 if __name__ == "__main__":

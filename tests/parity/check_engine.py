@@ -2,11 +2,11 @@
 attention) on the shared models: the log-softmax of every position of four texts, the
 rolling log-likelihood `bitbudget loglik --rolling` prints, 64 greedy tokens, and the same
 log-softmax with a recipe applied (weights and MX activations quantized in torch by
-endpoint/lm_eval_endpoint.py's own functions)."""
-import importlib.util
+the Python adapter's own functions, endpoint/adapter_quant.py)."""
 import json
 import os
 
+from adapter_quant import apply_recipe  # endpoint/, put on sys.path by run.py
 from common import MODELS, Result, bb, bos_id, encode, load_hf_model, model_dir, \
     raw_tokenizer, tool_lines
 
@@ -71,15 +71,6 @@ def greedy(name):
     return Result(diff, 0, f"{out.shape[1] - ids.shape[1]} new tokens")
 
 
-def load_endpoint_module():
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "endpoint",
-                        "lm_eval_endpoint.py")
-    spec = importlib.util.spec_from_file_location("lm_eval_endpoint", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def with_recipe(name, tmp):
     """A head recipe mixing MXFP4 and MXFP8: the torch model quantized by the Python
     adapter's apply_recipe against the engine with --recipe."""
@@ -89,7 +80,7 @@ def with_recipe(name, tmp):
        "MXFP4,MXFP8", "--avg-bits", bits, "-o", recipe)
     model = load_hf_model(name)
     with open(recipe) as f:
-        load_endpoint_module().apply_recipe(model, json.load(f), weights=True)
+        apply_recipe(model, json.load(f), weights=True)
     return Result(max_logsoftmax_diff(model, name, recipe),
                   LOGPROB_TOL, f"head recipe at {bits} bits, weights and activations")
 

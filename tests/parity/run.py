@@ -30,7 +30,7 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="bb-parity-hf-")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(1, os.path.join(HERE, "..", "..", "endpoint"))  # lm_eval_tasks.py
+sys.path.insert(1, os.path.join(HERE, "..", "..", "endpoint"))  # lm_eval_tasks, adapter_quant
 import check_endpoint_py  # noqa: E402  (after the environment is set)
 import check_autoscheme  # noqa: E402  (after the environment is set)
 import check_engine  # noqa: E402
