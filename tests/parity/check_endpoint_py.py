@@ -29,8 +29,8 @@ import sys
 import time
 import urllib.request
 
-from check_tasks import (AGGREGATE_RTOL, METRICS, MMLU_CATEGORIES, compare_logliks, local_data_dir,
-                         near_tie, tokenized_alike)
+from check_tasks import (AGGREGATE_RTOL, METRICS, MMLU_CATEGORIES, compare_logliks,
+                         local_data_dir, near_tie, tokenized_alike)
 from common import BB, MODELS, SHARED, Result, bb, model_dir, once, run
 
 LIMIT = "20"  # the first lambada documents that merge (30 and 42, check 5) lie beyond it
