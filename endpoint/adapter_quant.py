@@ -127,7 +127,6 @@ def load_quantized_checkpoint(model_dir, device):
     fake-quantized, and its config.json's quantization_config (quant_method "bitbudget",
     read by checkpoint_recipe for the activations) is one transformers refuses to load, so
     the config is read without it."""
-    import torch
     from transformers import AutoConfig, AutoModelForCausalLM
     config = AutoConfig.from_pretrained(model_dir)
     if hasattr(config, "quantization_config"):

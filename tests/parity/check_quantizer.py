@@ -175,7 +175,6 @@ def edge_rows(n_rows, width):
 def edge_model(tmp):
     """A copy of tinystories-656k (in_features 128 fit every group) whose first q_proj
     starts with the edge rows."""
-    import torch
     from safetensors.torch import load_file, save_file
     src, dst = model_dir("tinystories-656k"), os.path.join(tmp, "edge-model")
     shutil.rmtree(dst, ignore_errors=True)
