@@ -212,9 +212,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	report_write(r, out_dir, &err);
 	check_confined();
 	empty_dir(AT_FDCWD, out_dir, false);
+	plot_scripts_free(scripts);
 	free(scripts);
 	plot_data_free(d);
 	free(d);
+	plan_free(p);
 	free(p);
 	free(r);
 	free(e);
