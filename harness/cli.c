@@ -6,13 +6,17 @@
 #include "harness/cli.h"
 
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checkpoint.h"
+#include "core/fileio.h"
 #include "core/recipe.h"
 #include "engine/model/model.h"
 
@@ -129,4 +133,14 @@ int cli_open_model(const char *model_dir, const char *recipe_path, bool force,
 			return rc;
 	}
 	return model_open(m, tok, model_dir, recipe_path, err);
+}
+
+char *cli_build_path(const char *rel)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	return path_join(dirname(dirname(exe)), rel);
 }

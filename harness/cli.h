@@ -31,6 +31,11 @@ bool cli_number(const char *s, size_t len, double *out);
 int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
 			   struct bb_error *err);
 
+/* rel (e.g. "experiments/calibration/default.txt") in the build this binary belongs to
+ * (bin/..), malloc'd: the project's default texts, found wherever the binary is run from.
+ * NULL when /proc/self/exe cannot be read or memory runs out. */
+char *cli_build_path(const char *rel);
+
 struct model;
 struct tokenizer;
 /* What generate, loglik and kld open: the model folder with the recipe at recipe_path

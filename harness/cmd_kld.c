@@ -10,8 +10,6 @@
  * input: one line, exit 2, nothing written).
  */
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,16 +97,11 @@ static int parse_args(struct kld_opts *o, int argc, char **argv)
 	return -1;
 }
 
-/* rel under the folder this binary was built in (bin/..), as scores finds its default
- * calibration text; rel itself when /proc/self/exe cannot be read. */
+/* rel in this binary's build (cli_build_path); rel itself when that cannot be found. */
 static char *build_path(const char *rel)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return strdup(rel);
-	exe[n] = 0;
-	return path_join(dirname(dirname(exe)), rel);
+	char *path = cli_build_path(rel);
+	return path ? path : strdup(rel);
 }
 
 static int write_answer(cJSON *root, const char *out, struct bb_error *err)

@@ -10,13 +10,11 @@
  * Progress goes to stderr. The file is written atomically, and never on error.
  */
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -126,13 +124,8 @@ static int parse_options(struct score_config *cfg, const char *list, struct bb_e
 /* experiments/calibration/default.txt of the build this binary belongs to (bin/..). */
 static char *default_calib_path(void)
 {
-	char exe[PATH_MAX], *dir;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return strdup("experiments/calibration/default.txt");
-	exe[n] = 0;
-	dir = dirname(dirname(exe));
-	return path_join(dir, "experiments/calibration/default.txt");
+	char *path = cli_build_path("experiments/calibration/default.txt");
+	return path ? path : strdup("experiments/calibration/default.txt");
 }
 
 /* A JSONL file's "text" fields joined by blank lines, in place of its content. Each

@@ -13,8 +13,6 @@
  * otherwise run, read and cancel jobs.
  */
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -22,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/fileio.h"
 #include "endpoint/server.h"
@@ -174,12 +171,7 @@ static int parse_args(struct serve_opts *o, int argc, char **argv)
  * this binary belongs to (bin/..), if it exists. */
 static char *build_file(const char *rel)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = 0;
-	char *path = path_join(dirname(dirname(exe)), rel);
+	char *path = cli_build_path(rel);
 	if (path && !file_exists(path)) {
 		free(path);
 		path = NULL;
