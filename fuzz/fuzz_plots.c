@@ -154,6 +154,12 @@ static void check_confined(void)
 
 static void fill(struct experiment *e, struct report *r, const uint8_t *data, size_t size)
 {
+	struct bb_error err;
+	if (experiment_alloc(e, 3, 2, 1, &err))
+		abort();
+	e->n_models = 2, e->n_rows = 3, e->n_tasks = 1;
+	if (report_alloc(r, e, &err))
+		abort();
 	char *texts[N_TEXTS] = {e->name, e->title, e->set_label, e->models[0].name,
 				e->models[1].name, e->rows[0].label, e->rows[1].label,
 				e->rows[2].label, e->tasks[0]};
@@ -166,11 +172,9 @@ static void fill(struct experiment *e, struct report *r, const uint8_t *data, si
 		at = next_text(data, size, at, texts[i], sizes[i]);
 	as_name(e->name);
 	snprintf(e->set_note, sizeof e->set_note, "%s", e->set_label);
-	e->n_models = 2, e->n_rows = 3, e->n_tasks = 1;
 	snprintf(e->rows[0].strategy, sizeof e->rows[0].strategy, "bf16");
 	snprintf(e->rows[1].strategy, sizeof e->rows[1].strategy, "%s", e->rows[1].label);
 	snprintf(e->rows[2].strategy, sizeof e->rows[2].strategy, "head");
-	r->e = e;
 	r->bf16_row = 0;
 	snprintf(r->task_names[0], sizeof r->task_names[0], "%.127s", e->tasks[0]);
 	for (int row = 0; row < 3; row++)
@@ -218,7 +222,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(d);
 	plan_free(p);
 	free(p);
+	report_free(r);
 	free(r);
+	experiment_free(e);
 	free(e);
 	return 0;
 }

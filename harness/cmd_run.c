@@ -201,6 +201,7 @@ static int report(const struct run_cli *o, const struct experiment *e, const str
 	}
 	plot_data_free(d);
 	free(d);
+	report_free(r);
 	free(r);
 	return rc;
 }

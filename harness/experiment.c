@@ -17,10 +17,24 @@ static int copy_str(char *dst, size_t n, const cJSON *obj, const char *key, cons
 		    struct bb_error *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) >= n)
+	if (!cJSON_IsString(v) || !v->valuestring[0])
 		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a non-empty string", what, key);
-	snprintf(dst, n, "%s", v->valuestring);
+	size_t len = strlen(v->valuestring);
+	if (len >= n)
+		return bb_fail(err, BB_EFORMAT, "%s: '%s' is %zu bytes long, more than %zu", what,
+			       key, len, n - 1);
+	memcpy(dst, v->valuestring, len + 1);
 	return 0;
+}
+
+/* The number of entries of a JSON array, checked to be at least 1, for an error naming
+ * key; -1 (err set) when it is not an array or empty. */
+static int array_size(const cJSON *a, const char *path, const char *key, struct bb_error *err)
+{
+	if (cJSON_IsArray(a) && cJSON_GetArraySize(a) >= 1)
+		return cJSON_GetArraySize(a);
+	bb_fail(err, BB_EFORMAT, "'%s': '%s' must be a non-empty list", path, key);
+	return -1;
 }
 
 /* The experiment's name becomes a file name under results/, reports/ and plots/ (and the
@@ -62,17 +76,22 @@ static int read_options(struct experiment *e, const cJSON *opts, struct bb_error
 static int read_tasks(struct experiment *e, const cJSON *tasks, struct bb_error *err)
 {
 	const cJSON *t;
-	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(tasks) < 1 ||
-	    cJSON_GetArraySize(tasks) > EXP_MAX)
-		return bb_fail(err, BB_EFORMAT, "'%s': 'tasks' must list 1 to %d tasks", e->path,
-			       EXP_MAX);
+	int n = array_size(tasks, e->path, "tasks", err);
+	if (n < 0)
+		return BB_EFORMAT;
+	if (!(e->tasks = calloc((size_t)n, sizeof *e->tasks)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	e->n_tasks = 0;
 	cJSON_ArrayForEach(t, tasks)
 	{
-		if (!cJSON_IsString(t) || strlen(t->valuestring) >= sizeof e->tasks[0])
+		if (!cJSON_IsString(t))
 			return bb_fail(err, BB_EFORMAT, "'%s': tasks[%d] is not a string", e->path,
 				       e->n_tasks);
-		snprintf(e->tasks[e->n_tasks++], sizeof e->tasks[0], "%s", t->valuestring);
+		size_t len = strlen(t->valuestring);
+		if (len >= sizeof e->tasks[0])
+			return bb_fail(err, BB_EFORMAT, "'%s': tasks[%d] is %zu bytes long, more than %zu",
+				       e->path, e->n_tasks, len, sizeof e->tasks[0] - 1);
+		memcpy(e->tasks[e->n_tasks++], t->valuestring, len + 1);
 	}
 	return 0;
 }
@@ -103,8 +122,11 @@ static int read_row(struct experiment *e, const cJSON *r, const char *what,
 static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *err)
 {
 	const cJSON *r;
-	if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) < 1 || cJSON_GetArraySize(rows) > EXP_MAX)
-		return bb_fail(err, BB_EFORMAT, "'%s': 'rows' must list 1 to %d rows", e->path, EXP_MAX);
+	int n = array_size(rows, e->path, "rows", err);
+	if (n < 0)
+		return BB_EFORMAT;
+	if (!(e->rows = calloc((size_t)n, sizeof *e->rows)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	cJSON_ArrayForEach(r, rows)
 	{
 		char *what = str_printf(err, "'%s': rows[%d]", e->path, e->n_rows);
@@ -145,10 +167,11 @@ static int read_paper_models(struct experiment *e, const cJSON *models, const ch
 			     struct bb_error *err)
 {
 	const cJSON *m;
-	if (!cJSON_IsArray(models) || cJSON_GetArraySize(models) < 1 ||
-	    cJSON_GetArraySize(models) > EXP_MAX)
-		return bb_fail(err, BB_EFORMAT, "'%s': 'models' must list 1 to %d models", e->path,
-			       EXP_MAX);
+	int n = array_size(models, e->path, "models", err);
+	if (n < 0)
+		return BB_EFORMAT;
+	if (!(e->models = calloc((size_t)n, sizeof *e->models)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	cJSON_ArrayForEach(m, models)
 	{
 		char *what = str_printf(err, "'%s': models[%d]", e->path, e->n_models);
@@ -187,6 +210,8 @@ static int read_demo_in(struct experiment *e, const cJSON *demo, const char *mod
 			const char *shared_dir, const char *what, struct bb_error *err)
 {
 	char dir[256], note[256];
+	if (!(e->models = calloc(1, sizeof *e->models)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	struct exp_model *x = &e->models[0];
 	int rc = copy_str(dir, sizeof dir, demo, "model", what, err);
 	if (!rc)
@@ -267,12 +292,31 @@ void experiment_free(struct experiment *e)
 {
 	cJSON_Delete(e->json);
 	e->json = NULL;
-	for (int m = 0; m < EXP_MAX; m++) { /* a model read in part may hold a path */
+	for (int m = 0; e->models && m < e->n_models; m++)
 		free(e->models[m].path);
-		e->models[m].path = NULL;
-	}
+	free(e->models);
+	e->models = NULL;
+	e->n_models = 0;
+	free(e->rows);
+	e->rows = NULL;
+	e->n_rows = 0;
+	free(e->tasks);
+	e->tasks = NULL;
+	e->n_tasks = 0;
 	free(e->path);
 	e->path = NULL;
+}
+
+int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,
+		     struct bb_error *err)
+{
+	e->rows = calloc((size_t)n_rows + 1, sizeof *e->rows);
+	e->models = calloc((size_t)n_models + 1, sizeof *e->models);
+	e->tasks = calloc((size_t)n_tasks + 1, sizeof *e->tasks);
+	if (e->rows && e->models && e->tasks)
+		return 0;
+	experiment_free(e);
+	return bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
 double experiment_published(const struct experiment *e, int row, int model)

@@ -19,7 +19,7 @@
 #include "core/formats.h"
 #include "core/recipe.h"
 
-#define EXP_MAX 16
+#define EXP_TASK_MAX 512 /* bytes of a task name or path, with its NUL */
 
 struct exp_model {
 	char name[64];     /* column label, e.g. "Llama3.1-8B-I" */
@@ -43,11 +43,11 @@ struct experiment {
 	int n_options;
 	struct format options[RECIPE_MAX_OPTIONS];
 	int n_tasks;
-	char tasks[EXP_MAX][512];
+	char (*tasks)[EXP_TASK_MAX]; /* malloc'd, n_tasks of them */
 	int n_models;
-	struct exp_model models[EXP_MAX];
+	struct exp_model *models;    /* malloc'd, n_models of them */
 	int n_rows;
-	struct exp_row rows[EXP_MAX];
+	struct exp_row *rows;        /* malloc'd, n_rows of them */
 	enum model_set set;
 	char set_note[640];  /* what the report says about the model set and tasks */
 	char set_label[128]; /* the same in a few words, for plot titles */
@@ -60,6 +60,12 @@ struct experiment {
 int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		    const char *model_root, const char *shared_dir, struct bb_error *err);
 void experiment_free(struct experiment *e);
+
+/* Room for n_rows rows, n_models models and n_tasks tasks, zeroed, the counts left at 0:
+ * for an experiment built in memory (tests, fuzzers) rather than loaded. Freed by
+ * experiment_free. */
+int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,
+		     struct bb_error *err);
 
 /* The published mean accuracy of a row and model, or a negative value when none. */
 double experiment_published(const struct experiment *e, int row, int model);

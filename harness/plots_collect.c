@@ -26,19 +26,52 @@ void plot_points_write(const struct report *r, FILE *f)
 		}
 }
 
-/* One point into its strategy's series (a new series while there is room), kept sorted
- * by bits. */
-static void add_point(struct plot_model *pm, const char *strategy, double bits, double acc)
+/* The series of strategy in pm, a new one (empty) when pm has none yet; NULL when out of
+ * memory. */
+static struct plot_series *series_of(struct plot_model *pm, const char *strategy)
 {
-	int i = 0;
-	while (i < pm->n_series && strcmp(pm->series[i].strategy, strategy) != 0)
-		i++;
-	if (i == pm->n_series && pm->n_series < EXP_MAX)
-		snprintf(pm->series[pm->n_series++].strategy, sizeof pm->series[0].strategy, "%s",
-			 strategy);
-	if (i == pm->n_series || pm->series[i].n >= SERIES_POINTS_MAX)
-		return;
-	struct plot_series *s = &pm->series[i];
+	for (int i = 0; i < pm->n_series; i++)
+		if (strcmp(pm->series[i].strategy, strategy) == 0)
+			return &pm->series[i];
+	if (pm->n_series == pm->cap_series) {
+		int cap = pm->cap_series ? 2 * pm->cap_series : 8;
+		struct plot_series *grown = realloc(pm->series, sizeof *grown * (size_t)cap);
+		if (!grown)
+			return NULL;
+		pm->series = grown, pm->cap_series = cap;
+	}
+	struct plot_series *s = &pm->series[pm->n_series];
+	*s = (struct plot_series){.strategy = str_printf(NULL, "%s", strategy)};
+	if (!s->strategy)
+		return NULL;
+	pm->n_series++;
+	return s;
+}
+
+/* Room for one more point in s; -1 when out of memory. */
+static int series_grow(struct plot_series *s)
+{
+	if (s->n < s->cap)
+		return 0;
+	int cap = s->cap ? 2 * s->cap : 16;
+	double *bits = realloc(s->bits, sizeof *bits * (size_t)cap);
+	if (bits)
+		s->bits = bits;
+	double *acc = realloc(s->acc, sizeof *acc * (size_t)cap);
+	if (acc)
+		s->acc = acc;
+	if (!bits || !acc)
+		return -1;
+	s->cap = cap;
+	return 0;
+}
+
+/* One point into its strategy's series, kept sorted by bits; -1 when out of memory. */
+static int add_point(struct plot_model *pm, const char *strategy, double bits, double acc)
+{
+	struct plot_series *s = series_of(pm, strategy);
+	if (!s || series_grow(s))
+		return -1;
 	int at = s->n++;
 	while (at > 0 && s->bits[at - 1] > bits) { /* insertion sort by bits */
 		s->bits[at] = s->bits[at - 1];
@@ -46,30 +79,37 @@ static void add_point(struct plot_model *pm, const char *strategy, double bits, 
 		at--;
 	}
 	s->bits[at] = bits, s->acc[at] = acc;
+	return 0;
 }
 
-/* The lines of one points file that are model's. */
-static void read_points(FILE *f, const char *model, struct plot_model *pm)
+/* The lines of one points file that are model's; -1 when out of memory. A line is read
+ * whole, whatever its length. */
+static int read_points(FILE *f, const char *model, struct plot_model *pm)
 {
-	char line[2048];
-	while (fgets(line, sizeof line, f)) {
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	while (!rc && getline(&line, &cap, f) >= 0) {
 		char *save, *fields[5];
 		int k = 0;
 		for (char *tok = strtok_r(line, "\t\n", &save); tok && k < 5;
 		     tok = strtok_r(NULL, "\t\n", &save))
 			fields[k++] = tok;
 		if (k == 5 && strcmp(fields[0], model) == 0)
-			add_point(pm, fields[1], atof(fields[3]), atof(fields[4]));
+			rc = add_point(pm, fields[1], atof(fields[3]), atof(fields[4]));
 	}
+	free(line);
+	return rc;
 }
 
 /* Tables 1-3 in order. This experiment's own points are read from the same text its
  * points file will hold (the figures rounded as there), so the picture does not depend
  * on whether the file was written yet. */
-static void gather_points(const struct report *r, const char *dir, const char *model,
-			  struct plot_model *pm)
+static int gather_points(const struct report *r, const char *dir, const char *model,
+			 struct plot_model *pm, struct bb_error *err)
 {
-	for (int t = 1; t <= 3; t++) {
+	int rc = 0;
+	for (int t = 1; !rc && t <= 3; t++) {
 		char name[16], *text = NULL; /* name: "table<digit>" */
 		size_t len = 0;
 		snprintf(name, sizeof name, "table%d", t);
@@ -87,11 +127,12 @@ static void gather_points(const struct report *r, const char *dir, const char *m
 			free(path);
 		}
 		if (f) {
-			read_points(f, model, pm);
+			rc = read_points(f, model, pm);
 			fclose(f);
 		}
 		free(text);
 	}
+	return rc ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
 }
 
 // ---- recipe maps ----
@@ -122,8 +163,8 @@ static int gather_maps(const struct plan *p, int m, struct plot_model *pm, struc
 		const struct plan_item *it = &p->items[i];
 		if (it->model != m || !it->recipe)
 			continue;
-		if (pm->n_maps == EXP_MAX)
-			return bb_fail(err, BB_EINVAL, "more than %d recipes for one model", EXP_MAX);
+		if (!pm->maps && !(pm->maps = calloc((size_t)p->n, sizeof *pm->maps)))
+			return bb_fail(err, BB_ENOMEM, "out of memory"); /* room for every item */
 		int rc = read_map(&pm->maps[pm->n_maps], it, err);
 		if (rc)
 			return rc;
@@ -161,11 +202,15 @@ int plots_collect(struct plot_data *d, const struct report *r, const struct plan
 		  const char *dir, struct bb_error *err)
 {
 	memset(d, 0, sizeof *d);
+	if (!(d->models = calloc((size_t)r->e->n_models + 1, sizeof *d->models)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	d->n_models = r->e->n_models;
 	int rc = 0;
 	for (int m = 0; !rc && m < r->e->n_models; m++) {
 		struct plot_model *pm = &d->models[m];
-		gather_points(r, dir, r->e->models[m].name, pm);
-		rc = gather_maps(p, m, pm, err);
+		rc = gather_points(r, dir, r->e->models[m].name, pm, err);
+		if (!rc)
+			rc = gather_maps(p, m, pm, err);
 		if (!rc)
 			rc = gather_frontier(r->e, p, m, pm, err);
 	}
@@ -176,8 +221,15 @@ void plot_data_free(struct plot_data *d)
 {
 	if (!d)
 		return;
-	for (int m = 0; m < EXP_MAX; m++)
-		for (int i = 0; i < d->models[m].n_maps; i++)
-			free(d->models[m].maps[i].bits);
+	for (int m = 0; d->models && m < d->n_models; m++) {
+		struct plot_model *pm = &d->models[m];
+		for (int i = 0; i < pm->n_maps; i++)
+			free(pm->maps[i].bits);
+		free(pm->maps);
+		for (int i = 0; i < pm->n_series; i++)
+			free(pm->series[i].strategy), free(pm->series[i].bits), free(pm->series[i].acc);
+		free(pm->series);
+	}
+	free(d->models);
 	memset(d, 0, sizeof *d);
 }

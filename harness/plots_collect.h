@@ -21,14 +21,13 @@
 #include "harness/report.h"
 
 #define FRONTIER_POINTS 49
-#define SERIES_POINTS_MAX 64
 #define LAYER_KINDS 7 /* q, k, v, o, gate, up, down: a decoder block's linear layers */
 
 /* One strategy's points, sorted by bits. */
 struct plot_series {
-	char strategy[512];
-	int n;
-	double bits[SERIES_POINTS_MAX], acc[SERIES_POINTS_MAX];
+	char *strategy;     /* malloc'd */
+	int n, cap;
+	double *bits, *acc; /* malloc'd, room for cap points */
 };
 
 /* Where one row's recipe spends its bits. */
@@ -40,16 +39,17 @@ struct recipe_map {
 };
 
 struct plot_model {
-	int n_series;
-	struct plot_series series[EXP_MAX];
+	int n_series, cap_series;
+	struct plot_series *series;        /* malloc'd, room for cap_series */
 	int n_maps;                        /* in plan order */
-	struct recipe_map maps[EXP_MAX];
+	struct recipe_map *maps;           /* malloc'd, room for every quantized row */
 	bool have_frontier;                /* the model's scores are done */
 	double frontier_bits[FRONTIER_POINTS], frontier_loss[FRONTIER_POINTS];
 };
 
 struct plot_data {
-	struct plot_model models[EXP_MAX];
+	int n_models;
+	struct plot_model *models; /* malloc'd: the experiment's models */
 };
 
 /* Fill d for r's experiment: the recipes and scores named by p, the other tables' points

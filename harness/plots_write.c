@@ -50,6 +50,19 @@ static int script_begin(struct script *s, struct bb_error *err)
 	return s->f ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
+/* Room in out for one more script's path; -1 when out of memory. */
+static int scripts_grow(struct plot_scripts *out)
+{
+	if (out->n < out->cap)
+		return 0;
+	int cap = out->cap ? 2 * out->cap : 8;
+	char **grown = realloc(out->path, sizeof *grown * (size_t)cap);
+	if (!grown)
+		return -1;
+	out->path = grown, out->cap = cap;
+	return 0;
+}
+
 /* Every picture twice: a PNG for reading, an SVG for papers. Writes data/<name>.gp and
  * adds it to out. */
 static int script_end(struct script *s, const char *dir, const char *name, const char *size,
@@ -70,10 +83,8 @@ static int script_end(struct script *s, const char *dir, const char *name, const
 	}
 	failed = !f || fclose(f) != 0 || failed;
 	int rc = 0;
-	if (failed)
+	if (failed || scripts_grow(out))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory writing the script of %s", name);
-	else if (out->n >= PLOTS_MAX)
-		rc = bb_fail(err, BB_EINVAL, "more than %d plots", PLOTS_MAX);
 	if (!rc)
 		rc = (out->path[out->n] = data_path(dir, name, ".gp", err)) ? 0 : BB_ENOMEM;
 	if (!rc) {
@@ -397,16 +408,19 @@ static int frontier_in(const struct report *r, const struct plot_model *pm, int 
 		       const char *dir, const char *name, const char *data,
 		       struct plot_scripts *out, struct bb_error *err)
 {
-	int rows[EXP_MAX];
+	int *rows = malloc(sizeof *rows * ((size_t)r->e->n_rows + 1));
+	if (!rows)
+		return bb_fail(err, BB_ENOMEM, "out of memory");
 	int n = frontier_data(r, pm, m, data, rows);
-	if (n < 0)
-		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
 	struct script s;
-	int rc = script_begin(&s, err);
-	if (rc)
-		return rc;
-	frontier_plot(s.f, r, m, data, rows, n);
-	return script_end(&s, dir, name, "1100,550", out, err);
+	int rc = n < 0 ? bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno))
+		       : script_begin(&s, err);
+	if (!rc) {
+		frontier_plot(s.f, r, m, data, rows, n);
+		rc = script_end(&s, dir, name, "1100,550", out, err);
+	}
+	free(rows);
+	return rc;
 }
 
 static int frontier(const struct report *r, const struct plot_model *pm, int m,
@@ -501,7 +515,7 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
 int plots_write_scripts(const struct report *r, const struct plot_data *d, const char *dir,
 			struct plot_scripts *out, struct bb_error *err)
 {
-	out->n = 0;
+	*out = (struct plot_scripts){0};
 	char *data_dir = str_printf(err, "%s/data", dir);
 	if (!data_dir)
 		return BB_ENOMEM;
@@ -527,7 +541,7 @@ int plots_write_scripts(const struct report *r, const struct plot_data *d, const
 int plots_write(const struct report *r, const struct plot_data *d, const char *dir,
 		struct bb_error *err)
 {
-	struct plot_scripts *scripts = malloc(sizeof *scripts);
+	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
 	int rc = scripts ? plots_write_scripts(r, d, dir, scripts, err)
 			 : bb_fail(err, BB_ENOMEM, "out of memory");
 	for (int i = 0; !rc && i < scripts->n; i++)
@@ -542,5 +556,6 @@ void plot_scripts_free(struct plot_scripts *s)
 {
 	for (int i = 0; i < s->n; i++)
 		free(s->path[i]);
-	s->n = 0;
+	free(s->path);
+	*s = (struct plot_scripts){0};
 }

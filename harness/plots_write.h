@@ -26,18 +26,18 @@
 #include "harness/plots_collect.h"
 #include "harness/report.h"
 
-#define PLOTS_MAX (1 + 4 * EXP_MAX) /* bars, then up to four pictures per model */
-
+/* Zero-initialise ({0}) to start empty. */
 struct plot_scripts {
-	int n;
-	char *path[PLOTS_MAX]; /* malloc'd: the scripts written, in order */
+	int n, cap;
+	char **path; /* malloc'd, each malloc'd: the scripts written, in order */
 };
 
 /* Write the data files and the scripts under dir (dir/data/), running nothing. */
 int plots_write_scripts(const struct report *r, const struct plot_data *d, const char *dir,
 			struct plot_scripts *out, struct bb_error *err);
 
-/* Free the paths s holds (after plots_write_scripts, whether it failed or not). */
+/* Free the paths s holds (after plots_write_scripts, whether it failed or not); s is
+ * empty again. */
 void plot_scripts_free(struct plot_scripts *s);
 
 /* plots_write_scripts, then gnuplot on each script. */

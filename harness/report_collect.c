@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "engine/evaluate.h"
 #include "harness/report_stats.h"
 
@@ -26,11 +27,13 @@ static double metric(const cJSON *results, const char *task, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static void copy_setting(char *dst, size_t n, const cJSON *j, const char *key)
+/* The first result's setting key, kept whole (malloc'd; left NULL when out of memory:
+ * the table then shows "-"). */
+static void copy_setting(char **dst, const cJSON *j, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-	if (cJSON_IsString(v) && !dst[0])
-		snprintf(dst, n, "%s", v->valuestring);
+	if (cJSON_IsString(v) && !*dst)
+		*dst = str_printf(NULL, "%s", v->valuestring);
 }
 
 static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
@@ -52,8 +55,8 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 	}
 	c->have = n > 0;
 	c->mean_acc = n ? sum / n : NAN;
-	copy_setting(r->endpoint, sizeof r->endpoint, res, "endpoint");
-	copy_setting(r->lm_eval_version, sizeof r->lm_eval_version, lm, "lm_eval_version");
+	copy_setting(&r->endpoint, res, "endpoint");
+	copy_setting(&r->lm_eval_version, lm, "lm_eval_version");
 }
 
 // ---- per-document outcomes ----
@@ -150,8 +153,9 @@ static void collect_outcomes(struct report *r, struct report_cell *c, struct cel
 
 // ---- collecting ----
 
-static void collect_item(struct report *r, const struct plan_item *it,
-			 struct cell_outcomes *o)
+/* A cell's figures from the plan and its result file; -1 when out of memory. */
+static int collect_item(struct report *r, const struct plan_item *it,
+			struct cell_outcomes *o)
 {
 	struct report_cell *c = &r->cells[it->row][it->model];
 	c->achieved_avg_bits = it->achieved_avg_bits;
@@ -162,19 +166,48 @@ static void collect_item(struct report *r, const struct plan_item *it,
 	char *text;
 	struct bb_error ignored;
 	if (!it->done || read_file(it->result, &text, NULL, &ignored))
-		return;
+		return 0;
+	if (cell_outcomes_alloc(o, r->e->n_tasks)) {
+		free(text);
+		return -1;
+	}
 	cJSON *res = cJSON_Parse(text);
 	free(text);
 	fill_cell(r, c, res);
 	collect_outcomes(r, c, o, res);
 	cJSON_Delete(res);
+	return 0;
+}
+
+/* Every evaluated cell's figures, then the statistics from their outcomes, which are
+ * freed before returning. -1 when out of memory. */
+static int collect_cells(struct report *r, const struct plan *p)
+{
+	int n_models = r->e->n_models, rc = 0;
+	size_t n_cells = (size_t)r->e->n_rows * (size_t)n_models;
+	struct cell_outcomes *oc = calloc(n_cells + 1, sizeof *oc); /* [row][model] */
+	if (!oc)
+		return -1;
+	for (int i = 0; !rc && i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (it->kind == PLAN_EVAL)
+			rc = collect_item(r, it, &oc[it->row * n_models + it->model]);
+	}
+	if (!rc)
+		rc = report_compute_statistics(r, oc);
+	for (size_t i = 0; i < n_cells; i++)
+		cell_outcomes_free(&oc[i], r->e->n_tasks);
+	free(oc);
+	return rc;
 }
 
 int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
 		   int limit, struct bb_error *err)
 {
 	memset(r, 0, sizeof *r);
-	r->e = e;
+	int rc = report_alloc(r, e, err);
+	if (rc)
+		return rc;
 	r->limit = limit;
 	r->bf16_row = -1;
 	for (int i = 0; i < e->n_rows; i++)
@@ -184,15 +217,5 @@ int report_collect(struct report *r, const struct experiment *e, const struct pl
 		evaluate_task_result_name(e->tasks[t], r->task_names[t], sizeof r->task_names[t]);
 	time_t now = time(NULL);
 	strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	struct cell_outcomes *oc = calloc(EXP_MAX * EXP_MAX, sizeof *oc); /* [row][model] */
-	if (!oc)
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	for (int i = 0; i < p->n; i++)
-		if (p->items[i].kind == PLAN_EVAL)
-			collect_item(r, &p->items[i], &oc[p->items[i].row * EXP_MAX + p->items[i].model]);
-	int rc = report_compute_statistics(r, oc);
-	for (int i = 0; i < EXP_MAX * EXP_MAX; i++)
-		cell_outcomes_free(&oc[i]);
-	free(oc);
-	return rc ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
+	return collect_cells(r, p) ? bb_fail(err, BB_ENOMEM, "out of memory") : 0;
 }

@@ -10,7 +10,8 @@
 #include "harness/plan.h"
 #include "harness/report.h"
 
-/* Fill r from the plan's result files and compute its statistics. */
+/* Fill r from the plan's result files and compute its statistics. Free r with
+ * report_free (report.h), also after a failure; e must outlive r. */
 int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
 		   int limit, struct bb_error *err);
 

@@ -10,32 +10,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cell_outcomes_free(struct cell_outcomes *o)
+int cell_outcomes_alloc(struct cell_outcomes *o, int n_tasks)
 {
-	for (int t = 0; t < EXP_MAX; t++)
-		free(o->acc[t]), free(o->doc[t]);
+	o->n = calloc((size_t)n_tasks + 1, sizeof *o->n);
+	o->acc = calloc((size_t)n_tasks + 1, sizeof *o->acc);
+	o->doc = calloc((size_t)n_tasks + 1, sizeof *o->doc);
+	return o->n && o->acc && o->doc ? 0 : -1;
+}
+
+void cell_outcomes_free(struct cell_outcomes *o, int n_tasks)
+{
+	for (int t = 0; t < n_tasks; t++) {
+		if (o->acc)
+			free(o->acc[t]);
+		if (o->doc)
+			free(o->doc[t]);
+	}
+	free(o->n), free(o->acc), free(o->doc);
 	memset(o, 0, sizeof *o);
 }
 
 // ---- computing, while collecting ----
 
-/* Row hi minus row lo of model m, over the acc tasks both have, on the same documents. */
-static void paired_test(struct report *r, int m, int lo, int hi,
-			const struct cell_outcomes *oc)
+/* Room in t for every task of r; -1 when out of memory. */
+static int test_alloc(const struct report *r, struct report_test *t)
 {
-	struct report_test *t = &r->tests[m][lo][hi];
+	t->task = calloc((size_t)r->e->n_tasks + 1, sizeof *t->task);
+	t->mc = calloc((size_t)r->e->n_tasks + 1, sizeof *t->mc);
+	return t->task && t->mc ? 0 : -1;
+}
+
+/* Row hi minus row lo of model m, over the acc tasks both have, on the same documents,
+ * into t (zeroed, with room for every task); tasks: room for every task. */
+static void paired_test(struct report *r, struct report_test *t, int m, int lo, int hi,
+			const struct cell_outcomes *oc, struct paired_task *tasks)
+{
 	const struct report_cell *a = &r->cells[hi][m], *b = &r->cells[lo][m];
-	const struct cell_outcomes *oa = &oc[hi * EXP_MAX + m], *ob = &oc[lo * EXP_MAX + m];
-	struct paired_task tasks[EXP_MAX];
-	memset(t, 0, sizeof *t);
-	if (!a->samples || !b->samples)
-		return;
+	int n_models = r->e->n_models;
+	const struct cell_outcomes *oa = &oc[hi * n_models + m], *ob = &oc[lo * n_models + m];
 	for (int k = 0; k < r->e->n_tasks; k++) {
 		if (!a->task_have[k] || !b->task_have[k] || r->task_is_perplexity[k])
 			continue;
 		int n = oa->n[k];
-		if (n != ob->n[k] || memcmp(oa->doc[k], ob->doc[k], sizeof(int) * (size_t)n) != 0)
+		if (n != ob->n[k] || memcmp(oa->doc[k], ob->doc[k], sizeof(int) * (size_t)n) != 0) {
+			t->n_tasks = 0;
 			return; /* not the same documents: no paired test */
+		}
 		int plus = 0, minus = 0;
 		for (int i = 0; i < n; i++) {
 			bool ra = oa->acc[k][i] > 0.5, rb = ob->acc[k][i] > 0.5;
@@ -50,36 +70,67 @@ static void paired_test(struct report *r, int m, int lo, int hi,
 							   BOOTSTRAP_SEED, &t->boot) == 0;
 }
 
-static void proxy_correlation(struct report *r, int m)
+/* Model m's tests of every pair whose cells both have per-document outcomes: the others
+ * are never tested, and stay zero (or NULL: a row without outcomes). -1 when out of
+ * memory. */
+static int paired_tests(struct report *r, int m, const struct cell_outcomes *oc,
+			struct paired_task *tasks)
 {
-	double x[EXP_MAX], y[EXP_MAX];
+	const struct experiment *e = r->e;
+	for (int lo = 0; lo < e->n_rows; lo++) {
+		if (!r->cells[lo][m].samples)
+			continue;
+		if (!(r->tests[m][lo] = calloc((size_t)e->n_rows, sizeof *r->tests[m][lo])))
+			return -1;
+		for (int hi = lo + 1; hi < e->n_rows; hi++) {
+			if (!r->cells[hi][m].samples)
+				continue;
+			struct report_test *t = &r->tests[m][lo][hi];
+			if (test_alloc(r, t))
+				return -1;
+			paired_test(r, t, m, lo, hi, oc, tasks);
+		}
+	}
+	return 0;
+}
+
+static int proxy_correlation(struct report *r, int m)
+{
+	double *x = malloc(sizeof *x * ((size_t)r->e->n_rows + 1));
+	double *y = malloc(sizeof *y * ((size_t)r->e->n_rows + 1));
 	int n = 0;
-	for (int row = 0; row < r->e->n_rows; row++)
+	for (int row = 0; x && y && row < r->e->n_rows; row++)
 		n += report_proxy_point(r, row, m, &x[n], &y[n]);
 	r->proxy_n[m] = n;
-	r->proxy_rho[m] = stats_spearman(x, y, n);
+	r->proxy_rho[m] = x && y ? stats_spearman(x, y, n) : 0;
+	free(x), free(y);
+	return x && y ? 0 : -1;
 }
 
 /* Holm's adjustment of model m's bootstrap p-values: one family per model, the pairs the
  * significance section lists (tests without samples are not in it). */
 static int adjust_for_multiple_comparisons(struct report *r, int m)
 {
-	double p[EXP_MAX * EXP_MAX] = {0}, adjusted[EXP_MAX * EXP_MAX];
-	struct report_test *family[EXP_MAX * EXP_MAX];
-	int n = 0;
-	for (int hi = 0; hi < r->e->n_rows; hi++)
-		for (int lo = 0; lo < hi; lo++)
-			if (r->tests[m][lo][hi].have) {
-				family[n] = &r->tests[m][lo][hi];
+	size_t pairs = (size_t)r->e->n_rows * (size_t)r->e->n_rows / 2 + 1;
+	double *p = calloc(pairs, sizeof *p), *adjusted = calloc(pairs, sizeof *adjusted);
+	struct report_test **family = calloc(pairs, sizeof *family);
+	int n = 0, rc = p && adjusted && family ? 0 : -1;
+	for (int hi = 0; !rc && hi < r->e->n_rows; hi++)
+		for (int lo = 0; lo < hi; lo++) {
+			struct report_test *t = r->tests[m][lo] ? &r->tests[m][lo][hi] : NULL;
+			if (t && t->have) {
+				family[n] = t;
 				/* p = 0 means p < 1/B: taking 1/B keeps the adjusted p an upper bound */
-				p[n] = fmax(family[n]->boot.p, 1.0 / BOOTSTRAP_RESAMPLES);
+				p[n] = fmax(t->boot.p, 1.0 / BOOTSTRAP_RESAMPLES);
 				n++;
 			}
-	if (stats_holm(p, n, adjusted))
-		return -1;
-	for (int k = 0; k < n; k++)
+		}
+	if (!rc && stats_holm(p, n, adjusted))
+		rc = -1;
+	for (int k = 0; !rc && k < n; k++)
 		family[k]->p_holm = adjusted[k];
-	return 0;
+	free(p), free(adjusted), free(family);
+	return rc;
 }
 
 static bool is_random_row(const struct exp_row *row)
@@ -87,9 +138,16 @@ static bool is_random_row(const struct exp_row *row)
 	return strncmp(row->strategy, "random:", 7) == 0;
 }
 
-/* Mean, sample sd, min and max of a group's cells, per model. */
-static void seed_group_spread(const struct report *r, struct report_seed_group *g)
+/* Mean, sample sd, min and max of a group's cells, per model. -1 when out of memory. */
+static int seed_group_spread(const struct report *r, struct report_seed_group *g)
 {
+	size_t models = (size_t)r->e->n_models + 1;
+	g->n_have = calloc(models, sizeof *g->n_have);
+	g->mean = calloc(models, sizeof *g->mean), g->sd = calloc(models, sizeof *g->sd);
+	g->min = calloc(models, sizeof *g->min), g->max = calloc(models, sizeof *g->max);
+	g->ratio = calloc(models, sizeof *g->ratio);
+	if (!g->n_have || !g->mean || !g->sd || !g->min || !g->max || !g->ratio)
+		return -1;
 	for (int m = 0; m < r->e->n_models; m++) {
 		double sum = 0, sq = 0;
 		int n = 0;
@@ -111,10 +169,12 @@ static void seed_group_spread(const struct report *r, struct report_seed_group *
 		const struct report_cell *b = r->bf16_row >= 0 ? &r->cells[r->bf16_row][m] : NULL;
 		g->ratio[m] = n && b && b->have && b->mean_acc > 0 ? g->mean[m] / b->mean_acc : -1;
 	}
+	return 0;
 }
 
-/* Runs of two or more consecutive random:SEED rows with the same target bits. */
-static void find_seed_groups(struct report *r)
+/* Runs of two or more consecutive random:SEED rows with the same target bits (at most
+ * n_rows / 2 of them: report_alloc made room). -1 when out of memory. */
+static int find_seed_groups(struct report *r)
 {
 	const struct exp_row *rows = r->e->rows;
 	for (int row = 0; row < r->e->n_rows;) {
@@ -126,33 +186,37 @@ static void find_seed_groups(struct report *r)
 			struct report_seed_group *g = &r->seed_groups[r->n_seed_groups++];
 			g->first = row;
 			g->n_rows = end - row;
-			seed_group_spread(r, g);
+			if (seed_group_spread(r, g))
+				return -1;
 		}
 		row = end;
 	}
+	return 0;
 }
 
 int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 {
-	find_seed_groups(r);
-	for (int m = 0; m < r->e->n_models; m++) {
-		for (int hi = 0; hi < r->e->n_rows; hi++)
-			for (int lo = 0; lo < hi; lo++)
-				paired_test(r, m, lo, hi, oc);
-		if (adjust_for_multiple_comparisons(r, m))
-			return -1;
-		proxy_correlation(r, m);
+	struct paired_task *tasks = calloc((size_t)r->e->n_tasks + 1, sizeof *tasks);
+	int rc = tasks ? find_seed_groups(r) : -1;
+	for (int m = 0; !rc && m < r->e->n_models; m++) {
+		rc = paired_tests(r, m, oc, tasks);
+		if (!rc)
+			rc = adjust_for_multiple_comparisons(r, m);
+		if (!rc)
+			rc = proxy_correlation(r, m);
 	}
-	return 0;
+	free(tasks);
+	return rc;
 }
 
 // ---- looking up, while writing ----
 
 const struct report_test *report_test_of(const struct report *r, int model, int a, int b)
 {
-	if (a == b)
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+	if (a == b || !r->tests[model][lo])
 		return NULL;
-	return a < b ? &r->tests[model][a][b] : &r->tests[model][b][a];
+	return &r->tests[model][lo][hi];
 }
 
 int report_reference_row(const struct report *r, int row)

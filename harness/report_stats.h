@@ -18,19 +18,22 @@
 /* One cell's per-document acc per task, as collected from its result's samples: the
  * tests' input, freed once the tests are computed. */
 struct cell_outcomes {
-	int n[EXP_MAX];
-	double *acc[EXP_MAX];
-	int *doc[EXP_MAX];
+	int *n;        /* each of these: [task], NULL until the cell's result is read */
+	double **acc;
+	int **doc;
 };
 
-void cell_outcomes_free(struct cell_outcomes *o);
+/* Room for n_tasks tasks' outcomes, none yet; -1 when out of memory. */
+int cell_outcomes_alloc(struct cell_outcomes *o, int n_tasks);
+void cell_outcomes_free(struct cell_outcomes *o, int n_tasks);
 
 /* Fill r's tests, their Holm adjustment and the proxy correlation from r's cells and the
- * cells' outcomes oc[row * EXP_MAX + model]. -1 when out of memory. */
+ * cells' outcomes oc[row * n_models + model]. -1 when out of memory. */
 int report_compute_statistics(struct report *r, const struct cell_outcomes *oc);
 
 /* The paired test of rows a and b (either order; the test is of the later row minus the
- * earlier), or NULL when a == b. */
+ * earlier), or NULL when a == b or the pair was not tested (a cell without per-document
+ * outcomes). */
 const struct report_test *report_test_of(const struct report *r, int model, int a, int b);
 
 /* The "Ours" row a row is compared with: the sensitivity row nearest in target bits (the

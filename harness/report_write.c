@@ -23,53 +23,79 @@ static bool any_reference(const struct report *r)
 	return false;
 }
 
-static void cell_text(const struct report *r, int row, int m, char *buf, size_t n)
+/* How a cell is spelled: Markdown, or LaTeX (where "%" is special and a missing value is
+ * a dash "--"). Cell texts hold numbers and these marks only, so nothing else needs
+ * escaping. */
+struct cell_style {
+	const char *percent, *none;
+};
+
+static const struct cell_style md_style = {"%", "-"}, tex_style = {"\\%", "--"};
+
+static void cell_text(const struct report *r, int row, int m, const struct cell_style *st,
+		      FILE *out)
 {
 	const struct report_cell *c = &r->cells[row][m];
 	double ratio = report_ratio(r, row, m);
 	if (!c->have)
-		snprintf(buf, n, "-");
+		fputs(st->none, out);
 	else if (ratio >= 0)
-		snprintf(buf, n, "%.4f (%.1f%%)", c->mean_acc, 100 * ratio);
+		fprintf(out, "%.4f (%.1f%s)", c->mean_acc, 100 * ratio, st->percent);
 	else
-		snprintf(buf, n, "%.4f", c->mean_acc);
+		fprintf(out, "%.4f", c->mean_acc);
 }
 
 /* A folded random:SEED group's cell: mean (ratio to BF16) ± sample sd [min, max]. */
-static void seed_group_text(const struct report_seed_group *g, int m, char *buf, size_t n)
+static void seed_group_text(const struct report_seed_group *g, int m,
+			    const struct cell_style *st, FILE *out)
 {
-	char ratio[32] = "";
+	if (!g->n_have[m]) {
+		fputs(st->none, out);
+		return;
+	}
+	fprintf(out, "%.4f", g->mean[m]);
 	if (g->ratio[m] >= 0)
-		snprintf(ratio, sizeof ratio, " (%.1f%%)", 100 * g->ratio[m]);
-	if (!g->n_have[m])
-		snprintf(buf, n, "-");
-	else if (g->n_have[m] == 1)
-		snprintf(buf, n, "%.4f%s, 1 seed", g->mean[m], ratio);
+		fprintf(out, " (%.1f%s)", 100 * g->ratio[m], st->percent);
+	if (g->n_have[m] == 1)
+		fprintf(out, ", 1 seed");
 	else
-		snprintf(buf, n, "%.4f%s \u00b1 %.4f [%.4f, %.4f]", g->mean[m], ratio, g->sd[m],
-			 g->min[m], g->max[m]);
+		fprintf(out, " \u00b1 %.4f [%.4f, %.4f]", g->sd[m], g->min[m], g->max[m]);
 }
 
-/* A main-table row: its label and each model's cell text and dagger; a random:SEED group
- * as one row at its first seed. False for the group's other rows, which are not drawn. */
-static bool main_row(const struct report *r, int row, char *label, size_t label_n,
-		     char cells[][96], bool *dagger)
+/* Whether a row is drawn in the main tables: a random:SEED group is one row, at its first
+ * seed; its other rows are not drawn. */
+static bool main_row_drawn(const struct report *r, int row)
 {
 	const struct report_seed_group *g = report_seed_group_of(r, row);
-	if (g && row != g->first)
-		return false;
+	return !g || row == g->first;
+}
+
+/* A main-table row's label: the row's own, or a group's "Random (N seeds)" in buf (an
+ * int's digits and a few words: cannot truncate). */
+static const char *main_row_label(const struct report *r, int row, char *buf, size_t n)
+{
+	const struct report_seed_group *g = report_seed_group_of(r, row);
+	if (!g)
+		return r->e->rows[row].label;
+	snprintf(buf, n, "Random (%d seeds)", g->n_rows);
+	return buf;
+}
+
+/* A main-table cell (a group's at its first seed); its dagger is the caller's
+ * (main_dagger). */
+static void main_cell(const struct report *r, int row, int m, const struct cell_style *st,
+		      FILE *out)
+{
+	const struct report_seed_group *g = report_seed_group_of(r, row);
 	if (g)
-		snprintf(label, label_n, "Random (%d seeds)", g->n_rows);
+		seed_group_text(g, m, st, out);
 	else
-		snprintf(label, label_n, "%s", r->e->rows[row].label);
-	for (int m = 0; m < r->e->n_models; m++) {
-		if (g)
-			seed_group_text(g, m, cells[m], sizeof cells[m]);
-		else
-			cell_text(r, row, m, cells[m], sizeof cells[m]);
-		dagger[m] = !g && report_not_significant(r, row, m);
-	}
-	return true;
+		cell_text(r, row, m, st, out);
+}
+
+static bool main_dagger(const struct report *r, int row, int m)
+{
+	return !report_seed_group_of(r, row) && report_not_significant(r, row, m);
 }
 
 static void md_seed_note(const struct report *r, FILE *out)
@@ -112,13 +138,15 @@ static void md_main_table(const struct report *r, FILE *out)
 	const struct experiment *e = r->e;
 	md_header(r, "Mean acc (ratio to BF16)", out);
 	for (int row = 0; row < e->n_rows; row++) {
-		char label[96], cells[EXP_MAX][96];
-		bool dagger[EXP_MAX];
-		if (!main_row(r, row, label, sizeof label, cells, dagger))
+		char label[32];
+		if (!main_row_drawn(r, row))
 			continue;
-		fprintf(out, "| %s |", label);
-		for (int m = 0; m < e->n_models; m++)
-			fprintf(out, " %s%s |", cells[m], dagger[m] ? "\u2020" : "");
+		fprintf(out, "| %s |", main_row_label(r, row, label, sizeof label));
+		for (int m = 0; m < e->n_models; m++) {
+			fputc(' ', out);
+			main_cell(r, row, m, &md_style, out);
+			fprintf(out, "%s |", main_dagger(r, row, m) ? "\u2020" : "");
+		}
 		fputc('\n', out);
 	}
 	md_dagger_note(r, out);
@@ -222,10 +250,10 @@ static void p_text(double p, char *buf, size_t n)
 
 static void md_test_row(const struct report *r, int m, int lo, int hi, FILE *out)
 {
-	const struct report_test *t = &r->tests[m][lo][hi];
+	const struct report_test *t = report_test_of(r, m, lo, hi);
 	char p[32], p_holm[32];
 	fprintf(out, "| %s \u2212 %s |", r->e->rows[hi].label, r->e->rows[lo].label);
-	if (!t->have) {
+	if (!t || !t->have) {
 		fprintf(out, " - | - | - | - | no per-document samples for both |\n");
 		return;
 	}
@@ -306,8 +334,8 @@ static void md_settings(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
 	fprintf(out, "\n### Settings\n\n");
-	fprintf(out, "- endpoint: %s (%s)\n", r->endpoint[0] ? r->endpoint : "-",
-		r->lm_eval_version[0] ? r->lm_eval_version : "-");
+	fprintf(out, "- endpoint: %s (%s)\n", r->endpoint ? r->endpoint : "-",
+		r->lm_eval_version ? r->lm_eval_version : "-");
 	fprintf(out, "- tasks:");
 	for (int t = 0; t < e->n_tasks; t++)
 		fprintf(out, " %s", r->task_names[t]);
@@ -421,15 +449,14 @@ void report_latex(const struct report *r, FILE *out)
 	}
 	fprintf(out, " \\\\\n\\midrule\n");
 	for (int row = 0; row < e->n_rows; row++) {
-		char label[96], cells[EXP_MAX][96];
-		bool dagger[EXP_MAX];
-		if (!main_row(r, row, label, sizeof label, cells, dagger))
+		char label[32];
+		if (!main_row_drawn(r, row))
 			continue;
-		tex_escape(label, out);
+		tex_escape(main_row_label(r, row, label, sizeof label), out);
 		for (int m = 0; m < e->n_models; m++) {
 			fputs(" & ", out);
-			tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
-			if (dagger[m])
+			main_cell(r, row, m, &tex_style, out);
+			if (main_dagger(r, row, m))
 				fputs("$^\\dagger$", out);
 		}
 		fprintf(out, " \\\\\n");

@@ -151,31 +151,41 @@ TEST(gnuplot_should_print_each_string_exactly_and_run_nothing)
 	}
 }
 
-/* One model "m", rows BF16 and Ours, as collecting would leave them. */
-static void fill_collected(struct experiment *e, struct report *r, struct plot_data *d,
-			   int *map_bits)
+/* One model "m", rows BF16 and Ours, one task, as collecting would leave them. */
+static void fill_collected(struct experiment *e, struct report *r)
 {
+	struct bb_error err;
+	CHECK(experiment_alloc(e, 2, 1, 1, &err) == 0);
 	snprintf(e->name, sizeof e->name, "mini");
 	snprintf(e->models[0].name, sizeof e->models[0].name, "m");
 	snprintf(e->rows[0].strategy, sizeof e->rows[0].strategy, "bf16");
 	snprintf(e->rows[1].strategy, sizeof e->rows[1].strategy, "sensitivity");
 	snprintf(e->rows[1].label, sizeof e->rows[1].label, "Ours");
-	e->n_models = 1, e->n_rows = 2;
-	r->e = e, r->bf16_row = 0;
-	r->cells[0][0] = (struct report_cell){.have = true, .mean_acc = 0.5, .achieved_avg_bits = 16,
-					      .predicted_loss = -1};
-	r->cells[1][0] = (struct report_cell){.have = true, .mean_acc = 0.4, .achieved_avg_bits = 5,
-					      .predicted_loss = 0.25};
+	e->n_models = 1, e->n_rows = 2, e->n_tasks = 1;
+	CHECK(report_alloc(r, e, &err) == 0);
+	r->bf16_row = 0;
+	struct report_cell *bf16 = &r->cells[0][0], *ours = &r->cells[1][0];
+	bf16->have = true, bf16->mean_acc = 0.5, bf16->achieved_avg_bits = 16;
+	bf16->predicted_loss = -1;
+	ours->have = true, ours->mean_acc = 0.4, ours->achieved_avg_bits = 5;
+	ours->predicted_loss = 0.25;
 	r->proxy_n[0] = 1, r->proxy_rho[0] = NAN;
-	struct plot_model *pm = &d->models[0];
-	pm->n_series = 1;
-	pm->series[0] = (struct plot_series){.strategy = "sensitivity", .n = 1, .bits = {5}, .acc = {0.4}};
-	pm->n_maps = 1;
-	pm->maps[0] = (struct recipe_map){.row = 1, .achieved_avg_bits = 5, .n_blocks = 2,
-					  .bits = map_bits};
-	pm->have_frontier = true;
+}
+
+/* The plots' data of fill_collected's model: Ours at 5 bits, its map (map_bits, the
+ * caller's), a frontier. */
+static void fill_plot_data(struct plot_data *d, int *map_bits)
+{
+	static double bits[] = {5}, acc[] = {0.4};
+	static struct plot_series series = {.strategy = "sensitivity", .n = 1, .cap = 1,
+					    .bits = bits, .acc = acc};
+	static struct recipe_map map = {.row = 1, .achieved_avg_bits = 5, .n_blocks = 2};
+	static struct plot_model model = {.n_series = 1, .series = &series, .n_maps = 1,
+					  .maps = &map, .have_frontier = true};
+	map.bits = map_bits;
 	for (int i = 0; i < FRONTIER_POINTS; i++)
-		pm->frontier_bits[i] = 4 + i / 12.0, pm->frontier_loss[i] = 1.0 / (i + 1);
+		model.frontier_bits[i] = 4 + i / 12.0, model.frontier_loss[i] = 1.0 / (i + 1);
+	d->n_models = 1, d->models = &model; /* static: not for plot_data_free */
 }
 
 static char *file_text(const char *dir, const char *name)
@@ -193,7 +203,8 @@ TEST(plots_should_draw_the_collected_numbers_and_nothing_else)
 	struct plot_data *d = calloc(1, sizeof *d);
 	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
 	int map_bits[LAYER_KINDS * 2] = {4, 8, 8, 8, 4, 4, 16, 4, 4, 8, 8, 4, 4, 16}; /* kind, block */
-	fill_collected(e, r, d, map_bits);
+	fill_collected(e, r);
+	fill_plot_data(d, map_bits);
 	char dir[300];
 	snprintf(dir, sizeof dir, "%s/draw", tmpdir);
 	struct bb_error err = {0};
@@ -213,7 +224,9 @@ TEST(plots_should_draw_the_collected_numbers_and_nothing_else)
 	plot_scripts_free(scripts);
 	free(scripts);
 	free(d);
+	report_free(r);
 	free(r);
+	experiment_free(e);
 	free(e);
 }
 
@@ -224,8 +237,7 @@ TEST(plots_collect_should_name_a_recipe_it_cannot_read)
 	struct plot_data *d = calloc(1, sizeof *d);
 	struct plan_item item = {.kind = PLAN_EVAL, .model = 0, .row = 1};
 	struct plan *p = calloc(1, sizeof *p);
-	int map_bits[LAYER_KINDS * 2] = {0};
-	fill_collected(e, r, d, map_bits);
+	fill_collected(e, r);
 	item.recipe = str_printf(NULL, "%s/no-such-recipe.json", tmpdir);
 	p->n = p->cap = 1;
 	p->items = &item;
@@ -236,7 +248,9 @@ TEST(plots_collect_should_name_a_recipe_it_cannot_read)
 	free(item.recipe);
 	free(p);
 	free(d);
+	report_free(r);
 	free(r);
+	experiment_free(e);
 	free(e);
 }
 
