@@ -35,6 +35,15 @@ static char *data_path(const char *dir, const char *name, const char *suffix,
 	return str_printf(err, "%s/data/%s%s", dir, name, suffix);
 }
 
+/* "<prefix><slug of model>", malloc'd: a picture's name. NULL (BB_ENOMEM in err) when out
+ * of memory. */
+static char *picture_name(const char *prefix, const char *model, struct bb_error *err)
+{
+	char slug[64]; /* a slug is never longer than the model's name (under 64 bytes) */
+	slugify(model, slug, sizeof slug);
+	return str_printf(err, "%s%s", prefix, slug);
+}
+
 /* A script's body being written: its text grows in memory (no length limit to get
  * wrong), then goes to disk atomically, once per terminal. */
 struct script {
@@ -160,7 +169,6 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 		struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char name[128]; /* e->name (under 64 bytes) and "-bars": cannot truncate */
 	char *data = data_path(dir, e->name, "-means.dat", err);
 	if (!data)
 		return BB_ENOMEM;
@@ -178,13 +186,16 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 		fputc('\n', f);
 	}
 	fclose(f);
-	snprintf(name, sizeof name, "%s-bars", e->name);
+	char *name = str_printf(err, "%s-bars", e->name);
 	struct script s;
-	int rc = script_begin(&s, err);
+	int rc = name ? script_begin(&s, err) : BB_ENOMEM;
 	if (!rc)
 		bars_body(s.f, e, data);
 	free(data); /* the script holds it as text now */
-	return rc ? rc : script_end(&s, dir, name, "900,500", out, err);
+	if (!rc)
+		rc = script_end(&s, dir, name, "900,500", out, err);
+	free(name);
+	return rc;
 }
 
 // ---- accuracy against bits ----
@@ -230,15 +241,12 @@ static void series_data(const struct plot_model *pm, const char *path)
 		fclose(f);
 }
 
-static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm, int m,
-			    const char *dir, struct plot_scripts *out, struct bb_error *err)
+/* The accuracy-against-bits picture named name. */
+static int accuracy_vs_bits_in(const struct report *r, const struct plot_model *pm, int m,
+			       const char *dir, const char *name, struct plot_scripts *out,
+			       struct bb_error *err)
 {
-	if (pm->n_series == 0)
-		return 0; /* no points from tables 1-3 for this model (yet) */
 	const char *model = r->e->models[m].name;
-	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
-	slugify(model, slug, sizeof slug);
-	snprintf(name, sizeof name, "accuracy-vs-bits-%s", slug);
 	char *data = data_path(dir, name, ".dat", err);
 	if (!data)
 		return BB_ENOMEM;
@@ -263,6 +271,17 @@ static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm,
 	}
 	free(data);
 	return script_end(&s, dir, name, "800,500", out, err);
+}
+
+static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm, int m,
+			    const char *dir, struct plot_scripts *out, struct bb_error *err)
+{
+	if (pm->n_series == 0)
+		return 0; /* no points from tables 1-3 for this model (yet) */
+	char *name = picture_name("accuracy-vs-bits-", r->e->models[m].name, err);
+	int rc = name ? accuracy_vs_bits_in(r, pm, m, dir, name, out, err) : BB_ENOMEM;
+	free(name);
+	return rc;
 }
 
 // ---- recipe maps ----
@@ -299,16 +318,15 @@ static void recipe_maps_head(FILE *f, const struct experiment *e, int m, int pan
 	fputs(")\nset xtics 1 out nomirror\nset xlabel 'decoder block'\nunset key\n", f);
 }
 
-static int recipe_maps(const struct report *r, const struct plot_model *pm, int m,
-		       const char *dir, struct plot_scripts *out, struct bb_error *err)
+/* The recipe maps' picture named name; pm has maps. */
+static int recipe_maps_in(const struct report *r, const struct plot_model *pm, int m,
+			  const char *dir, const char *name, struct plot_scripts *out,
+			  struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char slug[96], name[200]; /* e->name (under 64), a slug (under 96): cannot truncate */
-	slugify(e->models[m].name, slug, sizeof slug);
-	snprintf(name, sizeof name, "%s-recipes-%s", e->name, slug);
 	struct script s;
-	int rc = pm->n_maps ? script_begin(&s, err) : 0;
-	if (rc || !pm->n_maps)
+	int rc = script_begin(&s, err);
+	if (rc)
 		return rc;
 	recipe_maps_head(s.f, e, m, pm->n_maps);
 	for (int i = 0; i < pm->n_maps && !rc; i++) {
@@ -339,6 +357,18 @@ static int recipe_maps(const struct report *r, const struct plot_model *pm, int 
 	snprintf(size, sizeof size, "%d,%d", 700 + 8 * pm->maps[pm->n_maps - 1].n_blocks,
 		 60 + 190 * pm->n_maps);
 	return script_end(&s, dir, name, size, out, err);
+}
+
+static int recipe_maps(const struct report *r, const struct plot_model *pm, int m,
+		       const char *dir, struct plot_scripts *out, struct bb_error *err)
+{
+	if (!pm->n_maps)
+		return 0;
+	char *prefix = str_printf(err, "%s-recipes-", r->e->name);
+	char *name = prefix ? picture_name(prefix, r->e->models[m].name, err) : NULL;
+	int rc = name ? recipe_maps_in(r, pm, m, dir, name, out, err) : BB_ENOMEM;
+	free(prefix), free(name);
+	return rc;
 }
 
 // ---- the sensitivity frontier ----
@@ -428,12 +458,10 @@ static int frontier(const struct report *r, const struct plot_model *pm, int m,
 {
 	if (!pm->have_frontier)
 		return 0; /* no sensitivity row, or its scores are not there yet */
-	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
-	slugify(r->e->models[m].name, slug, sizeof slug);
-	snprintf(name, sizeof name, "frontier-%s", slug);
-	char *data = data_path(dir, name, ".dat", err);
+	char *name = picture_name("frontier-", r->e->models[m].name, err);
+	char *data = name ? data_path(dir, name, ".dat", err) : NULL;
 	int rc = data ? frontier_in(r, pm, m, dir, name, data, out, err) : BB_ENOMEM;
-	free(data);
+	free(name), free(data);
 	return rc;
 }
 
@@ -503,12 +531,10 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
 {
 	if (r->proxy_n[m] == 0)
 		return 0;
-	char slug[96], name[160]; /* a slug of under 96 bytes and a prefix: cannot truncate */
-	slugify(r->e->models[m].name, slug, sizeof slug);
-	snprintf(name, sizeof name, "proxy-vs-accuracy-%s", slug);
-	char *data = data_path(dir, name, ".dat", err);
+	char *name = picture_name("proxy-vs-accuracy-", r->e->models[m].name, err);
+	char *data = name ? data_path(dir, name, ".dat", err) : NULL;
 	int rc = data ? proxy_vs_accuracy_in(r, m, dir, name, data, out, err) : BB_ENOMEM;
-	free(data);
+	free(name), free(data);
 	return rc;
 }
 

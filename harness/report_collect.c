@@ -61,10 +61,15 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 
 // ---- per-document outcomes ----
 
-/* lm-eval nests groups two deep (mmlu -> mmlu_stem -> subjects); a group of more leaves
- * than GROUP_LEAVES_MAX keeps the first ones found. */
+/* lm-eval nests groups two deep (mmlu -> mmlu_stem -> subjects). */
 #define GROUP_DEPTH_MAX 4
-#define GROUP_LEAVES_MAX 1024
+
+/* The names of a group's leaf tasks, borrowed from the result's JSON; grown as found. */
+struct leaves {
+	const char **name;
+	int n, cap;
+	bool oom; /* a leaf was dropped for want of memory */
+};
 
 /* Append lm-eval "samples" entries (filter "none") with a numeric acc and doc_id. */
 static void append_samples(struct cell_outcomes *o, int t, const cJSON *list)
@@ -94,8 +99,21 @@ static void append_samples(struct cell_outcomes *o, int t, const cJSON *list)
 
 /* The leaf tasks under group, through group_subtasks (mmlu -> mmlu_stem -> mmlu_anatomy),
  * added to leaves; depth bounds the descent, so a cycle in a hostile answer ends. */
-static void group_leaves(const cJSON *lm, const char *group, int depth, const char **leaves,
-			 int *n, int cap)
+static void add_leaf(struct leaves *l, const char *name)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 64;
+		const char **grown = realloc(l->name, sizeof *grown * (size_t)cap);
+		if (!grown) {
+			l->oom = true;
+			return;
+		}
+		l->name = grown, l->cap = cap;
+	}
+	l->name[l->n++] = name;
+}
+
+static void group_leaves(const cJSON *lm, const char *group, int depth, struct leaves *l)
 {
 	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(lm, "samples");
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(lm, "group_subtasks"), *sub;
@@ -103,12 +121,10 @@ static void group_leaves(const cJSON *lm, const char *group, int depth, const ch
 	{
 		if (!cJSON_IsString(sub))
 			continue;
-		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring))) {
-			if (*n < cap)
-				leaves[(*n)++] = sub->valuestring;
-		} else if (depth < GROUP_DEPTH_MAX) {
-			group_leaves(lm, sub->valuestring, depth + 1, leaves, n, cap);
-		}
+		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(samples, sub->valuestring)))
+			add_leaf(l, sub->valuestring);
+		else if (depth < GROUP_DEPTH_MAX)
+			group_leaves(lm, sub->valuestring, depth + 1, l);
 	}
 }
 
@@ -130,12 +146,13 @@ static void task_outcomes(struct cell_outcomes *o, int t, const cJSON *lm, const
 		append_samples(o, t, list);
 		return;
 	}
-	const char *leaves[GROUP_LEAVES_MAX];
-	int n = 0;
-	group_leaves(lm, task, 0, leaves, &n, GROUP_LEAVES_MAX);
-	qsort(leaves, (size_t)n, sizeof *leaves, by_name);
-	for (int i = 0; i < n; i++)
-		append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, leaves[i]));
+	struct leaves l = {0};
+	group_leaves(lm, task, 0, &l);
+	if (!l.oom && l.n) /* not all of the group's documents: no outcomes, so no paired test */
+		qsort(l.name, (size_t)l.n, sizeof *l.name, by_name);
+	for (int i = 0; !l.oom && i < l.n; i++)
+		append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, l.name[i]));
+	free(l.name);
 }
 
 static void collect_outcomes(struct report *r, struct report_cell *c, struct cell_outcomes *o,
