@@ -148,7 +148,9 @@ static void task_outcomes(struct cell_outcomes *o, int t, const cJSON *lm, const
 	}
 	struct leaves l = {0};
 	group_leaves(lm, task, 0, &l);
-	if (!l.oom && l.n) /* not all of the group's documents: no outcomes, so no paired test */
+	/* out of memory, some of the group's documents would be missing: none are taken, so
+	 * the cell has no outcomes for the task and no paired test */
+	if (!l.oom && l.n)
 		qsort(l.name, (size_t)l.n, sizeof *l.name, by_name);
 	for (int i = 0; !l.oom && i < l.n; i++)
 		append_samples(o, t, cJSON_GetObjectItemCaseSensitive(samples, l.name[i]));
