@@ -16,6 +16,7 @@
 #include "core/checkpoint.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/strbuf.h"
 
 void recipe_free(struct recipe *r)
 {
@@ -316,7 +317,7 @@ static int autoround_format(struct format *f, const cJSON *e, const char *prefix
 	snprintf(key, sizeof key, "%ssym", prefix);
 	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(e, key);
 	const char *dtype = cJSON_IsString(dt) ? dt->valuestring : "int";
-	char name[32];
+	char name[32]; /* "W%dG%d-asym": two integers within 1e9 (is_whole_number) fit */
 	if (strncmp(dtype, "mx_fp", 5) == 0)
 		snprintf(name, sizeof name, "MXFP%d", bits->valueint);
 	else if (strcmp(dtype, "int") == 0)
@@ -375,9 +376,10 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 		return rc;
 	cJSON *json = cJSON_Parse(text);
 	free(text);
-	char what[300];
-	snprintf(what, sizeof what, "'%.280s'", path);
-	if (!json)
+	char *what = str_printf(err, "'%s'", path);
+	if (!what)
+		rc = BB_ENOMEM;
+	else if (!json)
 		rc = bb_fail(err, BB_EFORMAT, "%s: not valid JSON", what);
 	else if (cJSON_GetObjectItemCaseSensitive(json, "layers"))
 		rc = recipe_from_json(r, json, what, err);
@@ -385,6 +387,7 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 		rc = recipe_from_autoround(r, json, what, err);
 	else
 		rc = bb_fail(err, BB_EFORMAT, "%s: neither a recipe nor a layer_config", what);
+	free(what);
 	cJSON_Delete(json);
 	return rc;
 }
