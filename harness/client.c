@@ -406,7 +406,8 @@ static const char *const schema_keys[] = {"results", "configs", "versions", "n-s
 const cJSON *client_task_metric(const cJSON *r, const char *task, const char *key)
 {
 	char name[256];
-	evaluate_task_result_name(task, name, sizeof name);
+	if (!evaluate_task_result_name(task, name, sizeof name))
+		return NULL;
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(r, "results");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(results, name), key);
@@ -485,10 +486,9 @@ static int wanted_names(struct names *s, const cJSON *r, const char *const *task
 	s->asked = malloc((n_tasks ? (size_t)n_tasks : 1) * sizeof *s->asked);
 	if (!s->v || !s->asked)
 		return BB_ENOMEM;
-	for (int i = 0; i < n_tasks; i++) {
-		evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]);
-		s->v[s->n++] = s->asked[i];
-	}
+	for (int i = 0; i < n_tasks; i++)
+		if (evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]))
+			s->v[s->n++] = s->asked[i];
 	qsort(s->v, s->n, sizeof *s->v, by_string);
 	s->sorted = s->n;
 	/* lm-eval nests groups two deep; four rounds reach deeper and end a cycle */
