@@ -103,11 +103,12 @@ static CURLcode attempt(struct client *c, const char *method, const char *url,
 			const char *body, long *status, struct buffer *out)
 {
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-	char auth[300];
-	if (c->cfg.token) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->cfg.token);
+	/* of any length; curl keeps its own copy. Without memory it is left out, and the
+	 * server's 401 says so. */
+	char *auth = c->cfg.token ? str_printf(NULL, "Authorization: Bearer %s", c->cfg.token) : NULL;
+	if (auth)
 		headers = curl_slist_append(headers, auth);
-	}
+	free(auth);
 	CURL *h = c->curl;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -373,7 +374,7 @@ static int fetch(struct client *c, const char *id, cJSON **result, struct bb_err
 int client_run_job(struct client *c, const cJSON *job, client_progress_fn progress, void *ctx,
 		   cJSON **result, struct bb_error *err)
 {
-	char id[64];
+	char id[64]; /* valid_job_id: at most 63 bytes */
 	int resubmits = 0, rc = submit(c, job, id, sizeof id, err);
 	double wait = 0.05;
 	*result = NULL;
@@ -448,8 +449,8 @@ static int check_metrics(const cJSON *entry, struct bb_error *err)
 		char metric[128];
 		if (!comma)
 			continue; /* "alias", "name", "sample_len", "sample_count" */
-		snprintf(metric, sizeof metric, "%.*s", (int)(comma - v->string), v->string);
-		if (!metric_in_range(metric, v))
+		if (!fmt_fits(metric, sizeof metric, "%.*s", (int)(comma - v->string), v->string) ||
+		    !metric_in_range(metric, v))
 			return bb_fail(err, BB_EFORMAT, "endpoint: results.%.80s.\"%.80s\" is not a "
 				       "valid %s value", entry->string, v->string, metric);
 	}
