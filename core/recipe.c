@@ -76,10 +76,9 @@ static int copy_string(char *dst, size_t n, const cJSON *json, const char *key,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
 	if (!v)
 		return (dst[0] = 0);
-	if (!cJSON_IsString(v) || strlen(v->valuestring) >= n)
+	if (!cJSON_IsString(v) || !fmt_fits(dst, n, "%s", v->valuestring))
 		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a string of under %zu bytes",
 			       what, key, n);
-	snprintf(dst, n, "%s", v->valuestring);
 	return 0;
 }
 
@@ -166,13 +165,12 @@ static int read_layers(struct recipe *r, const cJSON *layers, const char *what,
 	cJSON_ArrayForEach(e, layers)
 	{
 		struct recipe_layer *l = &r->layers[r->n_layers];
-		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+		if (!cJSON_IsObject(e) || !fmt_fits(l->name, sizeof l->name, "%s", e->string))
 			return bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
 				       e->string);
-		if (recipe_find(r, e->string))
+		if (recipe_find(r, e->string)) /* the layers before l */
 			return bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
 				       e->string);
-		snprintf(l->name, sizeof l->name, "%s", e->string);
 		int rc = read_layer_format(&l->weight, e, "weight", what, err);
 		if (!rc)
 			rc = read_layer_format(&l->act, e, "act", what, err);
@@ -345,15 +343,14 @@ static int recipe_from_autoround(struct recipe *r, const cJSON *json, const char
 	cJSON_ArrayForEach(e, json)
 	{
 		struct recipe_layer *l = &r->layers[r->n_layers];
-		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+		if (!cJSON_IsObject(e) || !fmt_fits(l->name, sizeof l->name, "%s", e->string))
 			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
 				     e->string);
-		else if (recipe_find(r, e->string))
+		else if (recipe_find(r, e->string)) /* the layers before l */
 			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
 				     e->string);
 		if (rc)
 			break;
-		snprintf(l->name, sizeof l->name, "%s", e->string);
 		if ((rc = autoround_format(&l->weight, e, "", what, err)) ||
 		    (rc = autoround_format(&l->act, e, "act_", what, err)) ||
 		    (rc = check_layer(l, what, err)))

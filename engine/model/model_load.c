@@ -126,7 +126,7 @@ static int load_tensor(float **dst, enum st_dtype *dtype, const struct checkpoin
 static int load_linear(struct linear *lin, const struct checkpoint *ck, const char *module,
 		       int out, int in, bool bias, struct bb_error *err)
 {
-	char name[160];
+	char name[160]; /* module: a name of model_linear_name's, under 64 bytes */
 	lin->out = out;
 	lin->in = in;
 	lin->act = format_bf16();
