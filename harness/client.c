@@ -105,7 +105,8 @@ static CURLcode attempt(struct client *c, const char *method, const char *url,
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
 	/* of any length; curl keeps its own copy. Without memory it is left out, and the
 	 * server's 401 says so. */
-	char *auth = c->cfg.token ? str_printf(NULL, "Authorization: Bearer %s", c->cfg.token) : NULL;
+	char *auth = c->cfg.token ? str_printf(NULL, "Authorization: Bearer %s", c->cfg.token)
+				  : NULL;
 	if (auth)
 		headers = curl_slist_append(headers, auth);
 	free(auth);

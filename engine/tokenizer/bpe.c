@@ -35,8 +35,8 @@ static int parse_vocab(struct tk_ctx *c, const cJSON *vocab)
 	cJSON_ArrayForEach(e, vocab) {
 		int id = tk_as_id(e);
 		if (id < 0) /* the key shown in part: a hostile one may be megabytes long */
-			return bb_fail(c->err, BB_EFORMAT, "'%s': model.vocab['%.200s'] is not a valid id",
-				       c->path, e->string);
+			return bb_fail(c->err, BB_EFORMAT, "'%s': model.vocab['%.200s'] is not a "
+				       "valid id", c->path, e->string);
 		if (id > max)
 			max = id;
 	}

@@ -260,7 +260,8 @@ int tk_parse_prepend_scheme(struct tk_ctx *c, const cJSON *o, const char *where,
 		else if (!strcmp(v->valuestring, "never"))
 			*out = TK_PREPEND_NEVER;
 		else
-			return tk_fail_key(c, where, "prepend_scheme", "is not always, first or never");
+			return tk_fail_key(c, where, "prepend_scheme",
+					   "is not always, first or never");
 		return 0;
 	}
 	/* older files: add_prefix_space true means "always" */

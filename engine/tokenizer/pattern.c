@@ -50,7 +50,8 @@ int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **l
 		return *lit ? 0 : BB_ENOMEM;
 	}
 	if (!cJSON_IsString(r))
-		return tk_fail_key(c, where, "pattern", "is not {\"String\": ...} or {\"Regex\": ...}");
+		return tk_fail_key(c, where, "pattern",
+				   "is not {\"String\": ...} or {\"Regex\": ...}");
 	char *w = str_printf(c->err, "%s.pattern", where);
 	int rc = w ? tk_compile_re(c, r->valuestring, strlen(r->valuestring), 0, re, w) : BB_ENOMEM;
 	free(w);

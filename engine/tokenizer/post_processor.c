@@ -76,7 +76,8 @@ static int parse_template(struct tk_ctx *c, const cJSON *o, const char *where, s
 			continue;
 		}
 		if (!sp)
-			return tk_fail_key(c, where, "single", "holds neither a SpecialToken nor a Sequence");
+			return tk_fail_key(c, where, "single",
+					   "holds neither a SpecialToken nor a Sequence");
 		if ((rc = template_special(c, o, sp, where, seen_a ? post : pre)))
 			return rc;
 	}
