@@ -20,6 +20,7 @@
 
 #include "baselines/strategies.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 
 /* A strategy answers in seconds (the exact knapsack itself takes milliseconds); one that
  * has not answered in a minute is stuck. --deadline SECONDS on `recipe` changes it. */
@@ -159,11 +160,12 @@ static int allocate_external(const struct alloc_problem *p, int *choice, struct 
 		return err->code ? err->code : bb_fail(err, BB_ENOMEM, "out of memory");
 	cJSON *json = cJSON_Parse(output);
 	free(output);
-	char what[300];
-	snprintf(what, sizeof what, "external strategy '%.200s'", p->arg);
+	char *what = str_printf(err, "external strategy '%s'", p->arg);
 	struct recipe r;
 	int rc;
-	if (!json) {
+	if (!what) {
+		rc = BB_ENOMEM;
+	} else if (!json) {
 		rc = bb_fail(err, BB_EINVAL, "%s: output is not valid JSON", what);
 	} else {
 		expand_shorthand(json);
@@ -176,6 +178,7 @@ static int allocate_external(const struct alloc_problem *p, int *choice, struct 
 			recipe_free(&r);
 		}
 	}
+	free(what);
 	cJSON_Delete(json);
 	return rc ? BB_EINVAL : 0;
 }

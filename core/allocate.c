@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/constraints.h"
+#include "core/strbuf.h"
 
 // ---- set-up ----
 
@@ -311,16 +312,31 @@ void alloc_avg_bits(const struct alloc_problem *p, const int *choice, double *ou
 	}
 }
 
+/* The model and strategy names, at most as long as a recipe file holds (recipe_read
+ * refuses longer ones). */
+static int copy_names(struct recipe *r, const char *model, const char *strategy,
+		      struct bb_error *err)
+{
+	if (!fmt_fits(r->model, sizeof r->model, "%s", model))
+		return bb_fail(err, BB_EINVAL, "--model '%s' is longer than the %zu bytes a recipe "
+			       "holds", model, sizeof r->model - 1);
+	if (!fmt_fits(r->strategy, sizeof r->strategy, "%s", strategy))
+		return bb_fail(err, BB_EINVAL, "--strategy '%s' is longer than the %zu bytes a "
+			       "recipe holds", strategy, sizeof r->strategy - 1);
+	return 0;
+}
+
 int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char *strategy,
 		    struct recipe *r, struct bb_error *err)
 {
 	memset(r, 0, sizeof *r);
 	const struct inventory *inv = p->inv;
+	int rc = copy_names(r, p->model ? p->model : "", strategy, err);
+	if (rc)
+		return rc;
 	r->layers = calloc((size_t)inv->n, sizeof *r->layers);
 	if (!r->layers)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
-	snprintf(r->model, sizeof r->model, "%s", p->model ? p->model : "");
-	snprintf(r->strategy, sizeof r->strategy, "%s", strategy);
 	r->n_options = p->n_options;
 	memcpy(r->options, p->options, sizeof p->options);
 	r->accounting = p->accounting;
@@ -330,7 +346,8 @@ int alloc_to_recipe(const struct alloc_problem *p, const int *choice, const char
 	alloc_avg_bits(p, choice, r->avg_bits);
 	for (int i = 0; i < inv->n; i++) {
 		struct recipe_layer *l = &r->layers[i];
-		snprintf(l->name, sizeof l->name, "%s", inv->layers[i].name);
+		_Static_assert(sizeof l->name == sizeof inv->layers[i].name, "names of one size");
+		memcpy(l->name, inv->layers[i].name, sizeof l->name);
 		l->pinned = p->pin[i] >= 0;
 		l->fixed = p->fixed[i] && !l->pinned;
 		l->weight = p->fixed[i] ? p->fixed_format[i] : p->options[choice[i]];

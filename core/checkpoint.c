@@ -466,7 +466,7 @@ static void layer_name(char *buf, size_t n, int block, enum layer_kind k)
 static int check_weight(const struct checkpoint *ck, const struct layer *l,
 			struct bb_error *err)
 {
-	char name[160];
+	char name[sizeof l->name + sizeof ".weight"];
 	snprintf(name, sizeof name, "%s.weight", l->name);
 	int file = 0;
 	const struct st_tensor *t = checkpoint_tensor(ck, name, &file);

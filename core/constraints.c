@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/constraints.h"
+#include "core/strbuf.h"
 
 // ---- parsing ----
 
@@ -20,12 +21,13 @@ int alloc_pin_parse(struct alloc_pin *pin, const char *text, struct bb_error *er
 {
 	memset(pin, 0, sizeof *pin);
 	const char *eq = strrchr(text, '=');
-	if (strlen(text) >= sizeof pin->text)
+	if (!fmt_fits(pin->text, sizeof pin->text, "%s", text))
 		return bb_fail(err, BB_EINVAL, "pin '%.60s...' is too long", text);
-	snprintf(pin->text, sizeof pin->text, "%s", text);
 	if (!eq || eq == text || !eq[1])
 		return bb_fail(err, BB_EINVAL, "pin '%s' is not REGEX=FORMAT", text);
-	snprintf(pin->regex, sizeof pin->regex, "%.*s", (int)(eq - text), text);
+	if (!fmt_fits(pin->regex, sizeof pin->regex, "%.*s", (int)(eq - text), text))
+		return bb_fail(err, BB_EINVAL, "pin '%s': the regex is longer than %zu bytes", text,
+			       sizeof pin->regex - 1);
 	struct bb_error inner;
 	if (format_parse(&pin->format, eq + 1, &inner))
 		return bb_fail(err, BB_EINVAL, "pin '%s': %s", text, inner.msg);
@@ -51,11 +53,10 @@ static int kind_by_name(const char *name)
 int alloc_group_parse(struct alloc_group *g, const char *text, struct bb_error *err)
 {
 	memset(g, 0, sizeof *g);
-	if (strlen(text) >= sizeof g->text)
+	if (!fmt_fits(g->text, sizeof g->text, "%s", text))
 		return bb_fail(err, BB_EINVAL, "group '%.60s...' is too long", text);
-	snprintf(g->text, sizeof g->text, "%s", text);
 	char copy[sizeof g->text], *save = NULL;
-	snprintf(copy, sizeof copy, "%s", text);
+	memcpy(copy, g->text, sizeof copy);
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int k = kind_by_name(tok);
 		if (k < 0 || k == LK_LM_HEAD)

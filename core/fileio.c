@@ -165,7 +165,7 @@ bool output_is_stdout(const char *path)
 
 char *temporary_template(const char *path)
 {
-	size_t n = strlen(path) + 40;
+	size_t n = strlen(path) + 40; /* ".tmp.", a pid of at most 20 digits, ".XXXXXX" */
 	char *tmp = malloc(n);
 	if (tmp)
 		snprintf(tmp, n, "%s.tmp.%ld.XXXXXX", path, (long)getpid());

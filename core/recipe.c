@@ -16,6 +16,7 @@
 #include "core/checkpoint.h"
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/strbuf.h"
 
 void recipe_free(struct recipe *r)
 {
@@ -75,10 +76,9 @@ static int copy_string(char *dst, size_t n, const cJSON *json, const char *key,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(json, key);
 	if (!v)
 		return (dst[0] = 0);
-	if (!cJSON_IsString(v) || strlen(v->valuestring) >= n)
+	if (!cJSON_IsString(v) || !fmt_fits(dst, n, "%s", v->valuestring))
 		return bb_fail(err, BB_EFORMAT, "%s: '%s' must be a string of under %zu bytes",
 			       what, key, n);
-	snprintf(dst, n, "%s", v->valuestring);
 	return 0;
 }
 
@@ -165,13 +165,12 @@ static int read_layers(struct recipe *r, const cJSON *layers, const char *what,
 	cJSON_ArrayForEach(e, layers)
 	{
 		struct recipe_layer *l = &r->layers[r->n_layers];
-		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+		if (!cJSON_IsObject(e) || !fmt_fits(l->name, sizeof l->name, "%s", e->string))
 			return bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
 				       e->string);
-		if (recipe_find(r, e->string))
+		if (recipe_find(r, e->string)) /* the layers before l */
 			return bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
 				       e->string);
-		snprintf(l->name, sizeof l->name, "%s", e->string);
 		int rc = read_layer_format(&l->weight, e, "weight", what, err);
 		if (!rc)
 			rc = read_layer_format(&l->act, e, "act", what, err);
@@ -316,7 +315,7 @@ static int autoround_format(struct format *f, const cJSON *e, const char *prefix
 	snprintf(key, sizeof key, "%ssym", prefix);
 	const cJSON *sym = cJSON_GetObjectItemCaseSensitive(e, key);
 	const char *dtype = cJSON_IsString(dt) ? dt->valuestring : "int";
-	char name[32];
+	char name[32]; /* "W%dG%d-asym": two integers within 1e9 (is_whole_number) fit */
 	if (strncmp(dtype, "mx_fp", 5) == 0)
 		snprintf(name, sizeof name, "MXFP%d", bits->valueint);
 	else if (strcmp(dtype, "int") == 0)
@@ -344,15 +343,14 @@ static int recipe_from_autoround(struct recipe *r, const cJSON *json, const char
 	cJSON_ArrayForEach(e, json)
 	{
 		struct recipe_layer *l = &r->layers[r->n_layers];
-		if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof l->name)
+		if (!cJSON_IsObject(e) || !fmt_fits(l->name, sizeof l->name, "%s", e->string))
 			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%.80s' is not an object", what,
 				     e->string);
-		else if (recipe_find(r, e->string))
+		else if (recipe_find(r, e->string)) /* the layers before l */
 			rc = bb_fail(err, BB_EFORMAT, "%s: layer '%s' appears twice", what,
 				     e->string);
 		if (rc)
 			break;
-		snprintf(l->name, sizeof l->name, "%s", e->string);
 		if ((rc = autoround_format(&l->weight, e, "", what, err)) ||
 		    (rc = autoround_format(&l->act, e, "act_", what, err)) ||
 		    (rc = check_layer(l, what, err)))
@@ -375,9 +373,10 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 		return rc;
 	cJSON *json = cJSON_Parse(text);
 	free(text);
-	char what[300];
-	snprintf(what, sizeof what, "'%.280s'", path);
-	if (!json)
+	char *what = str_printf(err, "'%s'", path);
+	if (!what)
+		rc = BB_ENOMEM;
+	else if (!json)
 		rc = bb_fail(err, BB_EFORMAT, "%s: not valid JSON", what);
 	else if (cJSON_GetObjectItemCaseSensitive(json, "layers"))
 		rc = recipe_from_json(r, json, what, err);
@@ -385,6 +384,7 @@ int recipe_read(struct recipe *r, const char *path, struct bb_error *err)
 		rc = recipe_from_autoround(r, json, what, err);
 	else
 		rc = bb_fail(err, BB_EFORMAT, "%s: neither a recipe nor a layer_config", what);
+	free(what);
 	cJSON_Delete(json);
 	return rc;
 }

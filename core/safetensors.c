@@ -237,7 +237,7 @@ static int parse_tensor(struct st_tensor *t, const cJSON *entry, const char *fil
 			       file, name, (unsigned long long)t->end,
 			       (unsigned long long)data_len);
 	if (too_big || numel > data_len) {
-		char dims[ST_MAX_DIMS * 24];
+		char dims[ST_MAX_DIMS * 24]; /* per dimension: 20 digits and ", " at most */
 		shape_text(t, dims, sizeof dims);
 		return bb_fail(err, BB_EFORMAT, "'%s': tensor '%s' has shape %s, more elements than "
 			       "the whole data section (%llu bytes) can hold", file, name, dims,

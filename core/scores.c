@@ -13,6 +13,7 @@
 
 #include "core/fileio.h"
 #include "core/hash.h"
+#include "core/strbuf.h"
 
 void scores_free(struct scores *s)
 {
@@ -43,14 +44,13 @@ static int read_options(struct scores *s, const cJSON *opts, const char *path,
 static int read_layer(struct scores *s, const cJSON *e, const char *path, struct bb_error *err)
 {
 	int i = s->n_layers;
-	if (!cJSON_IsObject(e) || strlen(e->string) >= sizeof s->names[0])
+	if (!cJSON_IsObject(e) || !fmt_fits(s->names[i], sizeof s->names[i], "%s", e->string))
 		return bb_fail(err, BB_EFORMAT, "'%s': scores for '%.80s' are not an object", path,
 			       e->string);
 	for (int j = 0; j < i; j++)
 		if (strcmp(s->names[j], e->string) == 0)
 			return bb_fail(err, BB_EFORMAT, "'%s': layer '%s' appears twice", path,
 				       e->string);
-	snprintf(s->names[i], sizeof s->names[i], "%s", e->string);
 	for (int k = 0; k < s->n_options; k++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, s->options[k].name);
 		if (!v && s->options[k].kind == FMT_KEEP) {

@@ -3,7 +3,8 @@
  * and the one place where an allocation failure is turned into a bb_error.
  *
  * Formatted appends measure with vsnprintf first and then write into room already made,
- * so a result is never cut short. Never prints, never exits.
+ * so a result is never cut short; fmt_fits, for fixed buffers, is the one place that checks
+ * a fixed buffer's write for truncation. Never prints, never exits.
  */
 #include "core/strbuf.h"
 
@@ -149,4 +150,13 @@ char *str_printf(struct bb_error *err, const char *fmt, ...)
 	strbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	return strbuf_take_or_fail(&b, err);
+}
+
+bool fmt_fits(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < size;
 }

@@ -55,4 +55,10 @@ void strbuf_release(struct strbuf *b);
 char *str_printf(struct bb_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* For text of a known bound written into a fixed buffer (a number, a key, a format name, a
+ * name whose length the format allows for): snprintf that says whether it fitted, so the
+ * caller fails with a message instead of carrying on with a cut string. The one place where
+ * truncation into a fixed buffer is checked; text of any length goes to str_printf. */
+bool fmt_fits(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -387,7 +387,7 @@ static cJSON *choice_json(const struct completer *c, const struct completion_req
 
 static cJSON *answer_json(const struct completer *c, const struct completion_req *r)
 {
-	char id[40];
+	char id[40]; /* "cmpl-" and two 64-bit numbers in hex: 37 bytes at most */
 	snprintf(id, sizeof id, "cmpl-%lx%lx", (unsigned long)time(NULL), (unsigned long)clock());
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", id);

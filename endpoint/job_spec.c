@@ -110,7 +110,7 @@ static const char *const kld_keys[] = {"recipe", "text", "context", NULL};
 static int check_keys(const cJSON *req, const char *const *kind_keys, const char *kind,
 		      struct bb_error *err)
 {
-	char what[32];
+	char what[32]; /* kind is a job_kind_name: a short word */
 	snprintf(what, sizeof what, "a %s job", kind);
 	return spec_check_keys(req, common_keys, kind_keys, what, err);
 }

@@ -45,7 +45,7 @@ struct job {
 	volatile sig_atomic_t cancel;
 	long done, total;
 	char *result;                 /* JOB_DONE only */
-	char error[512];              /* JOB_FAILED, JOB_CANCELLED */
+	char error[sizeof ((struct bb_error *)0)->msg]; /* JOB_FAILED, JOB_CANCELLED */
 	double submitted, started, finished;
 	struct jobs *q;
 	struct job *next;             /* submission order */

@@ -324,18 +324,17 @@ int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,
 	return rc;
 }
 
-void evaluate_task_result_name(const char *task, char *out, size_t n)
+bool evaluate_task_result_name(const char *task, char *out, size_t n)
 {
 	char *text = NULL;
 	struct bb_error ignored;
-	snprintf(out, n, "%s", task);
 	size_t len = strlen(task);
 	if (len < 6 || strcmp(task + len - 5, ".json") != 0 || read_file(task, &text, NULL, &ignored))
-		return;
+		return fmt_fits(out, n, "%s", task);
 	cJSON *d = cJSON_Parse(text);
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
-	if (cJSON_IsString(name))
-		snprintf(out, n, "%s", name->valuestring);
-	cJSON_Delete(d);
 	free(text);
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
+	bool fits = fmt_fits(out, n, "%s", cJSON_IsString(name) ? name->valuestring : task);
+	cJSON_Delete(d);
+	return fits;
 }

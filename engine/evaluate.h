@@ -48,8 +48,10 @@ int evaluate(const struct eval_job *job, volatile sig_atomic_t *cancel,
 	     struct bb_error *err);
 
 /* The key a task has in the results: its own name for a built-in task, the descriptor's
- * "name" for a custom task given by path (the path itself if the file cannot be read). */
-void evaluate_task_result_name(const char *task, char *out, size_t n);
+ * "name" for a custom task given by path (the path itself if the file cannot be read).
+ * False when it does not fit out's n bytes: then no result has it (a task's name is
+ * under 128 bytes). */
+bool evaluate_task_result_name(const char *task, char *out, size_t n);
 
 /* The built-in task names (lambada_openai, hellaswag, piqa, winogrande, mmlu) as a JSON
  * array, for the endpoint's health answer. */

@@ -16,7 +16,7 @@
  * decimal exponent of the first digit. */
 static void shortest_digits(double x, char *digits, int *exp10)
 {
-	char buf[40];
+	char buf[40]; /* "-d.<16 digits>e-308": 24 bytes at most */
 	for (int prec = 0; prec < 17; prec++) {
 		snprintf(buf, sizeof buf, "%.*e", prec, x);
 		if (strtod(buf, NULL) == x)
@@ -31,6 +31,8 @@ static void shortest_digits(double x, char *digits, int *exp10)
 	*exp10 = atoi(e + 1);
 }
 
+/* At most 17 significant digits, and an exponent only outside [1e-4, 1e16): 24 bytes with
+ * the sign, so every write below fits buf's 32. */
 void py_float_repr(double x, char buf[32])
 {
 	if (isnan(x) || isinf(x)) {

@@ -18,6 +18,7 @@
 #include "core/checkpoint.h"
 #include "core/fileio.h"
 #include "core/recipe.h"
+#include "core/strbuf.h"
 #include "engine/model/model.h"
 
 int cli_print_error(const struct bb_error *err)
@@ -112,13 +113,20 @@ int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
 	int rc = recipe_read(&r, recipe_path, err);
 	if (rc)
 		return rc;
-	char what[300];
-	snprintf(what, sizeof what, "recipe '%.280s'", recipe_path);
 	if (r.manifest && !(rc = checkpoint_open(&ck, model_dir, err))) {
-		rc = recipe_check_model(&r, &ck, what, err);
+		rc = cli_check_recipe_checkpoint(&r, recipe_path, &ck, err);
 		checkpoint_close(&ck);
 	}
 	recipe_free(&r);
+	return rc;
+}
+
+int cli_check_recipe_checkpoint(const struct recipe *r, const char *recipe_path,
+				const struct checkpoint *ck, struct bb_error *err)
+{
+	char *what = str_printf(err, "recipe '%s'", recipe_path);
+	int rc = what ? recipe_check_model(r, ck, what, err) : BB_ENOMEM;
+	free(what);
 	return rc;
 }
 

@@ -30,6 +30,12 @@ bool cli_number(const char *s, size_t len, double *out);
  * Commands skip this with --force. */
 int cli_check_recipe_model(const char *recipe_path, const char *model_dir,
 			   struct bb_error *err);
+struct recipe;
+struct checkpoint;
+/* The same check for a recipe already read from recipe_path and a checkpoint already open;
+ * the messages name the recipe by its whole path. */
+int cli_check_recipe_checkpoint(const struct recipe *r, const char *recipe_path,
+				const struct checkpoint *ck, struct bb_error *err);
 
 /* rel (e.g. "experiments/calibration/default.txt") in the build this binary belongs to
  * (bin/..), malloc'd: the project's default texts, found wherever the binary is run from.

@@ -103,11 +103,13 @@ static CURLcode attempt(struct client *c, const char *method, const char *url,
 			const char *body, long *status, struct buffer *out)
 {
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-	char auth[300];
-	if (c->cfg.token) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->cfg.token);
+	/* of any length; curl keeps its own copy. Without memory it is left out, and the
+	 * server's 401 says so. */
+	char *auth = c->cfg.token ? str_printf(NULL, "Authorization: Bearer %s", c->cfg.token)
+				  : NULL;
+	if (auth)
 		headers = curl_slist_append(headers, auth);
-	}
+	free(auth);
 	CURL *h = c->curl;
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -373,7 +375,7 @@ static int fetch(struct client *c, const char *id, cJSON **result, struct bb_err
 int client_run_job(struct client *c, const cJSON *job, client_progress_fn progress, void *ctx,
 		   cJSON **result, struct bb_error *err)
 {
-	char id[64];
+	char id[64]; /* valid_job_id: at most 63 bytes */
 	int resubmits = 0, rc = submit(c, job, id, sizeof id, err);
 	double wait = 0.05;
 	*result = NULL;
@@ -406,7 +408,8 @@ static const char *const schema_keys[] = {"results", "configs", "versions", "n-s
 const cJSON *client_task_metric(const cJSON *r, const char *task, const char *key)
 {
 	char name[256];
-	evaluate_task_result_name(task, name, sizeof name);
+	if (!evaluate_task_result_name(task, name, sizeof name))
+		return NULL;
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(r, "results");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(results, name), key);
@@ -447,8 +450,8 @@ static int check_metrics(const cJSON *entry, struct bb_error *err)
 		char metric[128];
 		if (!comma)
 			continue; /* "alias", "name", "sample_len", "sample_count" */
-		snprintf(metric, sizeof metric, "%.*s", (int)(comma - v->string), v->string);
-		if (!metric_in_range(metric, v))
+		if (!fmt_fits(metric, sizeof metric, "%.*s", (int)(comma - v->string), v->string) ||
+		    !metric_in_range(metric, v))
 			return bb_fail(err, BB_EFORMAT, "endpoint: results.%.80s.\"%.80s\" is not a "
 				       "valid %s value", entry->string, v->string, metric);
 	}
@@ -485,10 +488,9 @@ static int wanted_names(struct names *s, const cJSON *r, const char *const *task
 	s->asked = malloc((n_tasks ? (size_t)n_tasks : 1) * sizeof *s->asked);
 	if (!s->v || !s->asked)
 		return BB_ENOMEM;
-	for (int i = 0; i < n_tasks; i++) {
-		evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]);
-		s->v[s->n++] = s->asked[i];
-	}
+	for (int i = 0; i < n_tasks; i++)
+		if (evaluate_task_result_name(tasks[i], s->asked[i], sizeof s->asked[i]))
+			s->v[s->n++] = s->asked[i];
 	qsort(s->v, s->n, sizeof *s->v, by_string);
 	s->sorted = s->n;
 	/* lm-eval nests groups two deep; four rounds reach deeper and end a cycle */

@@ -296,6 +296,7 @@ static int random_token(char out[65], struct bb_error *err)
 static int start_local(struct server **srv, char *url, size_t n, char **model, char *token,
 		       const struct eval_opts *o, struct bb_error *err)
 {
+	/* realpath's answer fits PATH_MAX; dirname and basename write into their copies */
 	char real[PATH_MAX], root[PATH_MAX], base[PATH_MAX], tasks_root[PATH_MAX];
 	if (!realpath(o->model, real))
 		return bb_fail(err, BB_EIO, "'%s': no such model folder", o->model);
@@ -322,23 +323,23 @@ static int run(const struct eval_opts *o, struct bb_error *err)
 {
 	struct server *srv = NULL;
 	struct client cl = {0};
-	char url[256], token[65];
+	char local_url[32], token[65]; /* "http://127.0.0.1:" and a port */
 	char *model = NULL;
 	cJSON *job = NULL, *result = NULL;
 	struct eval_progress p = {.tty = isatty(2), .quiet = o->quiet};
-	struct client_config cc = {.base_url = url, .timeout_s = o->timeout,
+	bool local = !strcmp(o->endpoint, "local");
+	struct client_config cc = {.base_url = local ? local_url : o->endpoint,
+				   .timeout_s = o->timeout,
 				   .retry_for_s = o->retry_for, .max_tries = (int)o->tries,
 				   .deadline_s = o->deadline,
 				   .max_answer = (size_t)o->max_answer_mb << 20, .token = o->token};
-	bool local = !strcmp(o->endpoint, "local");
-	snprintf(url, sizeof url, "%s", o->endpoint);
 	FILE *scores_to = output_is_stdout(o->out) ? stderr : stdout; /* before -o replaces it */
 	int rc = output_check_file(o->out, err); /* before the work, not after it */
 	/* Only a local model folder can be checked against the recipe's manifest here. */
 	if (!rc && local && o->recipe && !o->force)
 		rc = cli_check_recipe_model(o->recipe, o->model, err);
 	if (!rc && local)
-		rc = start_local(&srv, url, sizeof url, &model, token, o, err);
+		rc = start_local(&srv, local_url, sizeof local_url, &model, token, o, err);
 	if (local)
 		cc.token = token;
 	if (!rc && !local && !(model = strdup(o->model)))

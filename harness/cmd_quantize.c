@@ -113,11 +113,8 @@ int cmd_quantize(int argc, char **argv)
 		inventory_free(&inv);
 		rc = inventory_build(&inv, &ck, true, &err);
 	}
-	if (!rc && !o.force) {
-		char what[300];
-		snprintf(what, sizeof what, "recipe '%.280s'", o.recipe);
-		rc = recipe_check_model(&r, &ck, what, &err);
-	}
+	if (!rc && !o.force)
+		rc = cli_check_recipe_checkpoint(&r, o.recipe, &ck, &err);
 	struct quantize_progress prog = {time(NULL), 0, isatty(2)};
 	struct quantize_opts qo = {(int)o.threads, &interrupted, show_progress, &prog,
 				   o.nonfinite_passthrough};

@@ -21,6 +21,7 @@
 #include "baselines/alloc_recipe.h"
 #include "core/allocate.h"
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "harness/cli.h"
 #include "harness/commands.h"
 
@@ -292,37 +293,38 @@ static bool is_folder(const char *path)
 
 /* The strategy in a file name: external:CMD as "external" (a command is no file name),
  * random:SEED as "random-SEED" (so that seeds do not overwrite each other). */
-static void strategy_stem(const char *strategy, char *out, size_t n)
+static void add_strategy_stem(struct strbuf *out, const char *strategy)
 {
-	bool seeded = strncmp(strategy, "random:", 7) == 0;
-	snprintf(out, n, "%.*s%s%s", (int)strcspn(strategy, ":"), strategy, seeded ? "-" : "",
-		 seeded ? strategy + 7 : "");
+	strbuf_add(out, strategy, strcspn(strategy, ":"));
+	if (strncmp(strategy, "random:", 7) == 0)
+		strbuf_addf(out, "-%s", strategy + 7);
 }
 
 /* Where the recipe of budget `bits` goes: "{bits}" replaced, or <folder>/<strategy>-<bits>.json,
- * or the file itself; NULL for stdout. */
+ * or the file itself; NULL for stdout. Of any length (the kernel names a path too long). */
 static char *output_path(const struct recipe_opts *o, double bits)
 {
 	if (!o->output)
 		return NULL;
-	char b[32], out[2048] = "", stem[64];
+	char b[32]; /* "%g" of a double: 13 bytes at most */
 	snprintf(b, sizeof b, "%g", bits);
+	struct strbuf out = {0};
 	if (is_folder(o->output)) {
 		size_t n = strlen(o->output);
-		strategy_stem(o->strategy, stem, sizeof stem);
-		int folder = (int)(n && o->output[n - 1] == '/' ? n - 1 : n);
-		snprintf(out, sizeof out, "%.*s/%s-%s.json", folder, o->output, stem, b);
-		return strdup(out);
+		strbuf_add(&out, o->output, n && o->output[n - 1] == '/' ? n - 1 : n);
+		strbuf_addc(&out, '/');
+		add_strategy_stem(&out, o->strategy);
+		strbuf_addf(&out, "-%s.json", b);
+		return strbuf_take(&out);
 	}
-	for (const char *s = o->output; *s && strlen(out) + 32 < sizeof out;) {
-		if (strncmp(s, "{bits}", 6) == 0) {
-			strcat(out, b);
-			s += 6;
-		} else {
-			strncat(out, s++, 1);
-		}
+	for (const char *s = o->output, *at; *s; s = at + 6) {
+		at = strstr(s, "{bits}");
+		strbuf_add(&out, s, at ? (size_t)(at - s) : strlen(s));
+		if (!at)
+			break;
+		strbuf_adds(&out, b);
 	}
-	return strdup(out);
+	return strbuf_take(&out);
 }
 
 static int emit(const struct recipe_opts *o, const struct recipe *r, const char *path,

@@ -99,24 +99,34 @@ static int parse_args(struct scores_opts *o, int argc, char **argv)
 	return -1;
 }
 
+/* One format of the list into cfg's options: known, not a repeat, not one too many. */
+static int add_option(struct score_config *cfg, const char *name, struct bb_error *err)
+{
+	struct format f;
+	if (cfg->n_options == RECIPE_MAX_OPTIONS)
+		return bb_fail(err, BB_EINVAL, "--options: more than %d formats", RECIPE_MAX_OPTIONS);
+	if (format_parse(&f, name, err))
+		return BB_EINVAL;
+	for (int k = 0; k < cfg->n_options; k++)
+		if (!strcmp(cfg->options[k].name, f.name))
+			return bb_fail(err, BB_EINVAL, "--options: '%s' is given twice", f.name);
+	cfg->options[cfg->n_options++] = f;
+	return 0;
+}
+
 /* "MXFP4,MXFP8" into cfg's options: known formats, no repeats. */
 static int parse_options(struct score_config *cfg, const char *list, struct bb_error *err)
 {
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", list);
+	char *copy = strdup(list), *save;
+	int rc = copy ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
 	cfg->n_options = 0;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct format f;
-		if (cfg->n_options == RECIPE_MAX_OPTIONS)
-			return bb_fail(err, BB_EINVAL, "--options: more than %d formats", RECIPE_MAX_OPTIONS);
-		if (format_parse(&f, tok, err))
-			return BB_EINVAL;
-		for (int k = 0; k < cfg->n_options; k++)
-			if (!strcmp(cfg->options[k].name, f.name))
-				return bb_fail(err, BB_EINVAL, "--options: '%s' is given twice", f.name);
-		cfg->options[cfg->n_options++] = f;
-	}
-	return cfg->n_options ? 0 : bb_fail(err, BB_EINVAL, "--options: no format given");
+	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !rc;
+	     tok = strtok_r(NULL, ",", &save))
+		rc = add_option(cfg, tok, err);
+	free(copy);
+	if (!rc && !cfg->n_options)
+		rc = bb_fail(err, BB_EINVAL, "--options: no format given");
+	return rc;
 }
 
 // ---- calibration text ----

@@ -38,9 +38,9 @@ static const char *element_problem(const char *e, char *why, size_t n)
 	char *end;
 	long v = strtol(port, &end, 10);
 	if (end == port || (*end && *end != '/') || v < 1 || v > 65535 || !isdigit((unsigned char)*port)) {
-		snprintf(why, n, "has a port '%.*s' that is not a number in 1-65535",
-			 (int)strcspn(port, "/"), port);
-		return why;
+		const char *plain = "has a port that is not a number in 1-65535";
+		return fmt_fits(why, n, "has a port '%.*s' that is not a number in 1-65535",
+				(int)strcspn(port, "/"), port) ? why : plain;
 	}
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "harness/cli.h"
 #include "harness/client.h"
 
@@ -44,8 +45,9 @@ int job_exec_tasks_root(char *const *tasks, int n_tasks, char *root, size_t n,
 		if (len < 6 || strcmp(tasks[i] + len - 5, ".json") || !realpath(tasks[i], real))
 			continue; /* a built-in task, or a missing file the job check will name */
 		char *dir = dirname(real);
-		if (!root[0])
-			snprintf(root, n, "%s", dir);
+		if (!root[0] && !fmt_fits(root, n, "%s", dir))
+			return bb_fail(err, BB_EINVAL, "'%s': the folder's path is longer than %zu "
+				       "bytes", dir, n - 1);
 		size_t k = 0; /* the common prefix, cut back to whole folder names */
 		while (root[k] && root[k] == dir[k])
 			k++;
@@ -104,7 +106,7 @@ static void local_job_free(struct local_job *l)
  * `bitbudget eval --endpoint local` has it; the task data is the default folder. */
 static int local_settings(struct local_job *l, const struct job_spec *job, struct bb_error *err)
 {
-	char real[PATH_MAX], root[PATH_MAX], tasks_root[PATH_MAX];
+	char real[PATH_MAX], root[PATH_MAX], tasks_root[PATH_MAX]; /* realpath's answers fit */
 	if (!realpath(job->model, real))
 		return bb_fail(err, BB_EIO, "'%s': no such model folder", job->model);
 	snprintf(root, sizeof root, "%s", real);

@@ -95,7 +95,7 @@ static int load_tensor(float **dst, enum st_dtype *dtype, const struct checkpoin
 		return bb_fail(err, BB_EFORMAT, "'%s': missing tensor '%s'", ck->dir, name);
 	int ndim = d1 < 0 ? 1 : 2;
 	if (t->ndim != ndim || t->shape[0] != d0 || (ndim == 2 && t->shape[1] != d1)) {
-		char got[64], want[48];
+		char got[64], want[48]; /* two 64-bit numbers in brackets: 44 bytes at most */
 		if (t->ndim == 2)
 			snprintf(got, sizeof got, "[%lld, %lld]", (long long)t->shape[0],
 				 (long long)t->shape[1]);
@@ -126,7 +126,7 @@ static int load_tensor(float **dst, enum st_dtype *dtype, const struct checkpoin
 static int load_linear(struct linear *lin, const struct checkpoint *ck, const char *module,
 		       int out, int in, bool bias, struct bb_error *err)
 {
-	char name[160];
+	char name[160]; /* module: a name of model_linear_name's, under 64 bytes */
 	lin->out = out;
 	lin->in = in;
 	lin->act = format_bf16();

@@ -48,7 +48,7 @@ static cJSON *stderr_value(double se)
 static cJSON *task_entry(const struct task *t, const struct metric_result *m, int n)
 {
 	cJSON *e = cJSON_CreateObject();
-	char key[64];
+	char key[64]; /* a name of the metrics table (under 24 bytes) and "_stderr,none" */
 	cJSON_AddStringToObject(e, "name", t->name);
 	cJSON_AddStringToObject(e, "alias", t->alias);
 	cJSON_AddNumberToObject(e, "sample_len", t->n_docs);
@@ -337,7 +337,7 @@ static cJSON *task_hashes(const cJSON *samples)
 static void add_environment(cJSON *root, const struct results_meta *meta, const cJSON *samples)
 {
 	const char *model = meta->model_dir ? meta->model_dir : "";
-	char *sanitized = sanitized_name(model), secs[32];
+	char *sanitized = sanitized_name(model), secs[32]; /* a run's seconds: a few digits */
 	snprintf(secs, sizeof secs, "%.3f", meta->elapsed_s);
 	cJSON_AddNullToObject(root, "git_hash");
 	cJSON_AddNumberToObject(root, "date", meta->start_time);

@@ -149,7 +149,7 @@ static int add_subject_task(struct task_list *tl, const struct mmlu_subject *s,
 			    struct bb_error *err)
 {
 	const char *subject = s->name;
-	char name[128];
+	char name[128]; /* the subjects and categories are the table's above, all short */
 	snprintf(name, sizeof name, "mmlu_%s", subject);
 	struct task_spec spec = {
 		.name = name,

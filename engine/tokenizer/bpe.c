@@ -30,15 +30,13 @@ static int parse_vocab(struct tk_ctx *c, const cJSON *vocab)
 	struct tokenizer *t = c->t;
 	const cJSON *e;
 	int max = -1, rc;
-	char w[320];
 	if (!cJSON_IsObject(vocab))
 		return tk_fail_field(c, "model.vocab", "is missing or not an object");
 	cJSON_ArrayForEach(e, vocab) {
 		int id = tk_as_id(e);
-		if (id < 0) {
-			snprintf(w, sizeof w, "model.vocab['%.200s']", e->string);
-			return tk_fail_field(c, w, "is not a valid id");
-		}
+		if (id < 0) /* the key shown in part: a hostile one may be megabytes long */
+			return bb_fail(c->err, BB_EFORMAT, "'%s': model.vocab['%.200s'] is not a "
+				       "valid id", c->path, e->string);
 		if (id > max)
 			max = id;
 	}

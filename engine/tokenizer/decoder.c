@@ -26,15 +26,12 @@ static struct tk_dec *new_dec(struct tk_ctx *c)
 static int get_count(struct tk_ctx *c, const cJSON *o, const char *key, const char *where, int *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char w[256];
 	if (!v) {
 		*out = 0;
 		return 0;
 	}
-	if ((*out = tk_as_id(v)) < 0) {
-		snprintf(w, sizeof w, "%s.%s", where, key);
-		return tk_fail_field(c, w, "is not a non-negative integer");
-	}
+	if ((*out = tk_as_id(v)) < 0)
+		return tk_fail_key(c, where, key, "is not a non-negative integer");
 	return 0;
 }
 
@@ -67,13 +64,11 @@ static int parse_dec_simple(struct tk_ctx *c, const cJSON *o, const char *type, 
 		d->prepend = scheme != TK_PREPEND_NEVER;
 	} else {
 		const char *s = tk_get_str(c, o, "content", where, &bad);
-		char w[256];
 		d->kind = TK_DEC_REPLACE;
 		if (bad)
 			return BB_EFORMAT;
-		snprintf(w, sizeof w, "%s.content", where);
 		if (!s)
-			return tk_fail_field(c, w, "is missing");
+			return tk_fail_key(c, where, "content", "is missing");
 		if (!(d->to = tk_dup_str(c, s, d->to_len = strlen(s))))
 			return BB_ENOMEM;
 		if ((rc = tk_get_pattern(c, o, where, &d->from, &d->from_len, &re)))

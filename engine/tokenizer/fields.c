@@ -20,6 +20,11 @@ int tk_fail_field(struct tk_ctx *c, const char *where, const char *what)
 	return bb_fail(c->err, BB_EFORMAT, "'%s': %s %s", c->path, where, what);
 }
 
+int tk_fail_key(struct tk_ctx *c, const char *where, const char *key, const char *what)
+{
+	return bb_fail(c->err, BB_EFORMAT, "'%s': %s.%s %s", c->path, where, key, what);
+}
+
 int tk_load_oom(struct tk_ctx *c)
 {
 	return bb_fail(c->err, BB_ENOMEM, "'%s': out of memory", c->path);
@@ -103,13 +108,11 @@ int tk_parse_json(const char *path, cJSON **out, struct bb_error *err)
 int tk_get_bool(struct tk_ctx *c, const cJSON *o, const char *key, int def, const char *where)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char w[256];
 	if (!v || cJSON_IsNull(v))
 		return def;
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
-	snprintf(w, sizeof w, "%s.%s", where, key);
-	tk_fail_field(c, w, "is not a boolean");
+	tk_fail_key(c, where, key, "is not a boolean");
 	return -1;
 }
 
@@ -118,14 +121,12 @@ const char *tk_get_str(struct tk_ctx *c, const cJSON *o, const char *key, const 
 		       int *bad)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char w[256];
 	*bad = 0;
 	if (!v || cJSON_IsNull(v))
 		return NULL;
 	if (cJSON_IsString(v))
 		return v->valuestring;
-	snprintf(w, sizeof w, "%s.%s", where, key);
-	tk_fail_field(c, w, "is not a string");
+	tk_fail_key(c, where, key, "is not a string");
 	*bad = 1;
 	return NULL;
 }
@@ -155,15 +156,13 @@ int tk_get_char(struct tk_ctx *c, const cJSON *o, const char *key, const char *d
 	int bad;
 	const char *s = tk_get_str(c, o, key, where, &bad);
 	size_t n, used;
-	char w[256];
 	if (bad)
 		return BB_EFORMAT;
 	if (!s)
 		s = def;
 	n = strlen(s);
-	snprintf(w, sizeof w, "%s.%s", where, key);
 	if (!n || tk_utf8_check(s, n) != n || tk_utf8_len((unsigned char)s[0]) != n)
-		return tk_fail_field(c, w, "is not a single character");
+		return tk_fail_key(c, where, key, "is not a single character");
 	*cp = tk_utf8_decode(s, n, &used);
 	if (utf8) {
 		memcpy(utf8, s, n);
@@ -203,15 +202,16 @@ int tk_parse_steps(struct tk_ctx *c, const cJSON *o, const char *where, const ch
 {
 	const char *type = tk_type_of(o);
 	const cJSON *e;
-	char w[256];
-	int i = 0, rc;
+	int i = 0, rc = 0;
 	if (!o || cJSON_IsNull(o))
 		return 0;
 	if (!type || strcmp(type, "Sequence"))
 		return parse_step(c, o, type, where, arg);
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, list_key)) {
-		snprintf(w, sizeof w, "%s.%s[%d]", where, list_key, i++);
-		if ((rc = tk_parse_steps(c, e, w, list_key, parse_step, arg)))
+		char *w = str_printf(c->err, "%s.%s[%d]", where, list_key, i++);
+		rc = w ? tk_parse_steps(c, e, w, list_key, parse_step, arg) : BB_ENOMEM;
+		free(w);
+		if (rc)
 			return rc;
 	}
 	return 0;
@@ -252,7 +252,6 @@ int tk_parse_prepend_scheme(struct tk_ctx *c, const cJSON *o, const char *where,
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "prepend_scheme");
 	int aps;
-	char w[256];
 	if (cJSON_IsString(v)) {
 		if (!strcmp(v->valuestring, "always"))
 			*out = TK_PREPEND_ALWAYS;
@@ -260,10 +259,9 @@ int tk_parse_prepend_scheme(struct tk_ctx *c, const cJSON *o, const char *where,
 			*out = TK_PREPEND_FIRST;
 		else if (!strcmp(v->valuestring, "never"))
 			*out = TK_PREPEND_NEVER;
-		else {
-			snprintf(w, sizeof w, "%s.prepend_scheme", where);
-			return tk_fail_field(c, w, "is not always, first or never");
-		}
+		else
+			return tk_fail_key(c, where, "prepend_scheme",
+					   "is not always, first or never");
 		return 0;
 	}
 	/* older files: add_prefix_space true means "always" */

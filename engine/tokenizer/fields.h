@@ -27,6 +27,8 @@ struct tk_ctx {
 
 /* BB_EFORMAT naming the file and the field where. */
 int tk_fail_field(struct tk_ctx *c, const char *where, const char *what);
+/* The same for the field where.key (built here, so a deep where is never cut). */
+int tk_fail_key(struct tk_ctx *c, const char *where, const char *key, const char *what);
 int tk_load_oom(struct tk_ctx *c);
 /* BB_EUNSUPPORTED: where's type (NULL: missing) is no step bitbudget reproduces. */
 int tk_unsupported(struct tk_ctx *c, const char *where, const char *type);

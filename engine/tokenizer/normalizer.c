@@ -24,7 +24,6 @@ static int parse_norm_step(struct tk_ctx *c, const cJSON *o, const char *type,
 			   const char *where, void *unused)
 {
 	struct tk_norm *n;
-	char w[256];
 	int bad, rc;
 	(void)unused;
 	if (!type || (strcmp(type, "Prepend") && strcmp(type, "Replace") && strcmp(type, "Strip") &&
@@ -50,10 +49,8 @@ static int parse_norm_step(struct tk_ctx *c, const cJSON *o, const char *type,
 		n->kind = TK_NORM_PREPEND;
 		if (bad)
 			return BB_EFORMAT;
-		if (!s) {
-			snprintf(w, sizeof w, "%s.prepend", where);
-			return tk_fail_field(c, w, "is missing");
-		}
+		if (!s)
+			return tk_fail_key(c, where, "prepend", "is missing");
 		n->a = tk_dup_str(c, s, n->alen = strlen(s));
 		return n->a ? 0 : BB_ENOMEM;
 	}
@@ -61,10 +58,8 @@ static int parse_norm_step(struct tk_ctx *c, const cJSON *o, const char *type,
 		const char *s = tk_get_str(c, o, "content", where, &bad);
 		if (bad)
 			return BB_EFORMAT;
-		if (!s) {
-			snprintf(w, sizeof w, "%s.content", where);
-			return tk_fail_field(c, w, "is missing");
-		}
+		if (!s)
+			return tk_fail_key(c, where, "content", "is missing");
 		if (!(n->b = tk_dup_str(c, s, n->blen = strlen(s))))
 			return BB_ENOMEM;
 		if ((rc = tk_get_pattern(c, o, where, &n->a, &n->alen, &n->re)))

@@ -10,7 +10,10 @@
 #include "engine/tokenizer/pattern.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/strbuf.h"
 
 // ---- parsing ----
 
@@ -39,18 +42,20 @@ int tk_get_pattern(struct tk_ctx *c, const cJSON *o, const char *where, char **l
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "pattern");
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "String");
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(p, "Regex");
-	char w[256];
 	*lit = NULL;
 	*re = NULL;
-	snprintf(w, sizeof w, "%s.pattern", where);
 	if (cJSON_IsString(s)) {
 		*lit_len = strlen(s->valuestring);
 		*lit = tk_dup_str(c, s->valuestring, *lit_len);
 		return *lit ? 0 : BB_ENOMEM;
 	}
-	if (cJSON_IsString(r))
-		return tk_compile_re(c, r->valuestring, strlen(r->valuestring), 0, re, w);
-	return tk_fail_field(c, w, "is not {\"String\": ...} or {\"Regex\": ...}");
+	if (!cJSON_IsString(r))
+		return tk_fail_key(c, where, "pattern",
+				   "is not {\"String\": ...} or {\"Regex\": ...}");
+	char *w = str_printf(c->err, "%s.pattern", where);
+	int rc = w ? tk_compile_re(c, r->valuestring, strlen(r->valuestring), 0, re, w) : BB_ENOMEM;
+	free(w);
+	return rc;
 }
 
 // ---- matching ----

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
+
 // ---- parsing ----
 
 static int ids_push(struct tk_ctx *c, struct tk_ids *v, int id)
@@ -39,34 +41,34 @@ static int template_special(struct tk_ctx *c, const cJSON *o, const cJSON *item,
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "id");
 	const cJSON *specials = cJSON_GetObjectItemCaseSensitive(o, "special_tokens");
 	const cJSON *sp, *ids, *e;
-	char w[320];
-	int rc;
+	int rc = 0;
 	if (!cJSON_IsString(name))
 		return tk_fail_field(c, where, "has a SpecialToken without a string id");
 	sp = cJSON_GetObjectItemCaseSensitive(specials, name->valuestring);
 	ids = cJSON_GetObjectItemCaseSensitive(sp, "ids");
-	snprintf(w, sizeof w, "%s.special_tokens['%.200s'].ids", where, name->valuestring);
+	char *w = str_printf(c->err, "%s.special_tokens['%s'].ids", where, name->valuestring);
+	if (!w)
+		return BB_ENOMEM;
 	if (!cJSON_IsArray(ids))
-		return tk_fail_field(c, w, "is missing");
-	cJSON_ArrayForEach(e, ids) {
+		rc = tk_fail_field(c, w, "is missing");
+	else
+		cJSON_ArrayForEach(e, ids) {
 		int id = tk_as_id(e);
-		if (id < 0)
-			return tk_fail_field(c, w, "holds an invalid id");
-		if ((rc = ids_push(c, v, id)))
-			return rc;
+		rc = id < 0 ? tk_fail_field(c, w, "holds an invalid id") : ids_push(c, v, id);
+		if (rc)
+			break;
 	}
-	return 0;
+	free(w);
+	return rc;
 }
 
 static int parse_template(struct tk_ctx *c, const cJSON *o, const char *where, struct tk_ids *pre,
 			  struct tk_ids *post)
 {
 	const cJSON *single = cJSON_GetObjectItemCaseSensitive(o, "single"), *item;
-	char w[256];
 	int seen_a = 0, rc;
-	snprintf(w, sizeof w, "%s.single", where);
 	if (!cJSON_IsArray(single))
-		return tk_fail_field(c, w, "is not a list of pieces");
+		return tk_fail_key(c, where, "single", "is not a list of pieces");
 	cJSON_ArrayForEach(item, single) {
 		const cJSON *sp = cJSON_GetObjectItemCaseSensitive(item, "SpecialToken");
 		if (cJSON_GetObjectItemCaseSensitive(item, "Sequence")) {
@@ -74,7 +76,8 @@ static int parse_template(struct tk_ctx *c, const cJSON *o, const char *where, s
 			continue;
 		}
 		if (!sp)
-			return tk_fail_field(c, w, "holds neither a SpecialToken nor a Sequence");
+			return tk_fail_key(c, where, "single",
+					   "holds neither a SpecialToken nor a Sequence");
 		if ((rc = template_special(c, o, sp, where, seen_a ? post : pre)))
 			return rc;
 	}
@@ -86,11 +89,9 @@ static int pair_id(struct tk_ctx *c, const cJSON *o, const char *key, const char
 		   struct tk_ids *v)
 {
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, key);
-	char w[256];
 	int id = tk_as_id(cJSON_GetArrayItem(p, 1));
-	snprintf(w, sizeof w, "%s.%s", where, key);
 	if (!cJSON_IsArray(p) || id < 0)
-		return tk_fail_field(c, w, "is not a [token, id] pair");
+		return tk_fail_key(c, where, key, "is not a [token, id] pair");
 	return ids_push(c, v, id);
 }
 

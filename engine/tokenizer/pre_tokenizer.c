@@ -30,15 +30,13 @@ static int parse_behavior(struct tk_ctx *c, const cJSON *o, const char *where,
 	static const char *const names[] = {"Isolated", "Removed", "MergedWithPrevious",
 					    "MergedWithNext", "Contiguous"};
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "behavior");
-	char w[256];
 	int i;
 	for (i = 0; i < 5; i++)
 		if (cJSON_IsString(v) && !strcmp(v->valuestring, names[i])) {
 			*b = (enum tk_split_behavior)i;
 			return 0;
 		}
-	snprintf(w, sizeof w, "%s.behavior", where);
-	return tk_fail_field(c, w, "is not a known split behavior");
+	return tk_fail_key(c, where, "behavior", "is not a known split behavior");
 }
 
 static int parse_pre_simple(struct tk_ctx *c, const cJSON *o, const char *type, const char *where)

@@ -131,6 +131,17 @@ TEST(bb_fail_should_keep_the_reason_of_a_message_too_long_to_hold)
 	CHECK_STR(err.msg, "short 7");
 }
 
+TEST(fmt_fits_should_say_whether_the_text_fitted)
+{
+	char buf[8];
+	CHECK(fmt_fits(buf, sizeof buf, "W%dG%d", 4, 32)); /* 6 bytes and the NUL */
+	CHECK_STR(buf, "W4G32");
+	CHECK(fmt_fits(buf, sizeof buf, "%s", "1234567")); /* exactly full */
+	CHECK_STR(buf, "1234567");
+	CHECK(!fmt_fits(buf, sizeof buf, "%s", "12345678")); /* one byte too many */
+	CHECK(!fmt_fits(buf, sizeof buf, "W%dG%d", 4, 65536));
+}
+
 int main(void)
 {
 	RUN(strbuf_should_start_empty_and_take_an_empty_string);
@@ -141,5 +152,6 @@ int main(void)
 	RUN(strbuf_should_report_running_out_of_memory_once);
 	RUN(strbuf_should_refuse_a_size_that_overflows);
 	RUN(bb_fail_should_keep_the_reason_of_a_message_too_long_to_hold);
+	RUN(fmt_fits_should_say_whether_the_text_fitted);
 	END_TESTS();
 }
