@@ -132,9 +132,23 @@ static void find_seed_groups(struct report *r)
 	}
 }
 
+/* The documents behind the mean acc of the cell that has the most: how much evidence the
+ * accuracy columns rest on. */
+static void count_acc_items(struct report *r, const struct cell_outcomes *oc)
+{
+	r->acc_items = 0;
+	for (int i = 0; i < EXP_MAX * EXP_MAX; i++) {
+		int n = 0;
+		for (int t = 0; t < r->e->n_tasks; t++)
+			n += r->task_is_perplexity[t] ? 0 : oc[i].n[t];
+		r->acc_items = n > r->acc_items ? n : r->acc_items;
+	}
+}
+
 int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 {
 	find_seed_groups(r);
+	count_acc_items(r, oc);
 	for (int m = 0; m < r->e->n_models; m++) {
 		for (int hi = 0; hi < r->e->n_rows; hi++)
 			for (int lo = 0; lo < hi; lo++)
@@ -143,7 +157,7 @@ int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 			return -1;
 		proxy_correlation(r, m);
 	}
-	return 0;
+	return report_compute_kld_statistics(r);
 }
 
 // ---- looking up, while writing ----

@@ -12,6 +12,7 @@
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "harness/report_stats.h"
+#include "harness/report_write_kld.h"
 
 // ---- Markdown ----
 
@@ -50,9 +51,7 @@ static void seed_group_text(const struct report_seed_group *g, int m, char *buf,
 			 g->min[m], g->max[m]);
 }
 
-/* A main-table row: its label and each model's cell text and dagger; a random:SEED group
- * as one row at its first seed. False for the group's other rows, which are not drawn. */
-static bool main_row(const struct report *r, int row, char *label, size_t label_n,
+bool report_main_row(const struct report *r, int row, char *label, size_t label_n,
 		     char cells[][96], bool *dagger)
 {
 	const struct report_seed_group *g = report_seed_group_of(r, row);
@@ -114,7 +113,7 @@ static void md_main_table(const struct report *r, FILE *out)
 	for (int row = 0; row < e->n_rows; row++) {
 		char label[96], cells[EXP_MAX][96];
 		bool dagger[EXP_MAX];
-		if (!main_row(r, row, label, sizeof label, cells, dagger))
+		if (!report_main_row(r, row, label, sizeof label, cells, dagger))
 			continue;
 		fprintf(out, "| %s |", label);
 		for (int m = 0; m < e->n_models; m++)
@@ -212,7 +211,7 @@ static void md_published(const struct report *r, FILE *out)
 	}
 }
 
-static void p_text(double p, char *buf, size_t n)
+void report_p_text(double p, char *buf, size_t n)
 {
 	if (p <= 0)
 		snprintf(buf, n, "<%.4f", 1.0 / BOOTSTRAP_RESAMPLES);
@@ -229,8 +228,8 @@ static void md_test_row(const struct report *r, int m, int lo, int hi, FILE *out
 		fprintf(out, " - | - | - | - | no per-document samples for both |\n");
 		return;
 	}
-	p_text(t->boot.p, p, sizeof p);
-	p_text(t->p_holm, p_holm, sizeof p_holm);
+	report_p_text(t->boot.p, p, sizeof p);
+	report_p_text(t->p_holm, p_holm, sizeof p_holm);
 	fprintf(out, " %+.4f | [%+.4f, %+.4f] | %s%s | %s |", t->boot.diff, t->boot.lo, t->boot.hi,
 		p, stats_significant(&t->boot) ? "" : " (n.s.)", p_holm);
 	for (int k = 0; k < t->n_tasks; k++) {
@@ -329,7 +328,10 @@ static void md_settings(const struct report *r, FILE *out)
 void report_markdown(const struct report *r, FILE *out)
 {
 	fprintf(out, "# %s\n\n> %s\n\n", r->e->title, r->e->set_note);
-	md_main_table(r, out);
+	if (report_any_kld(r))
+		report_kld_markdown(r, out);
+	else
+		md_main_table(r, out);
 	md_bits_table(r, out);
 	md_breakdown(r, out);
 	md_significance(r, out);
@@ -371,7 +373,10 @@ void report_csv(const struct report *r, FILE *out)
 	for (int t = 0; t < e->n_tasks; t++)
 		fprintf(out, ",%s", r->task_names[t]);
 	fprintf(out, ",key,recipe_sha256,bits_weights,bits_scales,bits_scales_zp,bits_gguf,"
-		     "vs_ours,diff_vs_ours,ci_lo,ci_hi,p_bootstrap\n");
+		     "vs_ours,diff_vs_ours,ci_lo,ci_hi,p_bootstrap");
+	if (report_any_kld(r))
+		report_kld_csv_header(out);
+	fputc('\n', out);
 	for (int m = 0; m < e->n_models; m++)
 		for (int row = 0; row < e->n_rows; row++) {
 			const struct report_cell *c = &r->cells[row][m];
@@ -392,14 +397,15 @@ void report_csv(const struct report *r, FILE *out)
 				else
 					csv_number(c->avg_bits[a], 6, false, out);
 			csv_reference(r, row, m, out);
+			if (report_any_kld(r))
+				report_kld_csv_cell(r, row, m, out);
 			fputc('\n', out);
 		}
 }
 
 // ---- LaTeX ----
 
-/* LaTeX special characters in labels. */
-static void tex_escape(const char *s, FILE *out)
+void report_tex_escape(const char *s, FILE *out)
 {
 	for (; *s; s++) {
 		if (strchr("&%$#_{}", *s))
@@ -411,24 +417,28 @@ static void tex_escape(const char *s, FILE *out)
 void report_latex(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
+	if (report_any_kld(r)) {
+		report_kld_latex(r, out);
+		return;
+	}
 	fprintf(out, "%% %s\n%% %s\n\\begin{tabular}{l", e->title, e->set_note);
 	for (int m = 0; m < e->n_models; m++)
 		fputc('c', out);
 	fprintf(out, "}\n\\toprule\n");
 	for (int m = 0; m < e->n_models; m++) {
 		fputs(" & ", out);
-		tex_escape(e->models[m].name, out);
+		report_tex_escape(e->models[m].name, out);
 	}
 	fprintf(out, " \\\\\n\\midrule\n");
 	for (int row = 0; row < e->n_rows; row++) {
 		char label[96], cells[EXP_MAX][96];
 		bool dagger[EXP_MAX];
-		if (!main_row(r, row, label, sizeof label, cells, dagger))
+		if (!report_main_row(r, row, label, sizeof label, cells, dagger))
 			continue;
-		tex_escape(label, out);
+		report_tex_escape(label, out);
 		for (int m = 0; m < e->n_models; m++) {
 			fputs(" & ", out);
-			tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
+			report_tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
 			if (dagger[m])
 				fputs("$^\\dagger$", out);
 		}
