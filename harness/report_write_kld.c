@@ -267,34 +267,51 @@ static void list_rivals(const struct rival *v, int n, const bool *pick, FILE *ou
 		}
 }
 
-/* The verdict from the numbers: lower (higher) than whom, and which differences are
- * significant. */
+/* Where each rival stands against Ours: behind it, level with it, or ahead of it. */
+enum standing { BEHIND, LEVEL, AHEAD, STANDINGS };
+
+static enum standing standing_of(enum kld_measure k, double ours, double value)
+{
+	if (value == ours)
+		return LEVEL;
+	return (value > ours) == lower_is_better(k) ? BEHIND : AHEAD;
+}
+
+/* The verdict from the numbers: whom Ours is better than, level with or behind, and
+ * which differences are significant. */
 static void verdict(enum kld_measure k, double ours, const struct rival *v, int n, FILE *out)
 {
-	bool beaten[EXP_MAX], unbeaten[EXP_MAX], sig[EXP_MAX];
-	int n_beaten = 0, n_sig = 0;
+	bool in[STANDINGS][EXP_MAX] = {{false}}, sig[EXP_MAX];
+	int count[STANDINGS] = {0}, n_sig = 0;
 	const char *better = lower_is_better(k) ? "lower" : "higher";
 	for (int i = 0; i < n; i++) {
-		beaten[i] = lower_is_better(k) ? ours < v[i].value : ours > v[i].value;
-		unbeaten[i] = !beaten[i];
+		enum standing s = standing_of(k, ours, v[i].value);
+		in[s][i] = true;
+		count[s]++;
 		sig[i] = v[i].significant;
-		n_beaten += beaten[i];
 		n_sig += sig[i];
 	}
-	if (n_beaten == n) {
+	if (count[AHEAD]) {
+		fprintf(out, "Ours is not the %s: ", lower_is_better(k) ? "lowest" : "highest");
+		list_rivals(v, n, in[AHEAD], out);
+		fprintf(out, " %s %s", count[AHEAD] == 1 ? "is" : "are", better);
+		if (count[BEHIND]) {
+			fprintf(out, "; Ours is %s than ", better);
+			list_rivals(v, n, in[BEHIND], out);
+		}
+	} else if (count[BEHIND] == n) {
 		fprintf(out, "Ours is %s than ", better);
 		if (n == 1)
-			list_rivals(v, n, beaten, out);
+			list_rivals(v, n, in[BEHIND], out);
 		else
 			fputs(count_word(n), out);
-	} else {
-		fprintf(out, "Ours is not the %s: ", lower_is_better(k) ? "lowest" : "highest");
-		list_rivals(v, n, unbeaten, out);
-		fprintf(out, " %s %s or equal", n - n_beaten == 1 ? "is" : "are", better);
-		if (n_beaten) {
-			fprintf(out, "; Ours is %s than ", better);
-			list_rivals(v, n, beaten, out);
-		}
+	} else if (count[BEHIND]) {
+		fprintf(out, "Ours is %s than ", better);
+		list_rivals(v, n, in[BEHIND], out);
+	}
+	if (count[LEVEL]) {
+		fprintf(out, count[LEVEL] == n ? "Ours is level with " : "; Ours is level with ");
+		list_rivals(v, n, in[LEVEL], out);
 	}
 	if (n_sig == n)
 		fprintf(out, n == 1 ? "; the difference is significant" : "; every difference is significant");
