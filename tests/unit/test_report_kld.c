@@ -143,13 +143,13 @@ static void fill_cell(int row, int m, double acc)
 		c->avg_bits[a] = c->achieved_avg_bits;
 }
 
-/* TinyStories-656K: Ours has KLD 0.01 per token; tail the same documents exactly; head
- * twice Ours (or head_factor times); the two random seeds 3 and 4 times. stories260k
- * reaches 6.92-9.94 bits only: its BF16 row alone has a result. */
-static void fill_report(double head_factor)
+/* TinyStories-656K: Ours has KLD 0.01 per token; tail and head tail_factor and
+ * head_factor times that; the two random seeds 3 and 4 times. stories260k reaches
+ * 6.92-9.94 bits only: its BF16 row alone has a result. */
+static void fill_report(double tail_factor, double head_factor)
 {
 	static const double acc[N_ROWS] = {0.40, 0.38, 0.39, 0.36, 0.35, 0.37};
-	static const double factor[N_ROWS] = {0, 1, 2, 3, 4, 1};
+	static const double factor[N_ROWS] = {0, 0, 0, 3, 4, 1};
 	fill_experiment();
 	memset(&r, 0, sizeof r);
 	r.e = &e;
@@ -158,7 +158,7 @@ static void fill_report(double head_factor)
 	snprintf(r.date, sizeof r.date, "2026-01-01 00:00 UTC");
 	for (int row = 0; row < N_ROWS; row++) {
 		fill_cell(row, 0, acc[row]);
-		double f = row == HEAD ? head_factor : factor[row];
+		double f = row == HEAD ? head_factor : row == TAIL ? tail_factor : factor[row];
 		if (row != BF16) /* top-1 falls by 10 points per step of the factor */
 			fill_kld(&r.cells[row][0], &hand[row], 0.01 * f, 1 - 0.1 * f, 0.01 * f);
 		r.cells[row][1].unreachable = row != BF16;
@@ -213,7 +213,7 @@ static void check_golden(const char *path, const char *text)
 
 TEST(report_should_test_every_row_against_ours_with_holm_per_measure)
 {
-	fill_report(2);
+	fill_report(1, 2);
 	CHECK(report_any_kld(&r));
 	CHECK(report_kld_reference_row(&r, HEAD) == OURS && report_kld_reference_row(&r, BF16) < 0);
 	CHECK(report_kld_reference_row(&r, OURS) < 0);
@@ -251,7 +251,7 @@ TEST(report_should_test_every_row_against_ours_with_holm_per_measure)
 
 TEST(report_should_draw_the_kld_table_and_sentences_as_the_golden_file)
 {
-	fill_report(2);
+	fill_report(1, 2);
 	char *md = render(report_markdown), *csv = render(report_csv), *tex = render(report_latex);
 	CHECK(strstr(md, "| TinyStories-656K | Head layers 8-bit | 0.0200 [0.0200, 0.0200] | "
 			 "80.00% [80.00%, 80.00%] | 1.0202 [1.0202, 1.0202] | 0.3900 (97.5%) |\n"));
@@ -275,7 +275,7 @@ TEST(report_should_draw_the_kld_table_and_sentences_as_the_golden_file)
 
 TEST(report_should_say_so_when_ours_loses)
 {
-	fill_report(0.5); /* head: half of Ours' KLD, top-1 95%: better than Ours everywhere */
+	fill_report(1, 0.5); /* head: half of Ours' KLD, top-1 95%: better than Ours everywhere */
 	char *md = render(report_markdown);
 	CHECK(strstr(md, "At 5 bits on TinyStories-656K, Ours has mean KLD 0.0100 [0.0100, "
 			 "0.0100] against Tail layers 8-bit 0.0100 (p_Holm 1.0000, not "
@@ -290,6 +290,29 @@ TEST(report_should_say_so_when_ours_loses)
 	free(md);
 }
 
+TEST(report_should_say_so_when_ours_wins_everywhere)
+{
+	fill_report(1.5, 2); /* tail now 1.5 times Ours in every document: p = 0 */
+	char *md = render(report_markdown);
+	CHECK(strstr(md, "Tail layers 8-bit 0.0150 (p_Holm 0.0004, significant)"));
+	CHECK(strstr(md, ": Ours is lower than all three; every difference is significant.\n"));
+	CHECK(strstr(md, ": Ours is higher than all three; every difference is significant.\n"));
+	free(md);
+}
+
+TEST(report_should_lead_with_accuracy_on_the_paper_models)
+{
+	fill_report(1, 2);
+	e.set = MODEL_SET_PAPER;
+	char *md = render(report_markdown), *tex = render(report_latex);
+	CHECK(strstr(md, "Mean accuracy first, as published; the KLD over 100 tokens beside it"));
+	CHECK(strstr(md, "| Model | Row | Mean acc (ratio to BF16) | Mean KLD [95% CI] |"));
+	CHECK(strstr(md, "| TinyStories-656K | Head layers 8-bit | 0.3900 (97.5%) | 0.0200 [0.0200, "
+			 "0.0200] |"));
+	CHECK(strstr(tex, "Model & Row & Mean acc & Mean KLD & Top-1 agreement & PPL ratio \\\\"));
+	free(md), free(tex);
+}
+
 int main(void)
 {
 	RUN(weighted_bootstrap_of_identical_rows_should_give_zero_and_p_one);
@@ -298,5 +321,7 @@ int main(void)
 	RUN(report_should_test_every_row_against_ours_with_holm_per_measure);
 	RUN(report_should_draw_the_kld_table_and_sentences_as_the_golden_file);
 	RUN(report_should_say_so_when_ours_loses);
+	RUN(report_should_say_so_when_ours_wins_everywhere);
+	RUN(report_should_lead_with_accuracy_on_the_paper_models);
 	END_TESTS();
 }
