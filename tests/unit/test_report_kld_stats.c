@@ -1,5 +1,5 @@
 /*
- * test_report_kld.c: the report's KLD statistics and text (harness/report_stats_kld.c,
+ * test_report_kld_stats.c: the report's KLD statistics and text (harness/report_stats_kld.c,
  * harness/report_write_kld.c) on reports filled by hand, so every expected number is
  * worked out here independently of the code: the bootstrap over documents of a
  * token-weighted mean and of a paired difference (identical rows, a row with every
