@@ -101,16 +101,64 @@ static void kld_cell_text(const struct report *r, int row, int m, enum kld_measu
 /* Demo models: KLD first, it separates the rows; the paper's: the published measure. */
 static bool kld_leads(const struct report *r) { return r->e->set == MODEL_SET_DEMO; }
 
+/* The tokens and documents model m's KLD was measured over (every recipe of a model
+ * measures the same text with the same tokenizer); false when it has no KLD result. */
+static bool model_kld_size(const struct report *r, int m, long *tokens, int *docs)
+{
+	for (int row = 0; row < r->e->n_rows; row++) {
+		const struct report_kld *k = &r->cells[row][m].kld;
+		if (k->have) {
+			*tokens = k->n_tokens, *docs = k->n_docs;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The fewest tokens any model's KLD rests on: what the lead line can promise. */
+static long fewest_kld_tokens(const struct report *r)
+{
+	long fewest = r->kld_tokens, tokens;
+	int docs;
+	for (int m = 0; m < r->e->n_models; m++)
+		if (model_kld_size(r, m, &tokens, &docs) && tokens < fewest)
+			fewest = tokens;
+	return fewest;
+}
+
 static void md_lead_line(const struct report *r, FILE *out)
 {
 	if (kld_leads(r))
 		fprintf(out, "Read the KLD first: accuracy over %d items of a tiny model cannot "
 			     "separate recipes; KLD over %ld tokens can.\n\n", r->acc_items,
-			r->kld_tokens);
+			fewest_kld_tokens(r));
 	else
 		fprintf(out, "Mean accuracy first, as published; the KLD over %ld tokens beside it "
 			     "measures each recipe's distance from BF16, which separates recipes "
-			     "whose accuracies are within noise.\n\n", r->kld_tokens);
+			     "whose accuracies are within noise.\n\n", fewest_kld_tokens(r));
+}
+
+/* "KLD over N tokens of TEXT in D documents", per model when they differ (each model's
+ * tokenizer splits the text its own way), and the calibration overlap. */
+static void md_kld_size(const struct report *r, FILE *out)
+{
+	const char *text = r->kld_text[0] ? r->kld_text : "the evaluation text";
+	long tokens[EXP_MAX];
+	int docs[EXP_MAX], n = 0, measured[EXP_MAX];
+	for (int m = 0; m < r->e->n_models; m++)
+		if (model_kld_size(r, m, &tokens[n], &docs[n]))
+			measured[n++] = m;
+	if (n <= 1)
+		fprintf(out, "\nKLD over %ld tokens of %s in %d documents", n ? tokens[0] : r->kld_tokens,
+			text, n ? docs[0] : r->kld_docs);
+	else {
+		fprintf(out, "\nKLD over %s:", text);
+		for (int i = 0; i < n; i++)
+			fprintf(out, "%s %s %ld tokens in %d documents", i ? "," : "",
+				r->e->models[measured[i]].name, tokens[i], docs[i]);
+	}
+	fprintf(out, "; calibration overlap: %ld of %ld 13-grams.\n", r->overlap_shared,
+		r->overlap_total);
 }
 
 static void md_kld_header(const struct report *r, FILE *out)
@@ -146,9 +194,7 @@ static void md_kld_row(const struct report *r, int m, int row, FILE *out)
 
 static void md_kld_notes(const struct report *r, FILE *out)
 {
-	fprintf(out, "\nKLD over %ld tokens of %s in %d documents; calibration overlap: %ld of "
-		     "%ld 13-grams.\n", r->kld_tokens, r->kld_text[0] ? r->kld_text : "-",
-		r->kld_docs, r->overlap_shared, r->overlap_total);
+	md_kld_size(r, out);
 	fprintf(out, "\n\u2020 on mean KLD, top-1 agreement or the perplexity ratio: not "
 		     "significantly different from Ours, the sensitivity row at the same budget "
 		     "(its Holm-adjusted p, over the model's comparisons of that measure, is 0.05 "
@@ -333,8 +379,10 @@ static void sentence(const struct report *r, int m, int ours, enum kld_measure k
 	if (!n || !c->kld.have)
 		return;
 	value_with_interval(c, k, own, sizeof own);
-	fprintf(out, "At %g bits on %s, %s has %s %s against ", r->e->rows[ours].avg_bits,
-		r->e->models[m].name, r->e->rows[ours].label, measure_name[k], own);
+	fprintf(out, "At %g bits on %s", r->e->rows[ours].avg_bits, r->e->models[m].name);
+	if (k == KLD_MEAN) /* the first sentence of the budget says what it rests on */
+		fprintf(out, ", over %ld tokens in %d documents", c->kld.n_tokens, c->kld.n_docs);
+	fprintf(out, ", %s has %s %s against ", r->e->rows[ours].label, measure_name[k], own);
 	for (int i = 0; i < n; i++) {
 		fputs(i == 0 ? "" : i == n - 1 ? " and " : ", ", out);
 		rival_text(r, m, k, &rivals[i], out);
@@ -356,10 +404,9 @@ static void md_who_wins(const struct report *r, FILE *out)
 			if (!header)
 				fprintf(out, "\n### Does Ours win?\n\nEach sentence is written from the "
 					     "numbers of the table: Ours against every row at its "
-					     "budget, on the same %ld tokens in %d documents (p_Holm: "
-					     "adjusted over the model's comparisons of the measure; "
-					     "significant below 0.05).\n",
-					r->kld_tokens, r->kld_docs);
+					     "budget, on the same documents (p_Holm: adjusted over the "
+					     "model's comparisons of the measure; significant below "
+					     "0.05).\n");
 			header = true;
 			fputc('\n', out);
 			for (int k = 0; k < KLD_MEASURE_COUNT; k++)

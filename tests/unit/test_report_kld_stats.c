@@ -288,8 +288,8 @@ TEST(report_should_say_so_when_ours_loses)
 {
 	fill_report(1, 0.5); /* head: half of Ours' KLD, top-1 95%: better than Ours everywhere */
 	char *md = render(report_markdown);
-	CHECK(strstr(md, "At 5 bits on TinyStories-656K, Ours has mean KLD 0.0100 [0.0100, "
-			 "0.0100] against Tail layers 8-bit 0.0100 (p_Holm 1.0000, not "
+	CHECK(strstr(md, "At 5 bits on TinyStories-656K, over 100 tokens in 4 documents, Ours "
+			 "has mean KLD 0.0100 [0.0100, 0.0100] against Tail layers 8-bit 0.0100 (p_Holm 1.0000, not "
 			 "significant), Head layers 8-bit 0.0050 (p_Holm 0.0004, significant) and "
 			 "random (2 seeds) mean 0.0350 (range 0.0300 to 0.0400; 2 of 2 seeds "
 			 "significant): Ours is not the lowest: Head layers 8-bit is lower; Ours "
@@ -324,6 +324,21 @@ TEST(report_should_lead_with_accuracy_on_the_paper_models)
 	free(md), free(tex);
 }
 
+TEST(report_should_give_each_model_its_own_tokens)
+{
+	fill_report(1, 2);
+	/* stories260k's tokenizer splits the same text into 120 tokens: Ours measured there */
+	r.cells[OURS][1].unreachable = false;
+	r.cells[OURS][1].kld = r.cells[OURS][0].kld;
+	r.cells[OURS][1].kld.n_tokens = 120;
+	char *md = render(report_markdown);
+	CHECK(strstr(md, "\nKLD over the default evaluation text: TinyStories-656K 100 tokens in 4 "
+			 "documents, stories260k 120 tokens in 4 documents; calibration overlap: 0 "
+			 "of 1234 13-grams.\n"));
+	CHECK(strstr(md, "KLD over 100 tokens can.")); /* the fewer */
+	free(md);
+}
+
 int main(void)
 {
 	RUN(weighted_bootstrap_of_identical_rows_should_give_zero_and_p_one);
@@ -334,5 +349,6 @@ int main(void)
 	RUN(report_should_say_so_when_ours_loses);
 	RUN(report_should_say_so_when_ours_wins_everywhere);
 	RUN(report_should_lead_with_accuracy_on_the_paper_models);
+	RUN(report_should_give_each_model_its_own_tokens);
 	END_TESTS();
 }
