@@ -126,21 +126,25 @@ static int test_against_ours(struct report_cell *c, const struct report_cell *ou
  * 0 (below 1/B) enters as 1/B, so the adjusted p stays an upper bound. */
 static int adjust_kld_tests(struct report *r, int m)
 {
-	for (int k = 0; k < KLD_MEASURE_COUNT; k++) {
-		double p[EXP_MAX], adjusted[EXP_MAX];
-		int row_of[EXP_MAX], n = 0;
+	size_t rows = (size_t)r->e->n_rows + 1;
+	double *p = malloc(sizeof *p * rows), *adjusted = malloc(sizeof *adjusted * rows);
+	int *row_of = malloc(sizeof *row_of * rows), rc = p && adjusted && row_of ? 0 : -1;
+	for (int k = 0; !rc && k < KLD_MEASURE_COUNT; k++) {
+		int n = 0;
 		for (int row = 0; row < r->e->n_rows; row++)
 			if (r->cells[row][m].kld_stats.tested) {
 				p[n] = fmax(r->cells[row][m].kld_stats.vs_ours[k].p,
 					    1.0 / BOOTSTRAP_RESAMPLES);
 				row_of[n++] = row;
 			}
-		if (stats_holm(p, n, adjusted))
-			return -1;
-		for (int i = 0; i < n; i++)
+		rc = stats_holm(p, n, adjusted);
+		for (int i = 0; !rc && i < n; i++)
 			r->cells[row_of[i]][m].kld_stats.p_holm[k] = adjusted[i];
 	}
-	return 0;
+	free(p);
+	free(adjusted);
+	free(row_of);
+	return rc;
 }
 
 static int model_kld_statistics(struct report *r, int m)

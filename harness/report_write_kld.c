@@ -9,6 +9,7 @@
 #include "harness/report_write_kld.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/report_stats.h"
@@ -138,24 +139,23 @@ static void md_lead_line(const struct report *r, FILE *out)
 			     "whose accuracies are within noise.\n\n", fewest_kld_tokens(r));
 }
 
-/* "KLD over N tokens of TEXT in D documents", per model when they differ (each model's
- * tokenizer splits the text its own way), and the calibration overlap. */
+/* "KLD over N tokens of TEXT in D documents", per model when several were measured (each
+ * model's tokenizer splits the text its own way), and the calibration overlap. */
 static void md_kld_size(const struct report *r, FILE *out)
 {
 	const char *text = r->kld_text[0] ? r->kld_text : "the evaluation text";
-	long tokens[EXP_MAX];
-	int docs[EXP_MAX], n = 0, measured[EXP_MAX];
+	long tokens = r->kld_tokens;
+	int docs = r->kld_docs, measured = 0;
 	for (int m = 0; m < r->e->n_models; m++)
-		if (model_kld_size(r, m, &tokens[n], &docs[n]))
-			measured[n++] = m;
-	if (n <= 1)
-		fprintf(out, "\nKLD over %ld tokens of %s in %d documents", n ? tokens[0] : r->kld_tokens,
-			text, n ? docs[0] : r->kld_docs);
-	else {
+		measured += model_kld_size(r, m, &tokens, &docs);
+	if (measured <= 1) {
+		fprintf(out, "\nKLD over %ld tokens of %s in %d documents", tokens, text, docs);
+	} else {
 		fprintf(out, "\nKLD over %s:", text);
-		for (int i = 0; i < n; i++)
-			fprintf(out, "%s %s %ld tokens in %d documents", i ? "," : "",
-				r->e->models[measured[i]].name, tokens[i], docs[i]);
+		for (int m = 0, i = 0; m < r->e->n_models; m++)
+			if (model_kld_size(r, m, &tokens, &docs))
+				fprintf(out, "%s %s %ld tokens in %d documents", i++ ? "," : "",
+					r->e->models[m].name, tokens, docs);
 	}
 	fprintf(out, "; calibration overlap: %ld of %ld 13-grams.\n", r->overlap_shared,
 		r->overlap_total);
@@ -327,7 +327,11 @@ static enum standing standing_of(enum kld_measure k, double ours, double value)
  * which differences are significant. */
 static void verdict(enum kld_measure k, double ours, const struct rival *v, int n, FILE *out)
 {
-	bool in[STANDINGS][EXP_MAX] = {{false}}, sig[EXP_MAX];
+	/* per standing, and last for significance, one flag per rival */
+	bool *flags = calloc((size_t)n * (STANDINGS + 1) + 1, sizeof *flags);
+	if (!flags)
+		return;
+	bool *in[STANDINGS] = {flags, flags + n, flags + 2 * n}, *sig = flags + STANDINGS * n;
 	int count[STANDINGS] = {0}, n_sig = 0;
 	const char *better = lower_is_better(k) ? "lower" : "higher";
 	for (int i = 0; i < n; i++) {
@@ -368,16 +372,19 @@ static void verdict(enum kld_measure k, double ours, const struct rival *v, int 
 		list_rivals(v, n, sig, out);
 		fprintf(out, " only");
 	}
+	free(flags);
 }
 
 static void sentence(const struct report *r, int m, int ours, enum kld_measure k, FILE *out)
 {
-	struct rival rivals[EXP_MAX];
+	struct rival *rivals = malloc(sizeof *rivals * ((size_t)r->e->n_rows + 1));
 	char own[96];
-	int n = collect_rivals(r, m, ours, k, rivals);
+	int n = rivals ? collect_rivals(r, m, ours, k, rivals) : 0;
 	const struct report_cell *c = &r->cells[ours][m];
-	if (!n || !c->kld.have)
+	if (!n || !c->kld.have) {
+		free(rivals);
 		return;
+	}
 	value_with_interval(c, k, own, sizeof own);
 	fprintf(out, "At %g bits on %s", r->e->rows[ours].avg_bits, r->e->models[m].name);
 	if (k == KLD_MEAN) /* the first sentence of the budget says what it rests on */
@@ -390,6 +397,7 @@ static void sentence(const struct report *r, int m, int ours, enum kld_measure k
 	fputs(": ", out);
 	verdict(k, report_kld_value(&c->kld, k), rivals, n, out);
 	fputs(".\n", out);
+	free(rivals);
 }
 
 static void md_who_wins(const struct report *r, FILE *out)
