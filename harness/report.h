@@ -48,6 +48,11 @@ struct report_kld_stats {
 	int ours;                      /* the row compared with */
 	struct bootstrap vs_ours[KLD_MEASURE_COUNT];  /* row minus Ours */
 	double p_holm[KLD_MEASURE_COUNT];
+	/* at the first row of a random:SEED group (report.h): per measure the mean, sample sd,
+	 * lowest and highest over the group's seeds with a KLD result */
+	int seeds_have;
+	double seeds_mean[KLD_MEASURE_COUNT], seeds_sd[KLD_MEASURE_COUNT];
+	double seeds_min[KLD_MEASURE_COUNT], seeds_max[KLD_MEASURE_COUNT];
 };
 
 struct report_cell {
@@ -86,10 +91,6 @@ struct report_seed_group {
 	int n_have[EXP_MAX];
 	double mean[EXP_MAX], sd[EXP_MAX], min[EXP_MAX], max[EXP_MAX];
 	double ratio[EXP_MAX];         /* the mean's ratio to BF16, or -1 */
-	/* the same over the seeds with a KLD result, per measure (report_stats_kld.c) */
-	int kld_n_have[EXP_MAX];
-	double kld_mean[EXP_MAX][KLD_MEASURE_COUNT], kld_sd[EXP_MAX][KLD_MEASURE_COUNT];
-	double kld_min[EXP_MAX][KLD_MEASURE_COUNT], kld_max[EXP_MAX][KLD_MEASURE_COUNT];
 };
 
 struct report {

@@ -165,9 +165,11 @@ static int model_kld_statistics(struct report *r, int m)
 	return adjust_kld_tests(r, m);
 }
 
-/* Mean, sample sd, min and max over a group's seeds with a KLD result, per measure. */
-static void seed_group_kld_spread(const struct report *r, struct report_seed_group *g, int m)
+/* Mean, sample sd, min and max over a group's seeds with a KLD result, per measure, into
+ * the stats of the group's first cell (where the tables draw the folded row). */
+static void seed_group_kld_spread(struct report *r, const struct report_seed_group *g, int m)
 {
+	struct report_kld_stats *s = &r->cells[g->first][m].kld_stats;
 	for (int k = 0; k < KLD_MEASURE_COUNT; k++) {
 		double sum = 0, sq = 0;
 		int n = 0;
@@ -176,17 +178,17 @@ static void seed_group_kld_spread(const struct report *r, struct report_seed_gro
 			if (!kld->have)
 				continue;
 			double v = report_kld_value(kld, k);
-			g->kld_min[m][k] = n ? fmin(g->kld_min[m][k], v) : v;
-			g->kld_max[m][k] = n ? fmax(g->kld_max[m][k], v) : v;
+			s->seeds_min[k] = n ? fmin(s->seeds_min[k], v) : v;
+			s->seeds_max[k] = n ? fmax(s->seeds_max[k], v) : v;
 			sum += v;
 			n++;
 		}
-		g->kld_n_have[m] = n;
-		g->kld_mean[m][k] = n ? sum / n : 0;
+		s->seeds_have = n;
+		s->seeds_mean[k] = n ? sum / n : 0;
 		for (int row = g->first; row < g->first + g->n_rows; row++)
 			if (r->cells[row][m].kld.have)
-				sq += pow(report_kld_value(&r->cells[row][m].kld, k) - g->kld_mean[m][k], 2);
-		g->kld_sd[m][k] = n > 1 ? sqrt(sq / (n - 1)) : 0;
+				sq += pow(report_kld_value(&r->cells[row][m].kld, k) - s->seeds_mean[k], 2);
+		s->seeds_sd[k] = n > 1 ? sqrt(sq / (n - 1)) : 0;
 	}
 }
 

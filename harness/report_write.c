@@ -51,7 +51,9 @@ static void seed_group_text(const struct report_seed_group *g, int m, char *buf,
 			 g->min[m], g->max[m]);
 }
 
-bool report_main_row(const struct report *r, int row, char *label, size_t label_n,
+/* A main-table row: its label and each model's cell text and dagger; a random:SEED group
+ * as one row at its first seed. False for the group's other rows, which are not drawn. */
+static bool main_row(const struct report *r, int row, char *label, size_t label_n,
 		     char cells[][96], bool *dagger)
 {
 	const struct report_seed_group *g = report_seed_group_of(r, row);
@@ -113,7 +115,7 @@ static void md_main_table(const struct report *r, FILE *out)
 	for (int row = 0; row < e->n_rows; row++) {
 		char label[96], cells[EXP_MAX][96];
 		bool dagger[EXP_MAX];
-		if (!report_main_row(r, row, label, sizeof label, cells, dagger))
+		if (!main_row(r, row, label, sizeof label, cells, dagger))
 			continue;
 		fprintf(out, "| %s |", label);
 		for (int m = 0; m < e->n_models; m++)
@@ -405,7 +407,8 @@ void report_csv(const struct report *r, FILE *out)
 
 // ---- LaTeX ----
 
-void report_tex_escape(const char *s, FILE *out)
+/* LaTeX special characters in labels. */
+void tex_escape(const char *s, FILE *out)
 {
 	for (; *s; s++) {
 		if (strchr("&%$#_{}", *s))
@@ -427,18 +430,18 @@ void report_latex(const struct report *r, FILE *out)
 	fprintf(out, "}\n\\toprule\n");
 	for (int m = 0; m < e->n_models; m++) {
 		fputs(" & ", out);
-		report_tex_escape(e->models[m].name, out);
+		tex_escape(e->models[m].name, out);
 	}
 	fprintf(out, " \\\\\n\\midrule\n");
 	for (int row = 0; row < e->n_rows; row++) {
 		char label[96], cells[EXP_MAX][96];
 		bool dagger[EXP_MAX];
-		if (!report_main_row(r, row, label, sizeof label, cells, dagger))
+		if (!main_row(r, row, label, sizeof label, cells, dagger))
 			continue;
-		report_tex_escape(label, out);
+		tex_escape(label, out);
 		for (int m = 0; m < e->n_models; m++) {
 			fputs(" & ", out);
-			report_tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
+			tex_escape(strcmp(cells[m], "-") == 0 ? "--" : cells[m], out);
 			if (dagger[m])
 				fputs("$^\\dagger$", out);
 		}

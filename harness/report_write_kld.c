@@ -56,23 +56,23 @@ static void value_with_interval(const struct report_cell *c, enum kld_measure k,
 }
 
 /* A folded random:SEED group: mean ± sample sd [lowest, highest] over its seeds. */
-static void seed_group_kld_text(const struct report_seed_group *g, int m, enum kld_measure k,
-				char *buf, size_t n)
+static void seed_group_kld_text(const struct report_kld_stats *s, enum kld_measure k, char *buf,
+				size_t n)
 {
 	char mean[32], lo[32], hi[32];
-	if (!g->kld_n_have[m]) {
+	if (!s->seeds_have) {
 		snprintf(buf, n, "-");
 		return;
 	}
-	value_text(k, g->kld_mean[m][k], mean, sizeof mean);
-	value_text(k, g->kld_min[m][k], lo, sizeof lo);
-	value_text(k, g->kld_max[m][k], hi, sizeof hi);
+	value_text(k, s->seeds_mean[k], mean, sizeof mean);
+	value_text(k, s->seeds_min[k], lo, sizeof lo);
+	value_text(k, s->seeds_max[k], hi, sizeof hi);
 	if (k == KLD_LOG_PPL_RATIO) /* an sd of the log is not a ratio's: range only */
 		snprintf(buf, n, "%s [%s, %s]", mean, lo, hi);
 	else if (k == KLD_TOP1)
-		snprintf(buf, n, "%s \u00b1 %.2f [%s, %s]", mean, 100 * g->kld_sd[m][k], lo, hi);
+		snprintf(buf, n, "%s \u00b1 %.2f [%s, %s]", mean, 100 * s->seeds_sd[k], lo, hi);
 	else
-		snprintf(buf, n, "%s \u00b1 %.4f [%s, %s]", mean, g->kld_sd[m][k], lo, hi);
+		snprintf(buf, n, "%s \u00b1 %.4f [%s, %s]", mean, s->seeds_sd[k], lo, hi);
 }
 
 /* One cell of a measure's column; *dagger: its test against Ours is not significant. */
@@ -86,7 +86,7 @@ static void kld_cell_text(const struct report *r, int row, int m, enum kld_measu
 	if (c->unreachable)
 		snprintf(buf, n, "unreachable");
 	else if (g)
-		seed_group_kld_text(g, m, k, buf, n);
+		seed_group_kld_text(&r->cells[g->first][m].kld_stats, k, buf, n);
 	else if (is_bf16(r, row))
 		snprintf(buf, n, "%s", reference[k]); /* BF16 against itself, by definition */
 	else if (!c->kld.have)
@@ -95,6 +95,45 @@ static void kld_cell_text(const struct report *r, int row, int m, enum kld_measu
 		value_with_interval(c, k, buf, n);
 		*dagger = c->kld_stats.tested && !report_kld_significant(r, row, m, k);
 	}
+}
+
+/* The mean-acc column: "0.3106 (92.9%)" as the accuracy tables spell it, a folded group
+ * "mean (ratio) ± sd [lowest, highest]" over its seeds; *dagger: as the accuracy tables'
+ * (its interval against Ours contains 0). */
+static void acc_text(const struct report *r, int row, int m, char *buf, size_t n, bool *dagger)
+{
+	const struct report_cell *c = &r->cells[row][m];
+	const struct report_seed_group *g = report_seed_group_of(r, row);
+	double ratio = g ? g->ratio[m] : report_ratio(r, row, m);
+	char ratio_text[32] = "";
+	*dagger = !g && report_not_significant(r, row, m);
+	if (ratio >= 0)
+		snprintf(ratio_text, sizeof ratio_text, " (%.1f%%)", 100 * ratio);
+	if (c->unreachable)
+		snprintf(buf, n, "unreachable");
+	else if (g && g->n_have[m] > 1)
+		snprintf(buf, n, "%.4f%s \u00b1 %.4f [%.4f, %.4f]", g->mean[m], ratio_text, g->sd[m],
+			 g->min[m], g->max[m]);
+	else if (g && g->n_have[m] == 1)
+		snprintf(buf, n, "%.4f%s, 1 seed", g->mean[m], ratio_text);
+	else if (!g && c->have)
+		snprintf(buf, n, "%.4f%s", c->mean_acc, ratio_text);
+	else
+		snprintf(buf, n, "-");
+}
+
+/* A main-table row's label: its own, or a folded group's "Random (N seeds)"; false for a
+ * group's other rows, which are not drawn. */
+static bool row_label(const struct report *r, int row, char *buf, size_t n)
+{
+	const struct report_seed_group *g = report_seed_group_of(r, row);
+	if (g && row != g->first)
+		return false;
+	if (g)
+		snprintf(buf, n, "Random (%d seeds)", g->n_rows);
+	else
+		snprintf(buf, n, "%s", r->e->rows[row].label);
+	return true;
 }
 
 // ---- Markdown: the table ----
@@ -175,20 +214,20 @@ static void md_kld_header(const struct report *r, FILE *out)
 
 static void md_kld_row(const struct report *r, int m, int row, FILE *out)
 {
-	char label[96], acc[EXP_MAX][96], text[160];
-	bool acc_dagger[EXP_MAX], dagger;
-	if (!report_main_row(r, row, label, sizeof label, acc, acc_dagger))
+	char label[96], acc[160], text[160];
+	bool acc_dagger, dagger;
+	if (!row_label(r, row, label, sizeof label))
 		return;
-	const char *acc_text = r->cells[row][m].unreachable ? "unreachable" : acc[m];
+	acc_text(r, row, m, acc, sizeof acc, &acc_dagger);
 	fprintf(out, "| %s | %s |", r->e->models[m].name, label);
 	if (!kld_leads(r))
-		fprintf(out, " %s%s |", acc_text, acc_dagger[m] ? "\u2020" : "");
+		fprintf(out, " %s%s |", acc, acc_dagger ? "\u2020" : "");
 	for (int k = 0; k < KLD_MEASURE_COUNT; k++) {
 		kld_cell_text(r, row, m, k, text, sizeof text, &dagger);
 		fprintf(out, " %s%s |", text, dagger ? "\u2020" : "");
 	}
 	if (kld_leads(r))
-		fprintf(out, " %s%s |", acc_text, acc_dagger[m] ? "\u2020" : "");
+		fprintf(out, " %s%s |", acc, acc_dagger ? "\u2020" : "");
 	fputc('\n', out);
 }
 
@@ -253,11 +292,12 @@ static int collect_rivals(const struct report *r, int m, int ours, enum kld_meas
 		const struct report_seed_group *g = report_seed_group_of(r, row);
 		if (report_kld_reference_row(r, row) != ours || (g && row != g->first))
 			continue;
-		if (g && g->kld_n_have[m]) {
+		const struct report_kld_stats *seeds = &r->cells[row][m].kld_stats;
+		if (g && seeds->seeds_have) {
 			bool all = true;
 			for (int i = g->first; i < g->first + g->n_rows; i++)
 				all = all && report_kld_significant(r, i, m, k);
-			rivals[n++] = (struct rival){"random", row, g, g->kld_mean[m][k], all};
+			rivals[n++] = (struct rival){"random", row, g, seeds->seeds_mean[k], all};
 		} else if (!g && r->cells[row][m].kld.have)
 			rivals[n++] = (struct rival){r->e->rows[row].label, row, NULL,
 						     report_kld_value(&r->cells[row][m].kld, k),
@@ -273,13 +313,14 @@ static void rival_text(const struct report *r, int m, enum kld_measure k, const 
 	value_text(k, v->value, value, sizeof value);
 	if (v->group) {
 		const struct report_seed_group *g = v->group;
+		const struct report_kld_stats *seeds = &r->cells[g->first][m].kld_stats;
 		int sig = 0;
 		for (int i = g->first; i < g->first + g->n_rows; i++)
 			sig += report_kld_significant(r, i, m, k);
-		value_text(k, g->kld_min[m][k], lo, sizeof lo);
-		value_text(k, g->kld_max[m][k], hi, sizeof hi);
+		value_text(k, seeds->seeds_min[k], lo, sizeof lo);
+		value_text(k, seeds->seeds_max[k], hi, sizeof hi);
 		fprintf(out, "random (%d seeds) mean %s (range %s to %s; %d of %d seeds significant)",
-			g->kld_n_have[m], value, lo, hi, sig, g->n_rows);
+			seeds->seeds_have, value, lo, hi, sig, g->n_rows);
 		return;
 	}
 	const struct report_cell *c = &r->cells[v->row][m];
@@ -498,7 +539,7 @@ void report_kld_csv_cell(const struct report *r, int row, int model, FILE *out)
 static void tex_cell(const char *text, bool dagger, FILE *out)
 {
 	fputs(" & ", out);
-	report_tex_escape(strcmp(text, "-") == 0 || strcmp(text, "unreachable") == 0 ? "---" : text,
+	tex_escape(strcmp(text, "-") == 0 || strcmp(text, "unreachable") == 0 ? "---" : text,
 			  out);
 	if (dagger)
 		fputs("$^\\dagger$", out);
@@ -506,16 +547,16 @@ static void tex_cell(const char *text, bool dagger, FILE *out)
 
 static void tex_row(const struct report *r, int m, int row, FILE *out)
 {
-	char label[96], acc[EXP_MAX][96], text[160];
-	bool acc_dagger[EXP_MAX], dagger;
-	if (!report_main_row(r, row, label, sizeof label, acc, acc_dagger))
+	char label[96], acc[160], text[160];
+	bool acc_dagger, dagger;
+	if (!row_label(r, row, label, sizeof label))
 		return;
-	const char *acc_text = r->cells[row][m].unreachable ? "---" : acc[m];
-	report_tex_escape(r->e->models[m].name, out);
+	acc_text(r, row, m, acc, sizeof acc, &acc_dagger);
+	tex_escape(r->e->models[m].name, out);
 	fputs(" & ", out);
-	report_tex_escape(label, out);
+	tex_escape(label, out);
 	if (!kld_leads(r))
-		tex_cell(acc_text, acc_dagger[m], out);
+		tex_cell(acc, acc_dagger, out);
 	for (int k = 0; k < KLD_MEASURE_COUNT; k++) {
 		kld_cell_text(r, row, m, k, text, sizeof text, &dagger);
 		char *bracket = strstr(text, " ["); /* the main columns: values without intervals */
@@ -524,7 +565,7 @@ static void tex_row(const struct report *r, int m, int row, FILE *out)
 		tex_cell(text, dagger, out);
 	}
 	if (kld_leads(r))
-		tex_cell(acc_text, acc_dagger[m], out);
+		tex_cell(acc, acc_dagger, out);
 	fprintf(out, " \\\\\n");
 }
 

@@ -5,7 +5,7 @@
  * CSV columns and the LaTeX table. Used only when report_any_kld(); otherwise the writers
  * are those of accuracy alone and their output is unchanged.
  *
- * Internal to the two writer files: the few helpers of report_write.c the KLD writers
+ * Internal to the two writer files: the two helpers of report_write.c the KLD writers
  * share are declared here too.
  */
 #ifndef BB_REPORT_WRITE_KLD_H
@@ -18,16 +18,11 @@
 
 // ---- from report_write.c ----
 
-/* A main-table row: its label and each model's mean-acc text and dagger; a random:SEED
- * group as one row at its first seed. False for the group's other rows. */
-bool report_main_row(const struct report *r, int row, char *label, size_t label_n,
-		     char cells[][96], bool *dagger);
-
 /* A bootstrap p: "<0.0001" when below 1/B. */
 void report_p_text(double p, char *buf, size_t n);
 
 /* LaTeX special characters escaped. */
-void report_tex_escape(const char *s, FILE *out);
+void tex_escape(const char *s, FILE *out);
 
 // ---- from report_write_kld.c ----
 

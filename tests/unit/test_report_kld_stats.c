@@ -242,11 +242,13 @@ TEST(report_should_test_every_row_against_ours_with_holm_per_measure)
 	CHECK(!report_kld_test(&r, HEAD, 1, KLD_MEAN));
 	/* The seeds: KLD 0.03 and 0.04: mean 0.035, sd 0.01 / sqrt(2); top-1 0.7 and 0.6. */
 	const struct report_seed_group *g = report_seed_group_of(&r, RANDOM1);
-	CHECK(g && g->kld_n_have[0] == 2 && g->kld_n_have[1] == 0);
-	CHECK_NEAR(g->kld_mean[0][KLD_MEAN], 0.035, 1e-15);
-	CHECK_NEAR(g->kld_sd[0][KLD_MEAN], 0.01 / sqrt(2), 1e-15);
-	CHECK_NEAR(g->kld_min[0][KLD_TOP1], 0.6, 1e-15);
-	CHECK_NEAR(g->kld_max[0][KLD_TOP1], 0.7, 1e-15);
+	const struct report_kld_stats *seeds = &r.cells[RANDOM1][0].kld_stats;
+	CHECK(g && g->first == RANDOM1 && seeds->seeds_have == 2);
+	CHECK(r.cells[RANDOM1][1].kld_stats.seeds_have == 0);
+	CHECK_NEAR(seeds->seeds_mean[KLD_MEAN], 0.035, 1e-15);
+	CHECK_NEAR(seeds->seeds_sd[KLD_MEAN], 0.01 / sqrt(2), 1e-15);
+	CHECK_NEAR(seeds->seeds_min[KLD_TOP1], 0.6, 1e-15);
+	CHECK_NEAR(seeds->seeds_max[KLD_TOP1], 0.7, 1e-15);
 }
 
 TEST(report_should_draw_the_kld_table_and_sentences_as_the_golden_file)
