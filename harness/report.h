@@ -19,6 +19,44 @@
 #include "harness/experiment.h"
 #include "harness/stats.h"
 
+/* The KLD measurement of one recipe against the BF16 model over the evaluation text (a
+ * kld result, docs/endpoint.md): its summary and the per-document sums the paired tests
+ * resample (documents are the unit of resampling: tokens within one are not independent). */
+struct report_kld {
+	bool have;
+	long n_tokens;
+	double mean_kld, se_kld, median_kld, p90_kld, p99_kld, max_kld;
+	double top1;                 /* fraction of positions whose top token agrees, 0..1 */
+	double ppl_ref, ppl_quant, ppl_ratio;
+	int n_docs;
+	double *doc_tokens;          /* (n_docs) positions measured in each document */
+	double *doc_kld;             /* (n_docs) summed KLD over its positions */
+	double *doc_top1;            /* (n_docs) positions whose top token agrees */
+	double *doc_nll_ref, *doc_nll_quant; /* (n_docs) summed negative log-likelihood */
+};
+
+/* The three measures of a KLD result the report tests, each a token-weighted mean over
+ * the evaluation text: mean KLD, top-1 agreement (a fraction) and the log of the
+ * perplexity ratio (mean NLL of the recipe minus that of BF16). */
+enum kld_measure { KLD_MEAN, KLD_TOP1, KLD_LOG_PPL_RATIO, KLD_MEASURE_COUNT };
+
+/* A cell's statistics of its KLD result: per measure the 95% interval over documents of
+ * its own value, and the paired test of its row minus "Ours" (the sensitivity row at its
+ * budget) over the documents both measured, Holm-adjusted per model and measure. */
+struct report_kld_stats {
+	bool have_interval;            /* the result has per-document sums */
+	struct bootstrap interval[KLD_MEASURE_COUNT]; /* diff: the value; lo, hi */
+	bool tested;                   /* vs_ours and p_holm hold a test */
+	int ours;                      /* the row compared with */
+	struct bootstrap vs_ours[KLD_MEASURE_COUNT];  /* row minus Ours */
+	double p_holm[KLD_MEASURE_COUNT];
+	/* at the first row of a random:SEED group (report.h): per measure the mean, sample sd,
+	 * lowest and highest over the group's seeds with a KLD result */
+	int seeds_have;
+	double seeds_mean[KLD_MEASURE_COUNT], seeds_sd[KLD_MEASURE_COUNT];
+	double seeds_min[KLD_MEASURE_COUNT], seeds_max[KLD_MEASURE_COUNT];
+};
+
 struct report_cell {
 	bool have;                     /* a result exists */
 	double mean_acc;               /* mean of acc over the tasks that report one */
@@ -30,6 +68,10 @@ struct report_cell {
 	bool samples;                  /* the result has per-document outcomes for its acc tasks */
 	char key[65];
 	char recipe_hash[65];          /* SHA-256 of the recipe file; "bf16" without a recipe */
+	struct report_kld kld;
+	bool unreachable; /* the row's budget is outside the model's reachable range: no job */
+
+	struct report_kld_stats kld_stats; /* its intervals and tests (report_stats_kld.c) */
 };
 
 /* A paired comparison of two rows of one model: row hi minus row lo, over the same
@@ -70,6 +112,9 @@ struct report {
 	struct report_seed_group *seed_groups;
 	char *endpoint, *lm_eval_version, date[64]; /* the first two malloc'd or NULL */
 	int limit;
+	long kld_tokens; int kld_docs; char kld_text[256]; long overlap_shared, overlap_total; /* 13-grams the eval text shares with the calibration text, of its total */
+	double *reach_lo, *reach_hi; /* (n_models) malloc'd: the average bits the model can reach under the experiment's options; NULL when not computed */
+	int acc_items; /* documents behind a cell's mean acc, the most of any cell (report_stats.c) */
 };
 
 /* Room in r for e's cells and per-task and per-model values, zeroed (no result yet, no

@@ -194,10 +194,24 @@ static int find_seed_groups(struct report *r)
 	return 0;
 }
 
+/* The documents behind the mean acc of the cell that has the most: how much evidence the
+ * accuracy columns rest on. */
+static void count_acc_items(struct report *r, const struct cell_outcomes *oc)
+{
+	r->acc_items = 0;
+	for (int i = 0; i < r->e->n_rows * r->e->n_models; i++) {
+		int n = 0;
+		for (int t = 0; oc[i].n && t < r->e->n_tasks; t++)
+			n += r->task_is_perplexity[t] ? 0 : oc[i].n[t];
+		r->acc_items = n > r->acc_items ? n : r->acc_items;
+	}
+}
+
 int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 {
 	struct paired_task *tasks = calloc((size_t)r->e->n_tasks + 1, sizeof *tasks);
 	int rc = tasks ? find_seed_groups(r) : -1;
+	count_acc_items(r, oc);
 	for (int m = 0; !rc && m < r->e->n_models; m++) {
 		rc = paired_tests(r, m, oc, tasks);
 		if (!rc)
@@ -206,7 +220,7 @@ int report_compute_statistics(struct report *r, const struct cell_outcomes *oc)
 			rc = proxy_correlation(r, m);
 	}
 	free(tasks);
-	return rc;
+	return rc ? rc : report_compute_kld_statistics(r);
 }
 
 // ---- looking up, while writing ----

@@ -3,7 +3,7 @@
  * and then only looked up: paired tests between the rows of one model (a bootstrap of the
  * mean accuracy, McNemar per task, over the same documents, Holm-adjusted per model), the
  * proxy (summed scores) against the measured loss with Spearman's rho, ratios to BF16 and
- * which cells carry a dagger.
+ * which cells carry a dagger; and the same for the KLD results (report_stats_kld.c).
  *
  * The writers (report_write.h, plots_write.h) ask these questions and never compute a
  * statistic themselves. Nothing here reads a file or prints.
@@ -54,5 +54,30 @@ const struct report_seed_group *report_seed_group_of(const struct report *r, int
 
 /* BF16 ratio of a cell, or -1 when it has no BF16 reference. */
 double report_ratio(const struct report *r, int row, int model);
+
+// ---- the KLD results (report_stats_kld.c) ----
+
+/* Fill every cell's kld_stats and the seed groups' KLD spread from the cells' KLD results
+ * (called by report_compute_statistics, after the seed groups are found). -1 when out of
+ * memory. */
+int report_compute_kld_statistics(struct report *r);
+
+/* Whether any cell has a KLD result or is unreachable: the tables then show the KLD
+ * measures; otherwise they are those of accuracy alone. */
+bool report_any_kld(const struct report *r);
+
+/* A measure of a KLD result: mean KLD, top-1 agreement (0..1), log perplexity ratio. */
+double report_kld_value(const struct report_kld *k, enum kld_measure measure);
+
+/* The "Ours" row of a row's KLD tests: the sensitivity row at the same target bits; -1
+ * for BF16, a sensitivity row, or a budget without one. */
+int report_kld_reference_row(const struct report *r, int row);
+
+/* The cell's test of its row minus Ours, or NULL when there is none. */
+const struct bootstrap *report_kld_test(const struct report *r, int row, int model,
+					enum kld_measure measure);
+
+/* Whether that test exists and its Holm-adjusted p is below 0.05. */
+bool report_kld_significant(const struct report *r, int row, int model, enum kld_measure measure);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "harness/report_stats.h"
+#include "harness/report_write_kld.h"
 
 // ---- Markdown ----
 
@@ -240,7 +241,7 @@ static void md_published(const struct report *r, FILE *out)
 	}
 }
 
-static void p_text(double p, char *buf, size_t n)
+void report_p_text(double p, char *buf, size_t n)
 {
 	if (p <= 0)
 		snprintf(buf, n, "<%.4f", 1.0 / BOOTSTRAP_RESAMPLES);
@@ -257,8 +258,8 @@ static void md_test_row(const struct report *r, int m, int lo, int hi, FILE *out
 		fprintf(out, " - | - | - | - | no per-document samples for both |\n");
 		return;
 	}
-	p_text(t->boot.p, p, sizeof p);
-	p_text(t->p_holm, p_holm, sizeof p_holm);
+	report_p_text(t->boot.p, p, sizeof p);
+	report_p_text(t->p_holm, p_holm, sizeof p_holm);
 	fprintf(out, " %+.4f | [%+.4f, %+.4f] | %s%s | %s |", t->boot.diff, t->boot.lo, t->boot.hi,
 		p, stats_significant(&t->boot) ? "" : " (n.s.)", p_holm);
 	for (int k = 0; k < t->n_tasks; k++) {
@@ -357,7 +358,10 @@ static void md_settings(const struct report *r, FILE *out)
 void report_markdown(const struct report *r, FILE *out)
 {
 	fprintf(out, "# %s\n\n> %s\n\n", r->e->title, r->e->set_note);
-	md_main_table(r, out);
+	if (report_any_kld(r))
+		report_kld_markdown(r, out);
+	else
+		md_main_table(r, out);
 	md_bits_table(r, out);
 	md_breakdown(r, out);
 	md_significance(r, out);
@@ -399,7 +403,10 @@ void report_csv(const struct report *r, FILE *out)
 	for (int t = 0; t < e->n_tasks; t++)
 		fprintf(out, ",%s", r->task_names[t]);
 	fprintf(out, ",key,recipe_sha256,bits_weights,bits_scales,bits_scales_zp,bits_gguf,"
-		     "vs_ours,diff_vs_ours,ci_lo,ci_hi,p_bootstrap\n");
+		     "vs_ours,diff_vs_ours,ci_lo,ci_hi,p_bootstrap");
+	if (report_any_kld(r))
+		report_kld_csv_header(out);
+	fputc('\n', out);
 	for (int m = 0; m < e->n_models; m++)
 		for (int row = 0; row < e->n_rows; row++) {
 			const struct report_cell *c = &r->cells[row][m];
@@ -420,6 +427,8 @@ void report_csv(const struct report *r, FILE *out)
 				else
 					csv_number(c->avg_bits[a], 6, false, out);
 			csv_reference(r, row, m, out);
+			if (report_any_kld(r))
+				report_kld_csv_cell(r, row, m, out);
 			fputc('\n', out);
 		}
 }
@@ -427,7 +436,7 @@ void report_csv(const struct report *r, FILE *out)
 // ---- LaTeX ----
 
 /* LaTeX special characters in labels. */
-static void tex_escape(const char *s, FILE *out)
+void tex_escape(const char *s, FILE *out)
 {
 	for (; *s; s++) {
 		if (strchr("&%$#_{}", *s))
@@ -439,6 +448,10 @@ static void tex_escape(const char *s, FILE *out)
 void report_latex(const struct report *r, FILE *out)
 {
 	const struct experiment *e = r->e;
+	if (report_any_kld(r)) {
+		report_kld_latex(r, out);
+		return;
+	}
 	fprintf(out, "%% %s\n%% %s\n\\begin{tabular}{l", e->title, e->set_note);
 	for (int m = 0; m < e->n_models; m++)
 		fputc('c', out);

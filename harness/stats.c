@@ -60,6 +60,19 @@ static int by_value(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* The percentile interval and two-sided p of resamples draws (sorted here), given how many
+ * are at most and at least zero. */
+static void summarize_draws(double *draws, int resamples, int at_most_zero, int at_least_zero,
+			    struct bootstrap *out)
+{
+	qsort(draws, (size_t)resamples, sizeof *draws, by_value);
+	out->lo = draws[(int)floor(0.025 * resamples)];
+	out->hi = draws[(int)ceil(0.975 * resamples) - 1];
+	int fewer = at_most_zero < at_least_zero ? at_most_zero : at_least_zero;
+	out->p = fmin(1.0, 2.0 * fewer / resamples);
+	out->resamples = resamples;
+}
+
 /* Per task, the per-document differences a - b, one array after another. */
 static double *differences(const struct paired_task *tasks, int n_tasks, double *observed)
 {
@@ -117,13 +130,65 @@ int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int res
 		at_most_zero += mean <= 0;
 		at_least_zero += mean >= 0;
 	}
-	qsort(draws, (size_t)resamples, sizeof *draws, by_value);
-	out->lo = draws[(int)floor(0.025 * resamples)];
-	out->hi = draws[(int)ceil(0.975 * resamples) - 1];
-	int fewer = at_most_zero < at_least_zero ? at_most_zero : at_least_zero;
-	out->p = fmin(1.0, 2.0 * fewer / resamples);
-	out->resamples = resamples;
+	summarize_draws(draws, resamples, at_most_zero, at_least_zero, out);
 	free(d);
+	free(draws);
+	return 0;
+}
+
+// ---- the bootstrap of a token-weighted mean, over documents ----
+
+/* Running sums of one row's numerators and denominators over the documents drawn. */
+struct weighted_sums {
+	double num, den;
+};
+
+static void add_document(struct weighted_sums *s, const struct weighted_docs *d, int k)
+{
+	s->num += d->num[k];
+	s->den += d->den[k];
+}
+
+/* sum num / sum den; 0 when the documents drawn have no tokens. */
+static double weighted_mean(struct weighted_sums s) { return s.den > 0 ? s.num / s.den : 0; }
+
+/* a's weighted mean over n documents, minus b's over the same ones when b is given: every
+ * document once when draw is NULL (the observed statistic), else n drawn with replacement
+ * by the generator whose state draw is. */
+static double weighted_statistic(const struct weighted_docs *a, const struct weighted_docs *b,
+				 int n, uint64_t *draw)
+{
+	struct weighted_sums sa = {0, 0}, sb = {0, 0};
+	for (int i = 0; i < n; i++) {
+		int k = draw ? below(draw, n) : i;
+		add_document(&sa, a, k);
+		if (b)
+			add_document(&sb, b, k);
+	}
+	return weighted_mean(sa) - (b ? weighted_mean(sb) : 0);
+}
+
+int stats_weighted_bootstrap(const struct weighted_docs *a, const struct weighted_docs *b,
+			     int n, int resamples, uint64_t seed, struct bootstrap *out)
+{
+	memset(out, 0, sizeof *out);
+	if (n < 1 || resamples < 1)
+		return -1;
+	double *draws = malloc(sizeof *draws * (size_t)resamples);
+	if (!draws)
+		return -1;
+	out->diff = weighted_statistic(a, b, n, NULL);
+	int at_most_zero = 0, at_least_zero = 0;
+	/* The stream of stats_paired_bootstrap: resample r starts r * n draws in, so any
+	 * thread count gives the same draws. */
+#pragma omp parallel for schedule(static) reduction(+ : at_most_zero, at_least_zero)
+	for (int r = 0; r < resamples; r++) {
+		uint64_t state = seed + (uint64_t)r * (uint64_t)n * SPLITMIX64_STEP;
+		draws[r] = weighted_statistic(a, b, n, &state);
+		at_most_zero += draws[r] <= 0;
+		at_least_zero += draws[r] >= 0;
+	}
+	summarize_draws(draws, resamples, at_most_zero, at_least_zero, out);
 	free(draws);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * stats.h: the statistics behind the report's significance marks and proxy check
  * (docs/statistics.md): McNemar's test per task, a paired bootstrap of the multi-task
- * mean accuracy, and Spearman's rank correlation.
+ * mean accuracy, a bootstrap over documents of a token-weighted mean (mean KLD, top-1
+ * agreement) and of the paired difference of two, and Spearman's rank correlation.
  *
  * Pure functions of their arguments: no I/O, no global state (the bootstrap's generator
  * lives on the caller's stack, seeded explicitly), so results are reproducible and safe
@@ -52,6 +53,22 @@ struct bootstrap {
  * -1 when a task is empty, there are no tasks, or memory runs out. */
 int stats_paired_bootstrap(const struct paired_task *tasks, int n_tasks, int resamples,
 			   uint64_t seed, struct bootstrap *out);
+
+/* One row's per-document sums behind a token-weighted mean, sum num / sum den: for the
+ * mean KLD, num is each document's summed KLD and den its tokens. */
+struct weighted_docs {
+	const double *num, *den;   /* [n] */
+};
+
+/* Bootstrap over documents (the unit: tokens within one are not independent) of a's
+ * token-weighted mean, or, when b is not NULL, of a's minus b's over the same documents in
+ * the same order (paired: each resample draws one set of documents for both). Each
+ * resample draws n documents with replacement by the generator of stats_paired_bootstrap.
+ * out->diff is the observed statistic, lo and hi its 95% percentile interval, p the
+ * two-sided p of 0 (meaningful for a difference). Returns 0, or -1 when n < 1 or memory
+ * runs out. */
+int stats_weighted_bootstrap(const struct weighted_docs *a, const struct weighted_docs *b,
+			     int n, int resamples, uint64_t seed, struct bootstrap *out);
 
 /* Whether the 95% interval excludes zero. */
 bool stats_significant(const struct bootstrap *b);
