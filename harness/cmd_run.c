@@ -40,6 +40,7 @@ struct run_cli {
 	const char *deadline;         /* --deadline S: each job's, through BB_EVAL_DEADLINE */
 	struct run_opts run;
 	const char *score_method, *calib;
+	const char *eval_text;        /* --eval-text: replaces the experiment's "eval_text" */
 };
 
 static const char usage[] =
@@ -61,11 +62,13 @@ static const char usage[] =
 	"  --sshloginfile F    spread jobs over machines with GNU parallel (see README)\n"
 	"  --score-method M    deltaloss (default) or proxy; --nsamples N (16), --seqlen N (256)\n"
 	"  --calib FILE        calibration text (default experiments/calibration/default.txt)\n"
+	"  --eval-text FILE    the held-out text KLD is measured on (default: the experiment's\n"
+	"                      \"eval_text\", else experiments/eval/default.txt)\n"
 	"  --results DIR, --reports DIR, --plots DIR   output folders\n";
 
 enum { OPT_KEEP = 256, OPT_DEMO, OPT_PAPER, OPT_SSH, OPT_RESULTS, OPT_REPORTS, OPT_PLOTS,
        OPT_RETRIES, OPT_METHOD, OPT_NSAMPLES, OPT_SEQLEN, OPT_CALIB, OPT_SCRATCH,
-       OPT_DEADLINE };
+       OPT_DEADLINE, OPT_EVAL_TEXT };
 
 static int parse_args(struct run_cli *o, int argc, char **argv)
 {
@@ -79,7 +82,7 @@ static int parse_args(struct run_cli *o, int argc, char **argv)
 		{"score-method", 1, NULL, OPT_METHOD}, {"nsamples", 1, NULL, OPT_NSAMPLES},
 		{"seqlen", 1, NULL, OPT_SEQLEN},     {"calib", 1, NULL, OPT_CALIB},
 		{"scratch", 1, NULL, OPT_SCRATCH},   {"help", 0, NULL, 'h'},
-		{"deadline", 1, NULL, OPT_DEADLINE},
+		{"deadline", 1, NULL, OPT_DEADLINE}, {"eval-text", 1, NULL, OPT_EVAL_TEXT},
 		{NULL, 0, NULL, 0}};
 	int c;
 	bool ok = true;
@@ -103,6 +106,7 @@ static int parse_args(struct run_cli *o, int argc, char **argv)
 		case OPT_SEQLEN: ok = cli_parse_long("--seqlen", optarg, 2, 1 << 20, &o->seqlen); break;
 		case OPT_CALIB: o->calib = optarg; break;
 		case OPT_SCRATCH: o->run.scratch = optarg; break;
+		case OPT_EVAL_TEXT: o->eval_text = optarg; break;
 		case OPT_DEADLINE: {
 			double seconds;
 			ok = cli_parse_double("--deadline", optarg, 1, 1e7, &seconds);
@@ -201,6 +205,8 @@ static int report(const struct run_cli *o, const struct experiment *e, const str
 	}
 	plot_data_free(d);
 	free(d);
+	if (r)
+		report_collect_free(r);
 	free(r);
 	return rc;
 }
@@ -225,13 +231,13 @@ static int execute(struct run_cli *o, struct experiment *e, struct plan_settings
 		rc = runner_run(p, PLAN_SCORES, e, s, &o->run, err);
 	if (!rc && scoring)
 		rc = plan_add_scores(p, e, s, err); /* the sensitivity recipes, now they can be */
-	if (!rc && plan_pending(p, PLAN_EVAL))
-		rc = runner_run(p, PLAN_EVAL, e, s, &o->run, err);
+	if (!rc && plan_pending(p, PLAN_EVAL) + plan_pending(p, PLAN_KLD))
+		rc = runner_run(p, PLAN_EVAL, e, s, &o->run, err); /* the kld jobs with them */
 	if (!rc)
 		plan_collect(p);
-	if (!rc && plan_pending(p, PLAN_EVAL))
-		rc = bb_fail(err, BB_EIO, "%d evaluations have no result; rerun to resume",
-			     plan_pending(p, PLAN_EVAL));
+	if (!rc && plan_pending(p, PLAN_EVAL) + plan_pending(p, PLAN_KLD))
+		rc = bb_fail(err, BB_EIO, "%d evaluations and %d kld jobs have no result; rerun to "
+			     "resume", plan_pending(p, PLAN_EVAL), plan_pending(p, PLAN_KLD));
 	if (!rc && runner_stop_signal())
 		rc = bb_fail(err, BB_EIO, "stopped by %s; finished jobs are cached, rerun to resume",
 			     runner_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM");
@@ -264,6 +270,8 @@ int run_or_report(int argc, char **argv, bool report_only)
 	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
 		return cli_print_error(&err);
 	int rc = experiment_load(&e, o.experiment, choose_set(&o), o.model_root, o.shared, &err);
+	if (!rc && o.eval_text && (rc = experiment_set_eval_text(&e, o.eval_text, &err)))
+		experiment_free(&e);
 	if (rc) {
 		endpoint_list_free(&endpoints);
 		return cli_print_error(&err);

@@ -14,4 +14,7 @@
 int report_collect(struct report *r, const struct experiment *e, const struct plan *p,
 		   int limit, struct bb_error *err);
 
+/* Free what report_collect allocated (the cells' KLD arrays, the reachable ranges). */
+void report_collect_free(struct report *r);
+
 #endif
