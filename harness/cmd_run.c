@@ -270,7 +270,12 @@ int run_or_report(int argc, char **argv, bool report_only)
 	if (endpoint_list_parse(&endpoints, o.run.endpoints, o.endpoints_source, &err))
 		return cli_print_error(&err);
 	int rc = experiment_load(&e, o.experiment, choose_set(&o), o.model_root, o.shared, &err);
-	if (!rc && o.eval_text && (rc = experiment_set_eval_text(&e, o.eval_text, &err)))
+	if (!rc && o.eval_text)
+		rc = experiment_set_eval_text(&e, o.eval_text, &err);
+	if (!rc && e.measure_kld && !file_exists(e.eval_text))
+		rc = bb_fail(&err, BB_EINVAL, "eval_text '%s': no such file (the held-out text KLD "
+			     "is measured on; --eval-text FILE)", e.eval_text);
+	if (rc && e.path) /* loaded, then refused */
 		experiment_free(&e);
 	if (rc) {
 		endpoint_list_free(&endpoints);

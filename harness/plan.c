@@ -408,9 +408,6 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 	       struct bb_error *err)
 {
 	plan_free(p);
-	if (e->measure_kld && !file_exists(e->eval_text))
-		return bb_fail(err, BB_EINVAL, "eval_text '%s': no such file (the held-out text KLD "
-			       "is measured on; --eval-text FILE)", e->eval_text);
 	p->reach_lo = calloc((size_t)e->n_models + 1, sizeof *p->reach_lo);
 	p->reach_hi = calloc((size_t)e->n_models + 1, sizeof *p->reach_hi);
 	if (!p->reach_lo || !p->reach_hi)
