@@ -21,16 +21,21 @@ static const char *const eval_keys[] = {"row", "strategy", "recipe", "recipe_sha
 					"add_bos_token", "log_samples", "endpoint_version",
 					"scratch", "keep_checkpoint", NULL};
 
+static const char *const kld_keys[] = {"row", "strategy", "recipe", "recipe_sha256",
+				       "achieved_avg_bits", "predicted_loss", "eval_text", "calib",
+				       "context", "reference_dir", "endpoint_version", NULL};
+
 static const char *kind_name(enum job_kind k)
 {
-	return k == JOB_SCORES ? "scores" : "eval";
+	return k == JOB_SCORES ? "scores" : k == JOB_KLD ? "kld" : "eval";
 }
 
 void run_spec_free(struct run_spec *s)
 {
 	char **strings[] = {&s->key, &s->experiment, &s->model_name, &s->result, &s->tmp_dir,
 			    &s->calib, &s->row, &s->strategy, &s->recipe, &s->recipe_sha256,
-			    &s->endpoint_version, &s->scratch};
+			    &s->endpoint_version, &s->scratch, &s->eval_text_file,
+			    &s->reference_dir};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
 		free(*strings[i]);
 	job_spec_free(&s->job);
@@ -47,8 +52,10 @@ static int get_kind(struct run_spec *s, const cJSON *j, struct bb_error *err)
 		s->job.kind = JOB_SCORES;
 	else if (!rc && !strcmp(kind, "eval"))
 		s->job.kind = JOB_EVALUATE;
+	else if (!rc && !strcmp(kind, "kld"))
+		s->job.kind = JOB_KLD;
 	else if (!rc)
-		rc = bb_fail(err, BB_EINVAL, "kind: expected \"eval\" or \"scores\"");
+		rc = bb_fail(err, BB_EINVAL, "kind: expected \"eval\", \"scores\" or \"kld\"");
 	free(kind);
 	return rc;
 }
@@ -169,20 +176,64 @@ static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
 	return rc;
 }
 
+/* The recipe a kld job measures (its file and SHA-256) and the plan's figures for it. */
+static int read_kld_recipe(struct run_spec *s, const cJSON *j, struct bb_error *err)
+{
+	int rc = spec_get_string(j, "row", true, true, &s->row, err);
+	if (!rc)
+		rc = spec_get_string(j, "strategy", true, true, &s->strategy, err);
+	if (!rc)
+		rc = spec_get_string(j, "recipe", true, true, &s->recipe, err);
+	if (!rc)
+		rc = spec_get_string(j, "recipe_sha256", true, true, &s->recipe_sha256, err);
+	if (!rc)
+		rc = spec_get_number(j, "achieved_avg_bits", true, -1, 64, &s->achieved_avg_bits, err);
+	if (!rc)
+		rc = spec_get_number(j, "predicted_loss", true, -1, DBL_MAX, &s->predicted_loss, err);
+	return rc;
+}
+
+/* The bounds of context are the server's for a kld job (endpoint/job_spec.c); 0 there is
+ * the model's length, as the field's absence is in a request. */
+static int read_kld(struct run_spec *s, const cJSON *j, struct bb_error *err)
+{
+	long context = 0;
+	int rc = read_kld_recipe(s, j, err);
+	if (!rc)
+		rc = spec_get_string(j, "eval_text", true, true, &s->eval_text_file, err);
+	if (!rc)
+		rc = spec_get_string(j, "calib", true, true, &s->calib, err);
+	if (!rc)
+		rc = spec_get_int(j, "context", true, 0, 1 << 20, &context, err);
+	if (!rc)
+		rc = spec_get_string(j, "reference_dir", true, true, &s->reference_dir, err);
+	if (!rc)
+		rc = spec_get_string(j, "endpoint_version", true, true, &s->endpoint_version, err);
+	s->job.context = (int)context;
+	return rc;
+}
+
 int run_spec_from_json(struct run_spec *s, const cJSON *j, struct bb_error *err)
 {
 	memset(s, 0, sizeof *s);
 	if (!cJSON_IsObject(j))
 		return bb_fail(err, BB_EINVAL, "a job spec must be a JSON object");
 	int rc = get_kind(s, j, err);
-	bool scores = s->job.kind == JOB_SCORES;
+	enum job_kind kind = s->job.kind;
 	if (!rc)
-		rc = spec_check_keys(j, common_keys, scores ? scores_keys : eval_keys,
-				     scores ? "a scores job spec" : "an eval job spec", err);
+		rc = spec_check_keys(j, common_keys,
+				     kind == JOB_SCORES ? scores_keys : kind == JOB_KLD ? kld_keys
+											 : eval_keys,
+				     kind == JOB_SCORES ? "a scores job spec"
+				     : kind == JOB_KLD	? "a kld job spec"
+							: "an eval job spec",
+				     err);
 	if (!rc)
 		rc = read_common(s, j, err);
 	if (!rc)
-		rc = scores ? read_scores(s, j, err) : read_eval(s, j, err);
+		rc = kind == JOB_SCORES ? read_scores(s, j, err)
+		     : kind == JOB_KLD	? read_kld(s, j, err)
+					: read_eval(s, j, err);
 	if (rc)
 		run_spec_free(s);
 	return rc;
@@ -239,6 +290,21 @@ static void write_eval(cJSON *j, const struct run_spec *s)
 	cJSON_AddBoolToObject(j, "keep_checkpoint", s->keep_checkpoint);
 }
 
+static void write_kld(cJSON *j, const struct run_spec *s)
+{
+	cJSON_AddStringToObject(j, "row", s->row);
+	cJSON_AddStringToObject(j, "strategy", s->strategy);
+	cJSON_AddStringToObject(j, "recipe", s->recipe);
+	cJSON_AddStringToObject(j, "recipe_sha256", s->recipe_sha256);
+	cJSON_AddNumberToObject(j, "achieved_avg_bits", s->achieved_avg_bits);
+	cJSON_AddNumberToObject(j, "predicted_loss", s->predicted_loss);
+	cJSON_AddStringToObject(j, "eval_text", s->eval_text_file);
+	cJSON_AddStringToObject(j, "calib", s->calib);
+	cJSON_AddNumberToObject(j, "context", s->job.context);
+	cJSON_AddStringToObject(j, "reference_dir", s->reference_dir);
+	cJSON_AddStringToObject(j, "endpoint_version", s->endpoint_version);
+}
+
 cJSON *run_spec_to_json(const struct run_spec *s)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -253,6 +319,8 @@ cJSON *run_spec_to_json(const struct run_spec *s)
 	cJSON_AddStringToObject(j, "tmp_dir", s->tmp_dir);
 	if (s->job.kind == JOB_SCORES)
 		write_scores(j, s);
+	else if (s->job.kind == JOB_KLD)
+		write_kld(j, s);
 	else
 		write_eval(j, s);
 	return j;

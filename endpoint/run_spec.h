@@ -36,7 +36,8 @@
 
 /* The job part (what an endpoint computes) is the server's own job type: job.kind,
  * job.model (the checkpoint folder); for scores job.options, method, nsamples, seqlen
- * (batch and seed are `bitbudget scores`'s defaults, 8 and 42, not written); for eval
+ * (batch and seed are `bitbudget scores`'s defaults, 8 and 42, not written); for kld
+ * job.context; for eval
  * job.tasks, limit (0: all documents), log_samples and add_bos_token: 1 when the model
  * asks for BOS ("add_bos_token": true), else -1, the tokenizer's default. The rest says
  * where the job's files go and what produced it. */
@@ -57,6 +58,11 @@ struct run_spec {
 	bool keep_checkpoint;
 	char *endpoint_version;
 	char *scratch;               /* where the quantized checkpoint goes */
+	/* kld: row, strategy, recipe (never ""), recipe_sha256, achieved_avg_bits,
+	 * predicted_loss, calib and endpoint_version as above; job.context (0: the model's
+	 * length). No checkpoint is written: the job applies the recipe in memory. */
+	char *eval_text_file;        /* the evaluation text ("eval_text") */
+	char *reference_dir;         /* where a local job keeps the BF16 reference logits */
 };
 
 /* Read a spec from JSON text (len bytes, NUL bytes refused) or a parsed object. On error

@@ -200,6 +200,13 @@ def seeds_job_spec():
     put("fuzz_job_spec", "tasks-numbers.json", json.dumps(dict(evaluate, tasks=[1, 2])))
     put("fuzz_job_spec", "options-number.json", json.dumps(dict(scores, options=[4])))
     put("fuzz_job_spec", "limit-huge.json", json.dumps(dict(evaluate, limit=1e98)))
+    kld = dict(common, kind="kld", row="Head 8-bit", strategy="head",
+               recipe="results/recipes/demo-mini/tiny/head-8-bit.json", recipe_sha256="f" * 64,
+               achieved_avg_bits=5.5, predicted_loss=0.125, eval_text="experiments/eval/default.txt",
+               calib="experiments/calibration/default.txt", context=0,
+               reference_dir="results/cache/kld-reference", endpoint_version="bitbudget-engine 0.1.0")
+    put("fuzz_job_spec", "kld.json", json.dumps(kld, indent=1))
+    put("fuzz_job_spec", "kld-empty-recipe.json", json.dumps(dict(kld, recipe="")))
 
 
 def seeds_results(tmp):

@@ -138,6 +138,73 @@ static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *e
 	return 0;
 }
 
+/* The measures every row gets: "acc", and "kld" where asked for, each once; absent: acc,
+ * with kld when kld_default. acc is required: the accuracy jobs carry the recipes the KLD
+ * jobs measure, and the tables lead with a measure every experiment has. */
+static int read_measures(struct experiment *e, const cJSON *list, bool kld_default,
+			 const char *what, struct bb_error *err)
+{
+	bool acc = false, kld = false;
+	int i = 0;
+	const cJSON *m;
+	e->measure_acc = true, e->measure_kld = kld_default;
+	if (!list)
+		return 0;
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1)
+		return bb_fail(err, BB_EFORMAT, "%s: 'measures' must be a list of \"acc\" and \"kld\"",
+			       what);
+	cJSON_ArrayForEach(m, list)
+	{
+		bool *seen = !cJSON_IsString(m)		      ? NULL
+			     : strcmp(m->valuestring, "acc") == 0 ? &acc
+			     : strcmp(m->valuestring, "kld") == 0 ? &kld
+								  : NULL;
+		if (!seen || *seen)
+			return bb_fail(err, BB_EFORMAT, "%s: measures[%d]: expected \"acc\" or \"kld\", "
+				       "each at most once", what, i);
+		*seen = true;
+		i++;
+	}
+	if (!acc)
+		return bb_fail(err, BB_EFORMAT, "%s: 'measures' must include \"acc\" (KLD is "
+			       "measured beside accuracy, on the same recipes)", what);
+	e->measure_kld = kld;
+	return 0;
+}
+
+/* "eval_text": the held-out text file KLD is measured on, a path as the demo tasks are
+ * (relative to the folder the run starts in); absent: experiments/eval/default.txt. */
+static int read_eval_text(struct experiment *e, struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->json, "eval_text");
+	if (v && (!cJSON_IsString(v) || !v->valuestring[0]))
+		return bb_fail(err, BB_EFORMAT, "'%s': 'eval_text' must be a non-empty string (a "
+			       "text file)", e->path);
+	return experiment_set_eval_text(e, v ? v->valuestring : "experiments/eval/default.txt",
+					err);
+}
+
+/* The top level's "measures", checked whichever model set is used. */
+static int read_top_measures(struct experiment *e, struct bb_error *err)
+{
+	char *what = str_printf(err, "'%s'", e->path);
+	int rc = what ? read_measures(e, cJSON_GetObjectItemCaseSensitive(e->json, "measures"),
+				      false, what, err)
+		      : BB_ENOMEM;
+	free(what);
+	return rc;
+}
+
+int experiment_set_eval_text(struct experiment *e, const char *path, struct bb_error *err)
+{
+	char *copy = str_printf(err, "%s", path);
+	if (!copy)
+		return BB_ENOMEM;
+	free(e->eval_text);
+	e->eval_text = copy;
+	return 0;
+}
+
 /* The next paper model from m; what ("'<file>': models[<i>]") starts its error messages. */
 static int read_paper_model(struct experiment *e, const cJSON *m, const char *model_root,
 			    const char *what, struct bb_error *err)
@@ -205,37 +272,93 @@ static char *find_demo_model(const char *const roots[3], const char *dir)
 	return NULL;
 }
 
-/* read_demo, what ("'<file>': demo") starting its error messages. */
-static int read_demo_in(struct experiment *e, const cJSON *demo, const char *model_root,
-			const char *shared_dir, const char *what, struct bb_error *err)
+/* One demo model from m ({"model": folder, "name", "hf_id"}; the old single-model demo
+ * section has the same keys), looked for under roots; what starts its error messages. */
+static int read_demo_model(struct experiment *e, const cJSON *m, const char *const roots[3],
+			   const char *what, struct bb_error *err)
 {
-	char dir[256], note[256];
-	if (!(e->models = calloc(1, sizeof *e->models)))
-		return bb_fail(err, BB_ENOMEM, "out of memory");
-	struct exp_model *x = &e->models[0];
-	int rc = copy_str(dir, sizeof dir, demo, "model", what, err);
+	char dir[256];
+	struct exp_model *x = &e->models[e->n_models];
+	int rc = cJSON_IsObject(m) ? copy_str(dir, sizeof dir, m, "model", what, err)
+				   : bb_fail(err, BB_EFORMAT, "%s: expected an object", what);
 	if (!rc)
-		rc = copy_str(x->name, sizeof x->name, demo, "name", what, err);
+		rc = copy_str(x->name, sizeof x->name, m, "name", what, err);
 	if (!rc)
-		rc = copy_str(x->hf_id, sizeof x->hf_id, demo, "hf_id", what, err);
-	if (!rc)
-		rc = copy_str(note, sizeof note, demo, "note", what, err);
-	if (!rc)
-		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(demo, "tasks"), err);
+		rc = copy_str(x->hf_id, sizeof x->hf_id, m, "hf_id", what, err);
 	if (rc)
 		return rc;
-	const char *const roots[3] = {model_root, "models", shared_dir ? shared_dir : "../shared"};
+	if (strstr(dir, "..") || dir[0] == '/')
+		return bb_fail(err, BB_EFORMAT, "%s: 'model' must be a plain folder name", what);
+	for (int i = 0; i < e->n_models; i++)
+		if (strcmp(e->models[i].name, x->name) == 0)
+			return bb_fail(err, BB_EFORMAT, "%s: name '%s' is used twice", what, x->name);
 	x->path = find_demo_model(roots, dir);
 	if (!x->path)
 		return bb_fail(err, BB_EIO,
 			       "demo model '%s' not found in MODEL_ROOT, models/ or %s/models; download %s into models/%s",
 			       dir, roots[2], x->hf_id, dir);
-	e->n_models = 1;
-	snprintf(e->set_note, sizeof e->set_note, "model set: DEMO (%s at %.200s); %.200s",
-		 x->name, x->path, note);
-	snprintf(e->set_label, sizeof e->set_label, "DEMO set: %s on the project's demo tasks",
-		 x->name);
+	e->n_models++;
 	return 0;
+}
+
+/* The demo models: "models" (a list), or the older single "model" of the section. */
+static int read_demo_models(struct experiment *e, const cJSON *demo, const char *const roots[3],
+			    const char *what, struct bb_error *err)
+{
+	const cJSON *models = cJSON_GetObjectItemCaseSensitive(demo, "models"), *m;
+	if (models && (!cJSON_IsArray(models) || cJSON_GetArraySize(models) < 1))
+		return bb_fail(err, BB_EFORMAT, "%s: 'models' must list at least one model", what);
+	int n = models ? cJSON_GetArraySize(models) : 1;
+	if (!(e->models = calloc((size_t)n, sizeof *e->models)))
+		return bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!models)
+		return read_demo_model(e, demo, roots, what, err);
+	cJSON_ArrayForEach(m, models)
+	{
+		char *each = str_printf(err, "%s: models[%d]", what, e->n_models);
+		int rc = each ? read_demo_model(e, m, roots, each, err) : BB_ENOMEM;
+		free(each);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* "model set: DEMO (A at PATH, B at PATH); NOTE" and its few-word form for plot titles. */
+static void demo_notes(struct experiment *e, const char *note)
+{
+	struct strbuf b = {0}, names = {0};
+	strbuf_addf(&b, "model set: DEMO (");
+	for (int m = 0; m < e->n_models; m++) {
+		strbuf_addf(&b, "%s%s at %.160s", m ? ", " : "", e->models[m].name, e->models[m].path);
+		strbuf_addf(&names, "%s%s", m ? ", " : "", e->models[m].name);
+	}
+	strbuf_addf(&b, "); %s", note);
+	snprintf(e->set_note, sizeof e->set_note, "%s", b.p ? b.p : "model set: DEMO");
+	snprintf(e->set_label, sizeof e->set_label, "DEMO set: %s on the project's demo tasks",
+		 names.p ? names.p : "");
+	strbuf_release(&b);
+	strbuf_release(&names);
+}
+
+/* read_demo, what ("'<file>': demo") starting its error messages. */
+static int read_demo_in(struct experiment *e, const cJSON *demo, const char *model_root,
+			const char *shared_dir, const char *what, struct bb_error *err)
+{
+	char note[256];
+	const char *const roots[3] = {model_root, "models", shared_dir ? shared_dir : "../shared"};
+	int rc = cJSON_IsObject(demo) ? copy_str(note, sizeof note, demo, "note", what, err)
+				      : bb_fail(err, BB_EFORMAT, "%s: expected an object", what);
+	if (!rc)
+		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(demo, "tasks"), err);
+	if (!rc)
+		rc = read_measures(e, cJSON_GetObjectItemCaseSensitive(demo, "measures"), true, what,
+				   err);
+	if (!rc)
+		rc = read_demo_models(e, demo, roots, what, err);
+	if (!rc)
+		demo_notes(e, note);
+	return rc;
 }
 
 /* The demo model: looked for in MODEL_ROOT, then models/, then the shared folder. */
@@ -277,6 +400,10 @@ int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(e->json, "rows"), err);
 	if (!rc && set == MODEL_SET_PAPER)
 		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(e->json, "tasks"), err);
+	if (!rc) /* the paper's; a demo section has its own, read with it */
+		rc = read_top_measures(e, err);
+	if (!rc)
+		rc = read_eval_text(e, err);
 	if (!rc && set == MODEL_SET_PAPER)
 		rc = read_paper_models(e, cJSON_GetObjectItemCaseSensitive(e->json, "models"),
 				       model_root, err);
@@ -305,6 +432,8 @@ void experiment_free(struct experiment *e)
 	e->n_tasks = 0;
 	free(e->path);
 	e->path = NULL;
+	free(e->eval_text);
+	e->eval_text = NULL;
 }
 
 int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,

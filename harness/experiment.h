@@ -5,7 +5,8 @@
  * add_bos_token), the options, the rows (a label and a strategy with its budget; "bf16"
  * is the unquantized reference), the tasks and the published figures. It also names a
  * demo set (the small shared model and the project's own tasks) used when no model root
- * or endpoint is configured, so every table can be regenerated on any machine.
+ * or endpoint is configured, so every table can be regenerated on any machine. It also
+ * says which measures every row gets (accuracy, KLD) and the text KLD is measured on.
  * Never holds what was measured: results live in results/, found through the plan.
  */
 #ifndef BB_EXPERIMENT_H
@@ -52,6 +53,11 @@ struct experiment {
 	char set_note[640];  /* what the report says about the model set and tasks */
 	char set_label[128]; /* the same in a few words, for plot titles */
 	cJSON *json;         /* the whole file, for published figures */
+	/* What every row is measured by ("measures"): acc always, kld (KL divergence to the
+	 * BF16 model, docs/formats.md) where asked for: default for the demo set, opt-in for
+	 * the paper's models, so the published comparison stays as published. */
+	bool measure_acc, measure_kld;
+	char *eval_text;     /* malloc'd: the held-out text KLD is measured on ("eval_text") */
 };
 
 /* Load and validate path. set chooses the paper's models (resolved under model_root, or
@@ -66,6 +72,9 @@ void experiment_free(struct experiment *e);
  * experiment_free. */
 int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,
 		     struct bb_error *err);
+
+/* Replace the experiment's evaluation text (`bitbudget run --eval-text FILE`). */
+int experiment_set_eval_text(struct experiment *e, const char *path, struct bb_error *err);
 
 /* The published mean accuracy of a row and model, or a negative value when none. */
 double experiment_published(const struct experiment *e, int row, int model);

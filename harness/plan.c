@@ -112,6 +112,24 @@ static void scores_key(const struct experiment *e, const char *model_id,
 	key_of(k, hex);
 }
 
+/* The kld result depends on the model, the recipe, the evaluation text (and the default
+ * context: the model's length), and reports the overlap with the calibration text. */
+static void kld_key(const char *model_id, const char *recipe_hash, const char *text_hex,
+		    const struct plan_settings *s, char *hex)
+{
+	char calib_hex[SHA256_HEX_LEN];
+	file_hash(s->calib, calib_hex);
+	cJSON *k = cJSON_CreateObject();
+	cJSON_AddStringToObject(k, "kind", "kld");
+	cJSON_AddStringToObject(k, "model", model_id);
+	cJSON_AddStringToObject(k, "recipe", recipe_hash);
+	cJSON_AddStringToObject(k, "text", text_hex);
+	cJSON_AddStringToObject(k, "calib", calib_hex);
+	cJSON_AddNumberToObject(k, "context", 0);
+	cJSON_AddStringToObject(k, "endpoint", s->endpoint_version);
+	key_of(k, hex);
+}
+
 // ---- recipes ----
 
 static double predicted_loss(const struct recipe *r, const struct scores *sc)
@@ -134,6 +152,7 @@ struct model_ctx {
 	char id[SHA256_HEX_LEN];
 	struct scores sc;
 	bool have_scores;
+	double reach_lo, reach_hi;  /* the average bits the options can reach on this model */
 };
 
 /* Write a recipe under a name that carries its content: "<row slug>-<first 16 hex digits
@@ -234,10 +253,13 @@ static struct plan_item *add_item(struct plan *p, enum plan_kind kind, int model
 	return it;
 }
 
-static bool needs_scores(const struct experiment *e)
+static bool row_unreachable(const struct experiment *e, int r, const struct model_ctx *mc);
+
+/* A sensitivity row the model can reach needs its scores. */
+static bool needs_scores(const struct experiment *e, const struct model_ctx *mc)
 {
 	for (int r = 0; r < e->n_rows; r++)
-		if (strcmp(e->rows[r].strategy, "sensitivity") == 0)
+		if (strcmp(e->rows[r].strategy, "sensitivity") == 0 && !row_unreachable(e, r, mc))
 			return true;
 	return false;
 }
@@ -259,6 +281,15 @@ static int plan_scores(struct plan *p, const struct experiment *e, int m, struct
 	return 0;
 }
 
+/* A quantized row's budget outside the model's range (beyond the 1e-3 the allocator
+ * snaps), e.g. 5 bits on stories260k, whose down_proj stays BF16. */
+static bool row_unreachable(const struct experiment *e, int r, const struct model_ctx *mc)
+{
+	double bits = e->rows[r].avg_bits;
+	return strcmp(e->rows[r].strategy, "bf16") != 0 &&
+	       (bits < mc->reach_lo - 1e-3 || bits > mc->reach_hi + 1e-3);
+}
+
 static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
 		    struct model_ctx *mc, const struct plan_settings *s, struct bb_error *err)
 {
@@ -267,7 +298,10 @@ static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
 		return bb_fail(err, BB_ENOMEM, "out of memory while planning");
 	snprintf(it->recipe_hash, sizeof it->recipe_hash, "bf16");
 	bool sensitivity = strcmp(e->rows[r].strategy, "sensitivity") == 0;
-	if (strcmp(e->rows[r].strategy, "bf16") == 0) {
+	if (row_unreachable(e, r, mc)) {
+		it->unreachable = true;
+		return 0;
+	} else if (strcmp(e->rows[r].strategy, "bf16") == 0) {
 		it->achieved_avg_bits = 16;
 		for (int a = 0; a < ACCOUNT_COUNT; a++)
 			it->avg_bits[a] = 16;
@@ -287,6 +321,66 @@ static int plan_row(struct plan *p, const struct experiment *e, int m, int r,
 	return 0;
 }
 
+/* The KLD job of the evaluation item at index of: the same recipe, measured against the
+ * BF16 model. Waits with it for the scores; none for BF16 (0 by definition) or an
+ * unreachable row. */
+static int plan_kld(struct plan *p, int of, const struct model_ctx *mc, const char *text_hex,
+		    const struct plan_settings *s, struct bb_error *err)
+{
+	if (!p->items[of].recipe && (p->items[of].key[0] || p->items[of].unreachable))
+		return 0;
+	struct plan_item *it = add_item(p, PLAN_KLD, p->items[of].model, p->items[of].row);
+	if (!it)
+		return bb_fail(err, BB_ENOMEM, "out of memory while planning");
+	const struct plan_item *ev = &p->items[of]; /* after add_item: it may have moved */
+	it->of = of;
+	it->achieved_avg_bits = ev->achieved_avg_bits;
+	memcpy(it->avg_bits, ev->avg_bits, sizeof it->avg_bits);
+	it->predicted_loss = ev->predicted_loss;
+	memcpy(it->recipe_hash, ev->recipe_hash, sizeof it->recipe_hash);
+	if (!ev->recipe)
+		return 0; /* a sensitivity recipe waiting for its scores */
+	char key[SHA256_HEX_LEN];
+	kld_key(mc->id, ev->recipe_hash, text_hex, s, key);
+	memcpy(it->key, key, sizeof key);
+	if (!(it->result = str_printf(err, "%s/cache/%s.json", s->results_dir, key)))
+		return BB_ENOMEM;
+	it->done = file_exists(it->result);
+	return 0;
+}
+
+/* The lowest and highest average bits the experiment's options reach on the model. */
+static int reach_range(struct model_ctx *mc, const struct experiment *e, struct bb_error *err)
+{
+	struct alloc_request req = {.inv = &mc->inv, .options = e->options,
+				    .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
+				    .lowest = true};
+	struct alloc_problem range;
+	int rc = alloc_problem_setup(&range, &req, err);
+	if (rc)
+		return rc;
+	mc->reach_lo = (double)range.min_bits / (double)mc->inv.total_params;
+	mc->reach_hi = (double)range.max_bits / (double)mc->inv.total_params;
+	alloc_problem_free(&range);
+	return 0;
+}
+
+/* The model's rows, then (measuring kld) the KLD job of each quantized one. */
+static int plan_rows(struct plan *p, const struct experiment *e, int m, struct model_ctx *mc,
+		     const struct plan_settings *s, struct bb_error *err)
+{
+	int first = p->n, rc = 0;
+	for (int r = 0; !rc && r < e->n_rows; r++)
+		rc = plan_row(p, e, m, r, mc, s, err);
+	if (rc || !e->measure_kld)
+		return rc;
+	char text_hex[SHA256_HEX_LEN];
+	file_hash(e->eval_text, text_hex);
+	for (int i = first, end = p->n; !rc && i < end; i++)
+		rc = plan_kld(p, i, mc, text_hex, s, err);
+	return rc;
+}
+
 static int plan_model(struct plan *p, const struct experiment *e, int m,
 		      const struct plan_settings *s, struct bb_error *err)
 {
@@ -294,12 +388,15 @@ static int plan_model(struct plan *p, const struct experiment *e, int m,
 	int rc = checkpoint_open(&mc.ck, e->models[m].path, err);
 	if (!rc)
 		rc = inventory_build(&mc.inv, &mc.ck, false, err);
+	if (!rc)
+		rc = reach_range(&mc, e, err);
 	if (!rc) {
 		checkpoint_identity(&mc.ck, mc.id);
-		if (needs_scores(e))
+		p->reach_lo[m] = mc.reach_lo, p->reach_hi[m] = mc.reach_hi;
+		if (needs_scores(e, &mc))
 			rc = plan_scores(p, e, m, &mc, s, err);
-		for (int r = 0; !rc && r < e->n_rows; r++)
-			rc = plan_row(p, e, m, r, &mc, s, err);
+		if (!rc)
+			rc = plan_rows(p, e, m, &mc, s, err);
 	}
 	scores_free(&mc.sc);
 	inventory_free(&mc.inv);
@@ -311,6 +408,10 @@ int plan_build(struct plan *p, const struct experiment *e, const struct plan_set
 	       struct bb_error *err)
 {
 	plan_free(p);
+	p->reach_lo = calloc((size_t)e->n_models + 1, sizeof *p->reach_lo);
+	p->reach_hi = calloc((size_t)e->n_models + 1, sizeof *p->reach_hi);
+	if (!p->reach_lo || !p->reach_hi)
+		return bb_fail(err, BB_ENOMEM, "out of memory while planning");
 	const char *const subdirs[] = {"cache", "scores", e->name};
 	for (int i = 0; i < 3; i++) {
 		char *dir = str_printf(err, "%s/%s", s->results_dir, subdirs[i]);
@@ -356,6 +457,8 @@ void plan_free(struct plan *p)
 	for (int i = 0; i < p->cap; i++)
 		item_release(&p->items[i]);
 	free(p->items);
+	free(p->reach_lo);
+	free(p->reach_hi);
 	memset(p, 0, sizeof *p);
 }
 
@@ -398,21 +501,15 @@ int plan_frontier(const struct experiment *e, int m, const char *scores_path, in
 		rc = inventory_build(&mc.inv, &mc.ck, false, err);
 	if (!rc)
 		rc = scores_read(&mc.sc, scores_path, err);
+	if (!rc)
+		rc = reach_range(&mc, e, err);
 	struct alloc_request req = {.inv = &mc.inv, .options = e->options,
 				    .n_options = e->n_options, .accounting = ACCOUNT_WEIGHTS,
-				    .lowest = true, .scores = &mc.sc};
-	struct alloc_problem range;
-	if (!rc)
-		rc = alloc_problem_setup(&range, &req, err);
-	if (!rc) {
-		double lo = (double)range.min_bits / (double)mc.inv.total_params;
-		double hi = (double)range.max_bits / (double)mc.inv.total_params;
-		alloc_problem_free(&range);
-		for (int i = 0; !rc && i < n; i++) {
-			req.lowest = false;
-			req.target_avg_bits = n > 1 ? lo + (hi - lo) * i / (n - 1) : lo;
-			rc = frontier_point(&req, &bits[i], &loss[i], err);
-		}
+				    .scores = &mc.sc};
+	double lo = mc.reach_lo, hi = mc.reach_hi;
+	for (int i = 0; !rc && i < n; i++) {
+		req.target_avg_bits = n > 1 ? lo + (hi - lo) * i / (n - 1) : lo;
+		rc = frontier_point(&req, &bits[i], &loss[i], err);
 	}
 	scores_free(&mc.sc);
 	inventory_free(&mc.inv);
@@ -424,8 +521,24 @@ int plan_pending(const struct plan *p, enum plan_kind kind)
 {
 	int n = 0;
 	for (int i = 0; i < p->n; i++)
-		n += p->items[i].kind == kind && !p->items[i].done;
+		n += p->items[i].kind == kind && !p->items[i].done && !p->items[i].unreachable;
 	return n;
+}
+
+/* The job column of the plan's table. */
+static const char *job_name(const struct plan_item *it, const struct experiment *e)
+{
+	if (it->kind == PLAN_SCORES)
+		return "scores";
+	if (it->kind == PLAN_KLD)
+		return "kld";
+	return strcmp(e->rows[it->row].strategy, "bf16") == 0 ? "eval" : "quantize+eval";
+}
+
+static const char *status_of(const struct plan_item *it)
+{
+	return it->unreachable ? "unreachable" : it->done ? "cached" : it->key[0] ? "to do"
+										 : "waits for scores";
 }
 
 void plan_print(const struct plan *p, const struct experiment *e, FILE *out)
@@ -436,16 +549,20 @@ void plan_print(const struct plan *p, const struct experiment *e, FILE *out)
 	for (int i = 0; i < p->n; i++) {
 		const struct plan_item *it = &p->items[i];
 		char bits[32] = "-";
-		if (it->kind == PLAN_EVAL && it->achieved_avg_bits >= 0)
+		if (it->kind != PLAN_SCORES && it->achieved_avg_bits >= 0)
 			snprintf(bits, sizeof bits, "%.4f", it->achieved_avg_bits);
-		else if (it->kind == PLAN_EVAL)
+		else if (it->kind != PLAN_SCORES)
 			snprintf(bits, sizeof bits, "<=%.4f", e->rows[it->row].avg_bits);
-		const char *job = it->kind == PLAN_SCORES ? "scores"
-				  : strcmp(e->rows[it->row].strategy, "bf16") == 0 ? "eval"
-										    : "quantize+eval";
 		fprintf(out, "%-18s %-22s %-14s %9s  %-12.12s %s\n", e->models[it->model].name,
-			it->kind == PLAN_SCORES ? "(sensitivity)" : e->rows[it->row].label, job, bits,
-			it->key[0] ? it->key : "-",
-			it->done ? "cached" : it->key[0] ? "to do" : "waits for scores");
+			it->kind == PLAN_SCORES ? "(sensitivity)" : e->rows[it->row].label,
+			job_name(it, e), bits, it->key[0] ? it->key : "-", status_of(it));
 	}
+	for (int m = 0; m < e->n_models && p->reach_lo; m++)
+		for (int i = 0; i < p->n; i++)
+			if (p->items[i].model == m && p->items[i].unreachable) {
+				fprintf(out, "%s reaches %.2f-%.2f average bits with these options: its "
+					"unreachable rows get no job\n", e->models[m].name,
+					p->reach_lo[m], p->reach_hi[m]);
+				break;
+			}
 }

@@ -8,6 +8,9 @@
  * log_samples, endpoint software version, bitbudget version). Evaluations always ask for
  * per-document samples, which the report's paired tests need. Results live under results/cache/<key>.json, shared by all
  * experiments, so a finished job is never redone and Table 1's BF16 row serves Table 2.
+ * When the experiment measures kld, each quantized row also gets a KLD job (its key adds
+ * the evaluation and calibration texts' SHA-256). A row whose budget a model cannot reach
+ * gets no job: its items are marked unreachable, and the plan keeps each model's range.
  */
 #ifndef BB_PLAN_H
 #define BB_PLAN_H
@@ -17,7 +20,9 @@
 
 #include "harness/experiment.h"
 
-enum plan_kind { PLAN_SCORES, PLAN_EVAL };
+/* PLAN_KLD: the KLD of one quantized row's recipe to the BF16 model over the evaluation
+ * text, when the experiment measures kld; the BF16 side is cached by the job itself. */
+enum plan_kind { PLAN_SCORES, PLAN_EVAL, PLAN_KLD };
 
 struct plan_item {
 	enum plan_kind kind;
@@ -30,6 +35,8 @@ struct plan_item {
 	double avg_bits[ACCOUNT_COUNT]; /* under every convention; -1 where n/a or not known */
 	double predicted_loss;      /* summed scores of the recipe, -1 without scores */
 	bool done;
+	bool unreachable;           /* the row's budget is outside the model's range: no job */
+	int of;                     /* PLAN_KLD: the evaluation item whose recipe it measures */
 };
 
 struct plan_settings {
@@ -41,11 +48,17 @@ struct plan_settings {
 	const char *calib;            /* calibration text file */
 };
 
+/* Where kld jobs keep the BF16 reference logits, under the results folder: one file per
+ * model, text and context, shared by every recipe and experiment. */
+#define PLAN_KLD_REFERENCE_DIR "cache/kld-reference"
+
 /* Zero-initialise ({0}) before plan_build; plan_free releases it. */
 struct plan {
 	int n, cap;                /* items in use; slots allocated */
 	struct plan_item *items;   /* malloc'd, grown as jobs are planned */
 	char scores_note[256];
+	double *reach_lo, *reach_hi; /* (n_models) the average bits each model can reach under
+				      * the experiment's options (weights only) */
 };
 
 /* Build the plan: compute every recipe that can be computed now (all but the sensitivity

@@ -62,6 +62,15 @@ int report_alloc(struct report *r, const struct experiment *e, struct bb_error *
 	return bb_fail(err, BB_ENOMEM, "out of memory");
 }
 
+static void kld_free(struct report_kld *k)
+{
+	free(k->doc_tokens);
+	free(k->doc_kld);
+	free(k->doc_top1);
+	free(k->doc_nll_ref);
+	free(k->doc_nll_quant);
+}
+
 static void cells_free(struct report *r)
 {
 	if (!r->cells)
@@ -70,6 +79,7 @@ static void cells_free(struct report *r)
 		for (int m = 0; m < r->e->n_models; m++) {
 			free(r->cells[row][m].task_value);
 			free(r->cells[row][m].task_have);
+			kld_free(&r->cells[row][m].kld);
 		}
 	free(r->cells[0]);
 	free(r->cells);
@@ -109,6 +119,9 @@ void report_free(struct report *r)
 	free(r->task_is_perplexity);
 	free(r->proxy_n);
 	free(r->proxy_rho);
+	free(r->kld_text);
+	free(r->reach_lo);
+	free(r->reach_hi);
 	free(r->endpoint);
 	free(r->lm_eval_version);
 	memset(r, 0, sizeof *r);

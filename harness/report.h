@@ -112,8 +112,12 @@ struct report {
 	struct report_seed_group *seed_groups;
 	char *endpoint, *lm_eval_version, date[64]; /* the first two malloc'd or NULL */
 	int limit;
-	long kld_tokens; int kld_docs; char kld_text[256]; long overlap_shared, overlap_total; /* 13-grams the eval text shares with the calibration text, of its total */
-	double *reach_lo, *reach_hi; /* (n_models) malloc'd: the average bits the model can reach under the experiment's options; NULL when not computed */
+	long kld_tokens;                /* the KLD results' tokens and documents, */
+	int kld_docs;
+	char *kld_text;                 /* text (malloc'd, NULL: none) and */
+	long overlap_shared, overlap_total; /* 13-grams it shares with the calibration text, of its total */
+	double *reach_lo, *reach_hi;    /* (n_models) malloc'd: the average bits each model can
+					 * reach under the options; NULL when not computed */
 	int acc_items; /* documents behind a cell's mean acc, the most of any cell (report_stats.c) */
 };
 

@@ -2,7 +2,9 @@
  * report_collect.c: an experiment's results gathered into a report: each cell's means
  * and per-task values from its result file, what the plan knows of its recipe (bits under
  * every accounting, predicted loss, hash), and the per-document outcomes the paired tests
- * need, from which the statistics are computed here, once (report_stats.c). Everything a
+ * need, from which the statistics are computed here, once (report_stats.c); each quantized
+ * cell's KLD (its summary and per-document sums) from its kld result, and each model's
+ * reachable range from the plan. Everything a
  * table shows is in the report when this returns; the writers only format it. It never
  * writes a file: a result it cannot read leaves its cell empty, it is not an error here.
  */
@@ -170,6 +172,103 @@ static void collect_outcomes(struct report *r, struct report_cell *c, struct cel
 	}
 }
 
+// ---- KLD ----
+
+static double number(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The per-document sums the paired tests resample, from each document's summary: its
+ * positions n, mean KLD, top-1 agreement in percent and both perplexities (a mean times n
+ * is the sum; the log of a perplexity is the mean negative log-likelihood). */
+static bool fill_kld_documents(struct report_kld *k, const cJSON *docs)
+{
+	int n = cJSON_GetArraySize(docs), d = 0;
+	double **arrays[] = {&k->doc_tokens, &k->doc_kld, &k->doc_top1, &k->doc_nll_ref,
+			     &k->doc_nll_quant};
+	for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
+		if (!(*arrays[i] = calloc((size_t)n + 1, sizeof **arrays[i])))
+			return false;
+	const cJSON *doc;
+	cJSON_ArrayForEach(doc, docs)
+	{
+		double tokens = number(doc, "n_tokens");
+		if (!(tokens > 0)) { /* a document too short to measure adds nothing */
+			d++;
+			continue;
+		}
+		k->doc_tokens[d] = tokens;
+		k->doc_kld[d] = number(doc, "mean_kld") * tokens;
+		k->doc_top1[d] = number(doc, "top1_agreement_pct") / 100 * tokens;
+		k->doc_nll_ref[d] = log(number(doc, "ref_perplexity")) * tokens;
+		k->doc_nll_quant[d] = log(number(doc, "perplexity")) * tokens;
+		d++;
+	}
+	k->n_docs = n;
+	return true;
+}
+
+/* The answer of a kld job (the result file's "kld") into the cell's kld, and what the
+ * report says of the text: tokens, documents, its name, its overlap with the calibration
+ * text (token 13-grams). */
+static bool fill_kld(struct report *r, struct report_kld *k, const cJSON *res)
+{
+	const cJSON *answer = cJSON_GetObjectItemCaseSensitive(res, "kld");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(answer, "summary");
+	const cJSON *overlap = cJSON_GetObjectItemCaseSensitive(answer, "overlap");
+	k->mean_kld = number(s, "mean_kld");
+	if (isnan(k->mean_kld))
+		return true; /* not a kld result: the cell shows none */
+	k->n_tokens = (long)number(s, "n_tokens");
+	k->se_kld = number(s, "se_kld"), k->median_kld = number(s, "median_kld");
+	k->p90_kld = number(s, "p90_kld"), k->p99_kld = number(s, "p99_kld");
+	k->max_kld = number(s, "max_kld");
+	k->top1 = number(s, "top1_agreement_pct") / 100;
+	k->ppl_ref = number(s, "ref_perplexity"), k->ppl_quant = number(s, "perplexity");
+	k->ppl_ratio = number(s, "perplexity_ratio");
+	if (!fill_kld_documents(k, cJSON_GetObjectItemCaseSensitive(answer, "documents")))
+		return false;
+	k->have = true;
+	r->kld_tokens = k->n_tokens, r->kld_docs = k->n_docs;
+	copy_setting(&r->kld_text, answer, "text");
+	if (cJSON_IsObject(overlap)) {
+		r->overlap_shared = (long)number(overlap, "shared_token_ngrams");
+		r->overlap_total = (long)number(overlap, "text_token_ngrams");
+	}
+	return true;
+}
+
+/* A kld item's result into its cell; false when out of memory. */
+static bool collect_kld_item(struct report *r, const struct plan_item *it)
+{
+	char *text;
+	struct bb_error ignored;
+	if (!it->done || read_file(it->result, &text, NULL, &ignored))
+		return true;
+	cJSON *res = cJSON_Parse(text);
+	free(text);
+	bool ok = fill_kld(r, &r->cells[it->row][it->model].kld, res);
+	cJSON_Delete(res);
+	return ok;
+}
+
+/* Each model's reachable range, as the plan found it. */
+static bool copy_reach(struct report *r, const struct plan *p)
+{
+	int n = r->e->n_models;
+	if (!p->reach_lo)
+		return true;
+	r->reach_lo = malloc(sizeof *r->reach_lo * (size_t)(n + 1));
+	r->reach_hi = malloc(sizeof *r->reach_hi * (size_t)(n + 1));
+	if (!r->reach_lo || !r->reach_hi)
+		return false;
+	memcpy(r->reach_lo, p->reach_lo, sizeof *r->reach_lo * (size_t)n);
+	memcpy(r->reach_hi, p->reach_hi, sizeof *r->reach_hi * (size_t)n);
+	return true;
+}
+
 // ---- collecting ----
 
 /* A cell's figures from the plan and its result file; -1 when out of memory. */
@@ -177,6 +276,7 @@ static int collect_item(struct report *r, const struct plan_item *it,
 			struct cell_outcomes *o)
 {
 	struct report_cell *c = &r->cells[it->row][it->model];
+	c->unreachable = it->unreachable;
 	c->achieved_avg_bits = it->achieved_avg_bits;
 	memcpy(c->avg_bits, it->avg_bits, sizeof c->avg_bits);
 	c->predicted_loss = it->predicted_loss;
@@ -205,12 +305,16 @@ static int collect_cells(struct report *r, const struct plan *p)
 	int n_models = r->e->n_models, rc = 0;
 	size_t n_cells = (size_t)r->e->n_rows * (size_t)n_models;
 	struct cell_outcomes *oc = calloc(n_cells + 1, sizeof *oc); /* [row][model] */
-	if (!oc)
+	if (!oc || !copy_reach(r, p)) {
+		free(oc);
 		return -1;
+	}
 	for (int i = 0; !rc && i < p->n; i++) {
 		const struct plan_item *it = &p->items[i];
 		if (it->kind == PLAN_EVAL)
 			rc = collect_item(r, it, &oc[it->row * n_models + it->model]);
+		else if (it->kind == PLAN_KLD && !collect_kld_item(r, it))
+			rc = -1;
 	}
 	if (!rc)
 		rc = report_compute_statistics(r, oc);

@@ -182,7 +182,7 @@ static void md_lead_line(const struct report *r, FILE *out)
  * model's tokenizer splits the text its own way), and the calibration overlap. */
 static void md_kld_size(const struct report *r, FILE *out)
 {
-	const char *text = r->kld_text[0] ? r->kld_text : "the evaluation text";
+	const char *text = r->kld_text && r->kld_text[0] ? r->kld_text : "the evaluation text";
 	long tokens = r->kld_tokens;
 	int docs = r->kld_docs, measured = 0;
 	for (int m = 0; m < r->e->n_models; m++)

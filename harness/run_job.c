@@ -6,7 +6,9 @@
  * which runs it in this process or on a remote endpoint; the result is wrapped with what
  * produced it, the recipe's SHA-256 included. A scores job on a remote endpoint goes the
  * same way; on "local" it runs `bitbudget scores`, whose file records the calibration
- * file and its SHA-256 (a server's scores job has no file to name). Prints warnings (an
+ * file and its SHA-256 (a server's scores job has no file to name). A kld job quantizes
+ * nothing on disk: its recipe is applied in memory by the measurement (endpoint/kld_job.c),
+ * in this process or on the endpoint. Prints warnings (an
  * endpoint passed over) and each evaluation's scores on stdout, as `bitbudget eval` did
  * for it; never exits.
  */
@@ -28,6 +30,7 @@
 #include "core/quantize.h"
 #include "core/spawn.h"
 #include "core/strbuf.h"
+#include "endpoint/kld_job.h"
 #include "endpoint/run_spec.h"
 #include "harness/endpoints.h"
 #include "harness/runner.h"
@@ -98,9 +101,9 @@ static void remove_checkpoint(const char *dir)
 
 // ---- the result ----
 
-/* The result file: the lm-eval results (with their per-document "samples") plus everything
- * that produced them (the spec less its working folders), the recipe's SHA-256 included.
- * Takes results over. */
+/* The result file: the lm-eval results (with their per-document "samples"), or a kld
+ * job's answer, plus everything that produced them (the spec less its working folders),
+ * the recipe's SHA-256 included. Takes results over. */
 static int write_result(const struct run_spec *spec, const char *endpoint, cJSON *results,
 			struct bb_error *err)
 {
@@ -114,7 +117,7 @@ static int write_result(const struct run_spec *spec, const char *endpoint, cJSON
 	cJSON_DeleteItemFromObjectCaseSensitive(out, "keep_checkpoint");
 	cJSON_AddStringToObject(out, "endpoint", endpoint);
 	cJSON_AddNumberToObject(out, "finished", (double)time(NULL));
-	cJSON_AddItemToObject(out, "lm_eval", results);
+	cJSON_AddItemToObject(out, spec->job.kind == JOB_KLD ? "kld" : "lm_eval", results);
 	int rc = runner_write_json(spec->result, out, err);
 	cJSON_Delete(out);
 	return rc;
@@ -213,6 +216,92 @@ static int run_eval_job(const struct run_spec *spec, int slot,
 	if (checkpoint && !spec->keep_checkpoint)
 		remove_checkpoint(checkpoint);
 	free(checkpoint);
+	return rc;
+}
+
+// ---- kld jobs ----
+
+/* A text file's content, refused when it holds a NUL byte (the text would end there). */
+static int read_text(const char *path, char **text, struct bb_error *err)
+{
+	size_t len;
+	int rc = read_file(path, text, &len, err);
+	if (!rc && strlen(*text) != len) {
+		free(*text);
+		*text = NULL;
+		rc = bb_fail(err, BB_EFORMAT, "'%s': holds a NUL byte: not a text file", path);
+	}
+	return rc;
+}
+
+/* In this process: the measurement `bitbudget kld` and a served kld job run
+ * (endpoint/kld_job.c), the BF16 reference read from (or first written to) the spec's
+ * reference folder, the overlap counted against the run's calibration text. */
+static int local_kld(const struct run_spec *spec, const struct recipe *r, const char *text,
+		     cJSON **result, struct bb_error *err)
+{
+	char *calib = NULL;
+	int rc = read_text(spec->calib, &calib, err);
+	struct kld_job j = {.model_dir = spec->job.model, .model_label = spec->job.model,
+			    .recipe = r, .recipe_label = spec->strategy, .text = text,
+			    .text_label = spec->eval_text_file, .calib_text = calib,
+			    .calib_label = spec->calib, .context = spec->job.context,
+			    .cache_dir = spec->reference_dir};
+	if (!rc)
+		rc = kld_job_run(&j, result, err);
+	free(calib);
+	return rc;
+}
+
+/* On an endpoint: a kld job with the recipe and the text inline; the reference is cached
+ * there, the overlap counted against the endpoint's calibration text. */
+static int remote_kld(const struct run_spec *spec, const char *endpoint, const struct recipe *r,
+		      const char *text, const struct job_limits *limits, cJSON **result,
+		      struct bb_error *err)
+{
+	char real[PATH_MAX];
+	struct job_spec request = spec->job;
+	request.model = (char *)path_for(endpoint, spec->job.model, real, sizeof real);
+	request.has_recipe = true, request.recipe = *r;
+	request.eval_text = (char *)text;
+	return job_exec(&request, endpoint, limits, result, err);
+}
+
+static void print_kld(const cJSON *result)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, "summary");
+	const cJSON *mean = cJSON_GetObjectItemCaseSensitive(s, "mean_kld");
+	const cJSON *top1 = cJSON_GetObjectItemCaseSensitive(s, "top1_agreement_pct");
+	if (cJSON_IsNumber(mean) && cJSON_IsNumber(top1))
+		printf("mean kld %.6f top-1 %.2f%%\n", mean->valuedouble, top1->valuedouble);
+}
+
+/* The KLD of the planned recipe (applied in memory: no checkpoint is written) to the
+ * model, over the spec's evaluation text. */
+static int kld_and_write(const struct run_spec *spec, const char *endpoint,
+			 const char *model_unused, const struct job_limits *limits,
+			 struct bb_error *err)
+{
+	(void)model_unused; /* the spec names the model */
+	struct recipe r;
+	char *text = NULL;
+	cJSON *result = NULL;
+	int rc = read_planned_recipe(&r, spec->recipe, spec->recipe_sha256, err);
+	if (rc)
+		return rc;
+	rc = read_text(spec->eval_text_file, &text, err);
+	if (!rc)
+		rc = strcmp(endpoint, "local") == 0
+			     ? local_kld(spec, &r, text, &result, err)
+			     : remote_kld(spec, endpoint, &r, text, limits, &result, err);
+	if (!rc) {
+		print_kld(result);
+		rc = write_result(spec, endpoint, result, err);
+		result = NULL; /* write_result took it */
+	}
+	cJSON_Delete(result);
+	free(text);
+	recipe_free(&r);
 	return rc;
 }
 
@@ -340,6 +429,8 @@ int run_job(const char *spec_path, int slot, const struct job_limits *limits,
 		; /* the lock failed */
 	else if (spec.job.kind == JOB_SCORES)
 		rc = on_live_endpoint(&spec, slot, run_scores_job, NULL, limits, err);
+	else if (spec.job.kind == JOB_KLD)
+		rc = on_live_endpoint(&spec, slot, kld_and_write, NULL, limits, err);
 	else
 		rc = run_eval_job(&spec, slot, limits, err);
 	run_spec_free(&spec);

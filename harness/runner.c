@@ -118,11 +118,26 @@ static int wait_with_progress(struct spawn_child *c, const char *joblog, int tot
 
 // ---- job specs ----
 
+/* A kld item's spec: the recipe of its evaluation item, the texts, where the reference
+ * goes. */
+static void kld_spec_of(struct run_spec *j, const struct plan *p, const struct plan_item *it,
+			const struct experiment *e, const struct plan_settings *s,
+			char *reference_dir)
+{
+	j->row = (char *)e->rows[it->row].label, j->strategy = (char *)e->rows[it->row].strategy;
+	j->recipe = p->items[it->of].recipe, j->recipe_sha256 = (char *)it->recipe_hash;
+	j->achieved_avg_bits = it->achieved_avg_bits, j->predicted_loss = it->predicted_loss;
+	j->job.kind = JOB_KLD;
+	j->eval_text_file = e->eval_text, j->calib = (char *)s->calib;
+	j->reference_dir = reference_dir;
+	j->endpoint_version = (char *)s->endpoint_version;
+}
+
 /* The run spec of a plan item. Its strings are borrowed from the plan, the experiment and
- * the options (never freed here); tmp_dir and tasks are the caller's. */
-static void spec_of(struct run_spec *j, const struct plan_item *it, const struct experiment *e,
-		    const struct plan_settings *s, const struct run_opts *o, char *tmp_dir,
-		    char **tasks)
+ * the options (never freed here); tmp_dir, reference_dir and tasks are the caller's. */
+static void spec_of(struct run_spec *j, const struct plan *p, const struct plan_item *it,
+		    const struct experiment *e, const struct plan_settings *s,
+		    const struct run_opts *o, char *tmp_dir, char *reference_dir, char **tasks)
 {
 	const struct exp_model *m = &e->models[it->model];
 	*j = (struct run_spec){
@@ -135,6 +150,10 @@ static void spec_of(struct run_spec *j, const struct plan_item *it, const struct
 		j->job.method = strcmp(s->score_method, "proxy") ? SCORE_DELTALOSS : SCORE_PROXY;
 		j->job.nsamples = s->nsamples, j->job.seqlen = s->seqlen;
 		j->calib = (char *)s->calib;
+		return;
+	}
+	if (it->kind == PLAN_KLD) {
+		kld_spec_of(j, p, it, e, s, reference_dir);
 		return;
 	}
 	for (int t = 0; t < e->n_tasks; t++)
@@ -159,6 +178,13 @@ int runner_write_json(const char *path, const cJSON *json, struct bb_error *err)
 	return rc;
 }
 
+/* The items run with kind: the kld jobs go with the evaluations, in one list, so that
+ * parallel keeps every endpoint busy until both are done. */
+static bool runs_with(enum plan_kind item, enum plan_kind kind)
+{
+	return item == kind || (kind == PLAN_EVAL && item == PLAN_KLD);
+}
+
 /* Write the specs of the pending items of a kind and the list parallel reads. */
 static int write_specs(const struct plan *p, enum plan_kind kind, const struct experiment *e,
 		       const struct plan_settings *s, const struct run_opts *o, const char *list,
@@ -166,8 +192,9 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 {
 	char *dir = str_printf(err, "%s/%s/jobs", s->results_dir, e->name);
 	char *tmp_dir = str_printf(err, "%s/tmp", s->results_dir);
-	FILE *f = dir && tmp_dir ? fopen(list, "w") : NULL;
-	int rc = !dir || !tmp_dir ? BB_ENOMEM
+	char *reference_dir = str_printf(err, "%s/%s", s->results_dir, PLAN_KLD_REFERENCE_DIR);
+	FILE *f = dir && tmp_dir && reference_dir ? fopen(list, "w") : NULL;
+	int rc = !dir || !tmp_dir || !reference_dir ? BB_ENOMEM
 		 : !f		  ? bb_fail(err, BB_EIO, "'%s': %s", list, strerror(errno))
 				  : 0;
 	if (!rc)
@@ -175,7 +202,7 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 	*count = 0;
 	for (int i = 0; i < p->n && !rc; i++) {
 		const struct plan_item *it = &p->items[i];
-		if (it->kind != kind || it->done || !it->key[0])
+		if (!runs_with(it->kind, kind) || it->done || !it->key[0])
 			continue;
 		char *path = str_printf(err, "%s/%s.json", dir, it->key);
 		if (!path) {
@@ -184,7 +211,7 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 		}
 		struct run_spec spec;
 		char *tasks[RUN_SPEC_MAX_TASKS];
-		spec_of(&spec, it, e, s, o, tmp_dir, tasks);
+		spec_of(&spec, p, it, e, s, o, tmp_dir, reference_dir, tasks);
 		cJSON *json = run_spec_to_json(&spec);
 		rc = json ? runner_write_json(path, json, err)
 			  : bb_fail(err, BB_ENOMEM, "out of memory");
@@ -195,6 +222,7 @@ static int write_specs(const struct plan *p, enum plan_kind kind, const struct e
 	}
 	if (f && fclose(f) != 0 && !rc)
 		rc = bb_fail(err, BB_EIO, "'%s': write failed", list);
+	free(reference_dir);
 	free(tmp_dir);
 	free(dir);
 	return rc;

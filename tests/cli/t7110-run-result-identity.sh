@@ -18,7 +18,7 @@ cat > "$TMP/collide.json" <<'EOF'
     {"label": "head-5", "strategy": "tail", "avg_bits": 5}
   ],
   "published": {},
-  "demo": {"model": "tinystories-656k", "name": "TinyStories-656K", "hf_id": "raincandy-u/TinyStories-656K",
+  "demo": {"measures": ["acc"], "model": "tinystories-656k", "name": "TinyStories-656K", "hf_id": "raincandy-u/TinyStories-656K",
            "tasks": ["experiments/demo-tasks/story_cloze.json", "experiments/demo-tasks/story_endings.json"],
            "note": "demo tasks, first documents only"}
 }

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "harness/report_stats.h"
 #include "harness/report_write.h"
 #include "harness/stats.h"
@@ -73,34 +74,38 @@ enum { BF16, TAIL, HEAD, RANDOM1, RANDOM2, OURS, N_ROWS };
 #define N_DOCS 4
 static double doc_tokens[N_DOCS] = {10, 20, 30, 40}; /* 100 tokens */
 
+/* A malloc'd copy of n values: report_free frees what a cell and the report hold. */
+static double *copy_of(const double *v, int n)
+{
+	double *c = malloc(sizeof *c * (size_t)n);
+	memcpy(c, v, sizeof *c * (size_t)n);
+	return c;
+}
+
 /* Per-document sums for a recipe whose every token has KLD kld, agrees on its top token
  * with probability top1 and adds nll_increase to BF16's NLL of 2 nats: the intervals over
  * documents are then exactly [value, value], which keeps the golden file hand-checkable
  * (the bootstrap's spread is checked above). */
-struct hand_kld {
-	double kld[N_DOCS], top1[N_DOCS], nll_ref[N_DOCS], nll_quant[N_DOCS];
-};
-
-static void fill_kld(struct report_cell *c, struct hand_kld *h, double kld, double top1,
-		     double nll_increase)
+static void fill_kld(struct report_cell *c, double kld, double top1, double nll_increase)
 {
+	double sum_kld[N_DOCS], sum_top1[N_DOCS], nll_ref[N_DOCS], nll_quant[N_DOCS];
 	for (int d = 0; d < N_DOCS; d++) {
-		h->kld[d] = kld * doc_tokens[d];
-		h->top1[d] = top1 * doc_tokens[d];
-		h->nll_ref[d] = 2.0 * doc_tokens[d];
-		h->nll_quant[d] = (2.0 + nll_increase) * doc_tokens[d];
+		sum_kld[d] = kld * doc_tokens[d];
+		sum_top1[d] = top1 * doc_tokens[d];
+		nll_ref[d] = 2.0 * doc_tokens[d];
+		nll_quant[d] = (2.0 + nll_increase) * doc_tokens[d];
 	}
 	c->kld = (struct report_kld){
 		.have = true, .n_tokens = 100, .mean_kld = kld, .top1 = top1,
 		.ppl_ref = exp(2.0), .ppl_quant = exp(2.0 + nll_increase),
-		.ppl_ratio = exp(nll_increase), .n_docs = N_DOCS, .doc_tokens = doc_tokens,
-		.doc_kld = h->kld, .doc_top1 = h->top1, .doc_nll_ref = h->nll_ref,
-		.doc_nll_quant = h->nll_quant};
+		.ppl_ratio = exp(nll_increase), .n_docs = N_DOCS,
+		.doc_tokens = copy_of(doc_tokens, N_DOCS), .doc_kld = copy_of(sum_kld, N_DOCS),
+		.doc_top1 = copy_of(sum_top1, N_DOCS), .doc_nll_ref = copy_of(nll_ref, N_DOCS),
+		.doc_nll_quant = copy_of(nll_quant, N_DOCS)};
 }
 
 static struct experiment e;
 static struct report r;
-static struct hand_kld hand[N_ROWS];
 static double reach_lo[2] = {4.0, 6.92}, reach_hi[2] = {8.0, 9.94};
 
 static void fill_experiment(void)
@@ -165,7 +170,7 @@ static void fill_report(double tail_factor, double head_factor)
 		fill_cell(row, 0, acc[row]);
 		double f = row == HEAD ? head_factor : row == TAIL ? tail_factor : factor[row];
 		if (row != BF16) /* top-1 falls by 10 points per step of the factor */
-			fill_kld(&r.cells[row][0], &hand[row], 0.01 * f, 1 - 0.1 * f, 0.01 * f);
+			fill_kld(&r.cells[row][0], 0.01 * f, 1 - 0.1 * f, 0.01 * f);
 		r.cells[row][1].unreachable = row != BF16;
 		r.cells[row][1].achieved_avg_bits = r.cells[row][1].predicted_loss = -1;
 		for (int a = 0; a < ACCOUNT_COUNT; a++)
@@ -174,11 +179,11 @@ static void fill_report(double tail_factor, double head_factor)
 	fill_cell(BF16, 1, 0.30);
 	r.kld_tokens = 100;
 	r.kld_docs = N_DOCS;
-	snprintf(r.kld_text, sizeof r.kld_text, "the default evaluation text");
+	r.kld_text = str_printf(NULL, "the default evaluation text");
 	r.overlap_shared = 0;
 	r.overlap_total = 1234;
-	r.reach_lo = reach_lo;
-	r.reach_hi = reach_hi;
+	r.reach_lo = copy_of(reach_lo, 2);
+	r.reach_hi = copy_of(reach_hi, 2);
 	struct cell_outcomes *oc = calloc((size_t)N_ROWS * 2, sizeof *oc);
 	CHECK(cell_outcomes_alloc(&oc[OURS * 2], 1) == 0);
 	oc[OURS * 2].n[0] = 327; /* the documents behind a mean acc (no per-item outcomes) */
