@@ -95,7 +95,7 @@ bad noacc "j['demo']['measures'] = ['kld']" "'measures' must include \"acc\""
 bad top "j['measures'] = ['acc', 'ppl']" "measures\[1\]"
 bad text "j['eval_text'] = 3" "'eval_text' must be a non-empty string"
 bad noname "del j['demo']['models'][1]['name']" "demo: models\[1\]: 'name' must be"
-bad empty "j['demo']['models'] = []" "'models' must list 1 to"
+bad empty "j['demo']['models'] = []" "'models' must list at least one model"
 bad same "j['demo']['models'][1]['name'] = 'TinyStories-656K'" "name 'TinyStories-656K' is used twice"
 expect_error "eval_text '$TMP/missing.txt': no such file" "$TMP/none" \
 	$BB run "$TMP/exp.json" --demo --dry-run --eval-text "$TMP/missing.txt" --results "$TMP/r-missing"
