@@ -119,17 +119,22 @@ static int read_row(struct experiment *e, const cJSON *r, const char *what,
 	return 0;
 }
 
-static int read_rows(struct experiment *e, const cJSON *rows, struct bb_error *err)
+/* Append the rows of the list rows; where ("rows" or "demo: rows") names it in errors. */
+static int read_rows(struct experiment *e, const cJSON *rows, const char *where,
+		     struct bb_error *err)
 {
 	const cJSON *r;
-	int n = array_size(rows, e->path, "rows", err);
+	int n = array_size(rows, e->path, where, err), first = e->n_rows;
 	if (n < 0)
 		return BB_EFORMAT;
-	if (!(e->rows = calloc((size_t)n, sizeof *e->rows)))
+	struct exp_row *grown = realloc(e->rows, (size_t)(first + n) * sizeof *e->rows);
+	if (!grown)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
+	e->rows = grown;
+	memset(e->rows + first, 0, (size_t)n * sizeof *e->rows);
 	cJSON_ArrayForEach(r, rows)
 	{
-		char *what = str_printf(err, "'%s': rows[%d]", e->path, e->n_rows);
+		char *what = str_printf(err, "'%s': %s[%d]", e->path, where, e->n_rows - first);
 		int rc = what ? read_row(e, r, what, err) : BB_ENOMEM;
 		free(what);
 		if (rc)
@@ -356,6 +361,8 @@ static int read_demo_in(struct experiment *e, const cJSON *demo, const char *mod
 				   err);
 	if (!rc)
 		rc = read_demo_models(e, demo, roots, what, err);
+	if (!rc && cJSON_HasObjectItem(demo, "rows")) /* e.g. the null baseline, random seeds */
+		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(demo, "rows"), "demo: rows", err);
 	if (!rc)
 		demo_notes(e, note);
 	return rc;
@@ -397,7 +404,7 @@ int experiment_load(struct experiment *e, const char *path, enum model_set set,
 	if (!rc)
 		rc = read_options(e, cJSON_GetObjectItemCaseSensitive(e->json, "options"), err);
 	if (!rc)
-		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(e->json, "rows"), err);
+		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(e->json, "rows"), "rows", err);
 	if (!rc && set == MODEL_SET_PAPER)
 		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(e->json, "tasks"), err);
 	if (!rc) /* the paper's; a demo section has its own, read with it */
