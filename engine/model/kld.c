@@ -12,34 +12,35 @@
 
 // ---- one position ----
 
-/* Index of the largest logit (the first on ties, as token_logprob) and log-sum-exp over
- * row (V), in double, shifted by the maximum. */
-static double row_logsumexp(const float *row, int V, int *argmax)
+/* Index of the largest logit (the first on ties, as token_logprob). */
+static int row_argmax(const float *row, int V)
 {
 	int best = 0;
 	for (int j = 1; j < V; j++)
 		best = row[j] > row[best] ? j : best;
-	double mx = row[best], sum = 0;
-	for (int j = 0; j < V; j++)
-		sum += exp((double)row[j] - mx);
-	*argmax = best;
-	return mx + log(sum);
+	return best;
 }
 
+/* With e_j = exp(x_j - max x) and S its sum, p_j = e_j / S, so
+ *   KL = sum_j p_j (lp_ref_j - lp_q_j) = (sum_j e_j (x_j - y_j)) / S - lse_ref + lse_q:
+ * one exp per entry of each row, where computing p_j apart takes a third. The sums are in
+ * double, shifted by each row's maximum. */
 void kld_compare(const float *ref_logits, const float *q_logits, int V, int next,
 		 struct kld_position *out)
 {
-	int top_ref, top_q;
-	double lse_ref = row_logsumexp(ref_logits, V, &top_ref);
-	double lse_q = row_logsumexp(q_logits, V, &top_q);
-	double kld = 0;
+	int top_ref = row_argmax(ref_logits, V), top_q = row_argmax(q_logits, V);
+	double max_ref = ref_logits[top_ref], max_q = q_logits[top_q];
+	double sum_ref = 0, sum_q = 0, weighted = 0;
 	for (int j = 0; j < V; j++) {
-		double lp_ref = (double)ref_logits[j] - lse_ref, lp_q = (double)q_logits[j] - lse_q;
-		double p = exp(lp_ref);
-		if (p > 0) /* 0 log 0 = 0, even where the candidate's logit is -inf too */
-			kld += p * (lp_ref - lp_q);
+		double e = exp((double)ref_logits[j] - max_ref);
+		sum_ref += e;
+		if (e > 0) /* 0 log 0 = 0, even where the candidate's logit is -inf too */
+			weighted += e * ((double)ref_logits[j] - (double)q_logits[j]);
+		sum_q += exp((double)q_logits[j] - max_q);
 	}
-	/* KL >= 0; rounding can leave a sum of terms that cancel at -1e-17. */
+	double lse_ref = max_ref + log(sum_ref), lse_q = max_q + log(sum_q);
+	double kld = weighted / sum_ref - lse_ref + lse_q;
+	/* KL >= 0; rounding can leave a sum of terms that cancel at -1e-15. */
 	out->kld = kld > 0 ? kld : 0;
 	out->ref_logprob = (double)ref_logits[next] - lse_ref;
 	out->q_logprob = (double)q_logits[next] - lse_q;
