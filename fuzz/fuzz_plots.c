@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "core/strbuf.h"
 #include "harness/gnuplot_string.h"
 #include "harness/plots_collect.h"
 #include "harness/plots_write.h"
@@ -152,18 +153,20 @@ static void check_confined(void)
 		abort();
 }
 
+#define SET_LABEL_SIZE 128 /* the fuzzed model-set label's room */
+
 static void fill(struct experiment *e, struct report *r, const uint8_t *data, size_t size)
 {
 	struct bb_error err;
 	if (experiment_alloc(e, 3, 2, 1, &err))
 		abort();
 	e->n_models = 2, e->n_rows = 3, e->n_tasks = 1;
-	if (report_alloc(r, e, &err))
+	if (report_alloc(r, e, &err) || !(e->set_label = calloc(1, SET_LABEL_SIZE)))
 		abort();
 	char *texts[N_TEXTS] = {e->name, e->title, e->set_label, e->models[0].name,
 				e->models[1].name, e->rows[0].label, e->rows[1].label,
 				e->rows[2].label, e->tasks[0]};
-	size_t sizes[N_TEXTS] = {sizeof e->name, sizeof e->title, sizeof e->set_label,
+	size_t sizes[N_TEXTS] = {sizeof e->name, sizeof e->title, SET_LABEL_SIZE,
 				 sizeof e->models[0].name, sizeof e->models[1].name,
 				 sizeof e->rows[0].label, sizeof e->rows[1].label,
 				 sizeof e->rows[2].label, sizeof e->tasks[0]};
@@ -171,7 +174,8 @@ static void fill(struct experiment *e, struct report *r, const uint8_t *data, si
 	for (int i = 0; i < N_TEXTS; i++)
 		at = next_text(data, size, at, texts[i], sizes[i]);
 	as_name(e->name);
-	snprintf(e->set_note, sizeof e->set_note, "%s", e->set_label);
+	if (!(e->set_note = str_printf(&err, "%s", e->set_label)))
+		abort();
 	snprintf(e->rows[0].strategy, sizeof e->rows[0].strategy, "bf16");
 	snprintf(e->rows[1].strategy, sizeof e->rows[1].strategy, "%s", e->rows[1].label);
 	snprintf(e->rows[2].strategy, sizeof e->rows[2].strategy, "head");

@@ -252,11 +252,11 @@ static int read_paper_models(struct experiment *e, const cJSON *models, const ch
 		if (rc)
 			return rc;
 	}
-	snprintf(e->set_note, sizeof e->set_note, "%s",
-		 model_root ? "model set: the paper's models (from MODEL_ROOT) and tasks"
-			    : "model set: the paper's models, planned from their configs only");
-	snprintf(e->set_label, sizeof e->set_label, "paper models and tasks");
-	return 0;
+	e->set_note = str_printf(err, "%s", model_root
+			? "model set: the paper's models (from MODEL_ROOT) and tasks"
+			: "model set: the paper's models, planned from their configs only");
+	e->set_label = str_printf(err, "paper models and tasks");
+	return e->set_note && e->set_label ? 0 : BB_ENOMEM;
 }
 
 /* The first of roots[0..3) (a NULL one skipped) holding <root>[/models]/<dir>/config.json:
@@ -330,20 +330,20 @@ static int read_demo_models(struct experiment *e, const cJSON *demo, const char 
 }
 
 /* "model set: DEMO (A at PATH, B at PATH); NOTE" and its few-word form for plot titles. */
-static void demo_notes(struct experiment *e, const char *note)
+static int demo_notes(struct experiment *e, const char *note, struct bb_error *err)
 {
 	struct strbuf b = {0}, names = {0};
 	strbuf_addf(&b, "model set: DEMO (");
 	for (int m = 0; m < e->n_models; m++) {
-		strbuf_addf(&b, "%s%s at %.160s", m ? ", " : "", e->models[m].name, e->models[m].path);
+		strbuf_addf(&b, "%s%s at %s", m ? ", " : "", e->models[m].name, e->models[m].path);
 		strbuf_addf(&names, "%s%s", m ? ", " : "", e->models[m].name);
 	}
 	strbuf_addf(&b, "); %s", note);
-	snprintf(e->set_note, sizeof e->set_note, "%s", b.p ? b.p : "model set: DEMO");
-	snprintf(e->set_label, sizeof e->set_label, "DEMO set: %s on the project's demo tasks",
-		 names.p ? names.p : "");
-	strbuf_release(&b);
+	e->set_note = strbuf_take_or_fail(&b, err);
+	e->set_label = str_printf(err, "DEMO set: %s on the project's demo tasks",
+				  names.p ? names.p : "");
 	strbuf_release(&names);
+	return e->set_note && e->set_label ? 0 : BB_ENOMEM;
 }
 
 /* read_demo, what ("'<file>': demo") starting its error messages. */
@@ -364,7 +364,7 @@ static int read_demo_in(struct experiment *e, const cJSON *demo, const char *mod
 	if (!rc && cJSON_HasObjectItem(demo, "rows")) /* e.g. the null baseline, random seeds */
 		rc = read_rows(e, cJSON_GetObjectItemCaseSensitive(demo, "rows"), "demo: rows", err);
 	if (!rc)
-		demo_notes(e, note);
+		rc = demo_notes(e, note, err);
 	return rc;
 }
 
@@ -441,6 +441,9 @@ void experiment_free(struct experiment *e)
 	e->path = NULL;
 	free(e->eval_text);
 	e->eval_text = NULL;
+	free(e->set_note);
+	free(e->set_label);
+	e->set_note = e->set_label = NULL;
 }
 
 int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,

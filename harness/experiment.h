@@ -50,8 +50,8 @@ struct experiment {
 	int n_rows;
 	struct exp_row *rows;        /* malloc'd, n_rows of them */
 	enum model_set set;
-	char set_note[640];  /* what the report says about the model set and tasks */
-	char set_label[128]; /* the same in a few words, for plot titles */
+	char *set_note;      /* malloc'd: what the report says about the model set and tasks */
+	char *set_label;     /* malloc'd: the same in a few words, for plot titles */
 	cJSON *json;         /* the whole file, for published figures */
 	/* What every row is measured by ("measures"): acc always, kld (KL divergence to the
 	 * BF16 model, docs/formats.md) where asked for: default for the demo set, opt-in for

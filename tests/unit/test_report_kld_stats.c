@@ -122,7 +122,7 @@ static void fill_experiment(void)
 	e.tasks = tasks, e.models = models, e.rows = rows;
 	snprintf(e.name, sizeof e.name, "kld-mini");
 	snprintf(e.title, sizeof e.title, "KLD mini: recipes at 5 bits");
-	snprintf(e.set_note, sizeof e.set_note, "A report filled by hand.");
+	e.set_note = "A report filled by hand.";
 	e.set = MODEL_SET_DEMO;
 	e.n_options = 2;
 	format_parse(&e.options[0], "MXFP4", &err);
