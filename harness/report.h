@@ -17,6 +17,22 @@
 #include "harness/experiment.h"
 #include "harness/stats.h"
 
+/* The KLD measurement of one recipe against the BF16 model over the evaluation text (a
+ * kld result, docs/endpoint.md): its summary and the per-document sums the paired tests
+ * resample (documents are the unit of resampling: tokens within one are not independent). */
+struct report_kld {
+	bool have;
+	long n_tokens;
+	double mean_kld, se_kld, median_kld, p90_kld, p99_kld, max_kld;
+	double top1;                 /* fraction of positions whose top token agrees, 0..1 */
+	double ppl_ref, ppl_quant, ppl_ratio;
+	int n_docs;
+	double *doc_tokens;          /* (n_docs) positions measured in each document */
+	double *doc_kld;             /* (n_docs) summed KLD over its positions */
+	double *doc_top1;            /* (n_docs) positions whose top token agrees */
+	double *doc_nll_ref, *doc_nll_quant; /* (n_docs) summed negative log-likelihood */
+};
+
 struct report_cell {
 	bool have;                     /* a result exists */
 	double mean_acc;               /* mean of acc over the tasks that report one */
@@ -28,6 +44,7 @@ struct report_cell {
 	bool samples;                  /* the result has per-document outcomes for its acc tasks */
 	char key[65];
 	char recipe_hash[65];          /* SHA-256 of the recipe file; "bf16" without a recipe */
+	struct report_kld kld;
 };
 
 /* A paired comparison of two rows of one model: row hi minus row lo, over the same

@@ -69,4 +69,18 @@ void stats_ranks(const double *x, int n, double *rank);
  * or either variable is constant. */
 double stats_spearman(const double *x, const double *y, int n);
 
+/* The 95% percentile interval of a ratio of sums, sum num / sum den, over n units drawn
+ * with replacement (documents: the token-weighted mean KLD is the documents' summed KLD
+ * over their tokens). The generator and its streams are the paired bootstrap's. Returns 0,
+ * or -1 when n < 1, resamples < 1, a denominator sums to 0 or memory runs out. */
+int stats_bootstrap_ratio(const double *num, const double *den, int n, int resamples,
+			  uint64_t seed, double *lo, double *hi);
+
+/* The 95% percentile interval of Spearman's rho over n pairs (x[i], y[i]) drawn with
+ * replacement. Resamples where rho is undefined (a variable constant in the draw) are left
+ * out of the interval. Returns 0, or -1 when n < 2, no resample has a rho or memory runs
+ * out. */
+int stats_spearman_bootstrap(const double *x, const double *y, int n, int resamples,
+			     uint64_t seed, double *lo, double *hi);
+
 #endif
