@@ -45,6 +45,7 @@ struct report_cell {
 	char key[65];
 	char recipe_hash[65];          /* SHA-256 of the recipe file; "bf16" without a recipe */
 	struct report_kld kld;
+	bool unreachable; /* the row's budget is outside the model's reachable range: no job */
 };
 
 /* A paired comparison of two rows of one model: row hi minus row lo, over the same
