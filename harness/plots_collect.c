@@ -405,15 +405,22 @@ int plots_collect(struct plot_data *d, const struct report *r, const struct plan
 	return rc ? rc : gather_measures(d, r, err);
 }
 
+/* The measures of d, NULL allowed. */
+static void measures_free(struct plot_data *d)
+{
+	for (int m = 0; d && m < d->n_measure_models; m++)
+		measure_model_free(&d->measures[m]);
+	if (d)
+		free(d->measures);
+}
+
 void plot_data_free(struct plot_data *d)
 {
+	measures_free(d);
 	if (!d)
 		return;
 	for (int m = 0; m < EXP_MAX; m++)
 		for (int i = 0; i < d->models[m].n_maps; i++)
 			free(d->models[m].maps[i].bits);
-	for (int m = 0; m < d->n_measure_models; m++)
-		measure_model_free(&d->measures[m]);
-	free(d->measures);
 	memset(d, 0, sizeof *d);
 }

@@ -21,6 +21,7 @@
 #include "harness/gnuplot_string.h"
 #include "harness/plots_collect.h"
 #include "harness/plots_write.h"
+#include "harness/report_collect.h"
 #include "tests/unit/check.h"
 
 static char tmpdir[] = "/tmp/bb-test-plots-XXXXXX";
@@ -271,31 +272,65 @@ static const struct measure_cell measure_cells[] = {
 static double doc_tokens[2] = {10, 30};
 static double doc_kld[N_MEASURE_CELLS][2];
 
-/* Row 0 BF16, then the cells above, one model named name. */
-static void fill_measures(struct experiment *e, struct report *r, const char *name)
+/* The experiment: row 0 BF16, then the rows of the cells above, one model named name
+ * (the shipped config of a paper model: planning only). Loaded from a file and collected
+ * from an empty plan, as `bitbudget run` would, so that the sizes are the loader's. */
+static int load_measures_experiment(struct experiment *e, const char *name)
 {
-	snprintf(e->name, sizeof e->name, "front");
-	snprintf(e->models[0].name, sizeof e->models[0].name, "%s", name);
-	snprintf(e->rows[0].strategy, sizeof e->rows[0].strategy, "bf16");
-	e->n_models = 1, e->n_rows = 1 + N_MEASURE_CELLS;
-	r->e = e, r->bf16_row = 0;
-	r->cells[0][0] = (struct report_cell){.have = true, .mean_acc = 0.42, .achieved_avg_bits = 16,
-					      .predicted_loss = -1};
+	cJSON *j = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(j, "rows");
+	cJSON *model = cJSON_CreateObject(), *models = cJSON_AddArrayToObject(j, "models");
+	cJSON_AddStringToObject(j, "name", "front");
+	cJSON_AddStringToObject(j, "title", "front");
+	cJSON_AddItemToObject(j, "options", cJSON_CreateStringArray((const char *[]){"MXFP4", "MXFP8"}, 2));
+	cJSON_AddItemToObject(j, "tasks", cJSON_CreateStringArray((const char *[]){"piqa"}, 1));
+	cJSON_AddStringToObject(model, "name", name);
+	cJSON_AddStringToObject(model, "hf_id", "x");
+	cJSON_AddStringToObject(model, "dir", "Llama-3.1-8B-Instruct");
+	cJSON_AddItemToArray(models, model);
+	for (int i = -1; i < N_MEASURE_CELLS; i++) {
+		cJSON *row = cJSON_CreateObject();
+		char label[32];
+		snprintf(label, sizeof label, "row %d", i + 1);
+		cJSON_AddStringToObject(row, "label", label);
+		cJSON_AddStringToObject(row, "strategy", i < 0 ? "bf16" : measure_cells[i].strategy);
+		if (i >= 0)
+			cJSON_AddNumberToObject(row, "avg_bits", measure_cells[i].budget);
+		cJSON_AddItemToArray(rows, row);
+	}
+	char *text = cJSON_Print(j), *path = str_printf(NULL, "%s/front.json", tmpdir);
+	struct bb_error err = {0};
+	int rc = text && path ? write_file_atomic(path, text, strlen(text), &err) : -1;
+	if (!rc)
+		rc = experiment_load(e, path, MODEL_SET_PAPER, NULL, NULL, &err);
+	if (rc)
+		fprintf(stderr, "  %s\n", err.msg);
+	free(text);
+	free(path);
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* The report of that experiment with the cells above filled in by hand. */
+static int fill_measures(struct experiment *e, struct report *r, const char *name)
+{
+	struct plan empty = {0};
+	struct bb_error err = {0};
+	if (load_measures_experiment(e, name) || report_collect(r, e, &empty, 0, &err))
+		return -1;
+	r->cells[0][0].have = true, r->cells[0][0].mean_acc = 0.42;
+	r->cells[0][0].achieved_avg_bits = 16, r->cells[0][0].predicted_loss = -1;
 	for (int i = 0; i < N_MEASURE_CELLS; i++) {
 		const struct measure_cell *mc = &measure_cells[i];
-		struct exp_row *row = &e->rows[i + 1];
-		snprintf(row->strategy, sizeof row->strategy, "%s", mc->strategy);
-		snprintf(row->label, sizeof row->label, "%s", name); /* hostile labels stay data */
-		row->avg_bits = mc->budget;
-		doc_kld[i][0] = mc->doc0, doc_kld[i][1] = mc->doc1;
 		struct report_cell *c = &r->cells[i + 1][0];
-		*c = (struct report_cell){.have = true, .mean_acc = mc->acc, .achieved_avg_bits = mc->bits,
-					  .predicted_loss = mc->predicted};
+		doc_kld[i][0] = mc->doc0, doc_kld[i][1] = mc->doc1;
+		c->have = true, c->mean_acc = mc->acc, c->achieved_avg_bits = mc->bits;
+		c->predicted_loss = mc->predicted;
 		snprintf(c->recipe_hash, sizeof c->recipe_hash, "%s", mc->recipe);
 		c->kld = (struct report_kld){.have = true, .n_tokens = 40,
 					     .mean_kld = (mc->doc0 + mc->doc1) / 40, .n_docs = 2,
 					     .doc_tokens = doc_tokens, .doc_kld = doc_kld[i]};
 	}
+	return 0;
 }
 
 static const struct measure_series *series_named(const struct measure_model *mm, const char *s)
@@ -310,7 +345,7 @@ TEST(measures_should_fold_seeds_band_documents_and_rank_distinct_recipes)
 {
 	struct experiment *e = calloc(1, sizeof *e);
 	struct report *r = calloc(1, sizeof *r);
-	fill_measures(e, r, "m");
+	CHECK(fill_measures(e, r, "m") == 0);
 	struct measure_model mm;
 	struct bb_error err = {0};
 	CHECK(report_has_kld(r));
@@ -351,6 +386,7 @@ TEST(measures_should_fold_seeds_band_documents_and_rank_distinct_recipes)
 		r->cells[row][0].kld.have = false;
 	CHECK(!report_has_kld(r));
 	free(r);
+	experiment_free(e);
 	free(e);
 }
 
@@ -377,11 +413,10 @@ TEST(measure_pictures_should_name_every_strategy_carry_every_point_and_run_nothi
 	struct report *r = calloc(1, sizeof *r);
 	struct plot_data *d = calloc(1, sizeof *d);
 	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
-	fill_measures(e, r, hostile[5]); /* a quote and a system call: fits a model name */
+	CHECK(fill_measures(e, r, hostile[5]) == 0); /* a quote and a system call */
+	struct plan empty = {0};
 	struct bb_error err = {0};
-	d->measures = calloc(1, sizeof *d->measures);
-	d->n_measure_models = 1;
-	CHECK(measures_collect(&d->measures[0], r, 0, &err) == 0);
+	CHECK(plots_collect(d, r, &empty, tmpdir, &err) == 0);
 	char dir[300];
 	snprintf(dir, sizeof dir, "%s/measures", tmpdir);
 	CHECK(plots_write_scripts(r, d, dir, scripts, &err) == 0);
@@ -427,6 +462,7 @@ TEST(measure_pictures_should_name_every_strategy_carry_every_point_and_run_nothi
 	plot_data_free(d);
 	free(d);
 	free(r);
+	experiment_free(e);
 	free(e);
 }
 
