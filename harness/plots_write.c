@@ -635,12 +635,24 @@ typedef int measure_picture(const struct report *r, const struct measure_model *
 			    const char *dir, const char *name, const char *data,
 			    struct plot_scripts *out, struct bb_error *err);
 
-/* The three measure pictures of model m: "<exp>-<what>-<model slug>", data beside each. */
+/* Whether mm has a point with a KLD (kld true) or with an accuracy. */
+static bool measured(const struct measure_model *mm, bool kld)
+{
+	for (int i = 0; i < mm->n_series; i++)
+		for (int k = 0; k < mm->series[i].n; k++)
+			if (kld ? mm->series[i].points[k].n_kld : mm->series[i].points[k].n_acc)
+				return true;
+	return false;
+}
+
+/* The measure pictures of model m that have something to show (a model can have no
+ * result yet, or reach none of the rows): "<exp>-<what>-<model slug>", data beside each. */
 static int measures(const struct report *r, const struct measure_model *mm, int m,
 		    const char *dir, struct plot_scripts *out, struct bb_error *err)
 {
 	static const char *const whats[] = {"kld-vs-bits", "acc-vs-bits", "proxy-vs-kld"};
 	static measure_picture *const draw[] = {kld_vs_bits, acc_vs_bits, proxy_vs_kld};
+	const bool shown[] = {measured(mm, true), measured(mm, false), mm->proxy.n > 0};
 	char slug[96];
 	slugify(r->e->models[m].name, slug, sizeof slug);
 	int rc = 0;
@@ -652,7 +664,7 @@ static int measures(const struct report *r, const struct measure_model *mm, int 
 			rc = BB_ENOMEM;
 		if (!rc && i == 0 && !(rc = measures_data(mm, data, err)))
 			lines = data, data = NULL;
-		if (!rc)
+		if (!rc && shown[i])
 			rc = draw[i](r, mm, m, dir, name, i < 2 ? lines : data, out, err);
 		free(name);
 		free(data);

@@ -273,7 +273,8 @@ static double doc_tokens[2] = {10, 30};
 static double doc_kld[N_MEASURE_CELLS][2];
 
 /* The experiment: row 0 BF16, then the rows of the cells above, one model named name
- * (the shipped config of a paper model: planning only). Loaded from a file and collected
+ * (the shipped config of a paper model: planning only), and a second model "none" that
+ * has no result (as a model that reaches none of the rows). Loaded from a file and collected
  * from an empty plan, as `bitbudget run` would, so that the sizes are the loader's. */
 static int load_measures_experiment(struct experiment *e, const char *name)
 {
@@ -287,6 +288,8 @@ static int load_measures_experiment(struct experiment *e, const char *name)
 	cJSON_AddStringToObject(model, "hf_id", "x");
 	cJSON_AddStringToObject(model, "dir", "Llama-3.1-8B-Instruct");
 	cJSON_AddItemToArray(models, model);
+	cJSON_AddItemToArray(models, cJSON_Duplicate(model, true)); /* no results: no pictures */
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(models, 1), "name", cJSON_CreateString("none"));
 	for (int i = -1; i < N_MEASURE_CELLS; i++) {
 		cJSON *row = cJSON_CreateObject();
 		char label[32];
@@ -420,7 +423,7 @@ TEST(measure_pictures_should_name_every_strategy_carry_every_point_and_run_nothi
 	char dir[300];
 	snprintf(dir, sizeof dir, "%s/measures", tmpdir);
 	CHECK(plots_write_scripts(r, d, dir, scripts, &err) == 0);
-	CHECK(scripts->n == 4); /* bars, then KLD, accuracy and the proxy against KLD */
+	CHECK(scripts->n == 4); /* bars, then KLD, accuracy and the proxy against KLD; none for "none" */
 	char slug[96], name[200];
 	slugify(hostile[5], slug, sizeof slug);
 	static const char *const whats[3] = {"kld-vs-bits", "acc-vs-bits", "proxy-vs-kld"};
