@@ -174,10 +174,10 @@ table1 table2 table3 table4: all
 	SHARED=$(SHARED) $(BINDIR)/bitbudget run experiments/$@.json $(RUN_FLAGS)
 
 # The whole frontier (experiments/frontier.json: every strategy at every budget, both demo
-# models, accuracy and KLD). On the demo set each job is a tiny model that two OpenMP
-# threads slow down (they spin waiting for each other on a shared machine: 9.8 s against
-# 2.5 s for one evaluation, docs/benchmarks.md), so the jobs run one thread each, one job
-# per core. With paper models or endpoints the jobs are remote: one per endpoint as usual.
+# models, accuracy and KLD). On the demo set each job is a model so small that a second
+# OpenMP thread costs more CPU than it saves (docs/benchmarks.md), so the jobs run one
+# thread each, one job per core. With paper models or endpoints the jobs are remote: one
+# per endpoint as usual.
 FRONTIER_JOBS = $(if $(MODEL_ROOT)$(ENDPOINTS),,--jobs $(shell nproc))
 frontier: all
 	SHARED=$(SHARED) OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BINDIR)/bitbudget run \
