@@ -175,7 +175,7 @@ static size_t family_len(const char *strategy)
 	return strncmp(strategy, "random:", 7) == 0 ? strlen("random") : strlen(strategy);
 }
 
-static struct measure_series *series_of(struct measure_model *mm, const char *strategy,
+static struct measure_series *measure_series_of(struct measure_model *mm, const char *strategy,
 					struct bb_error *err)
 {
 	size_t len = family_len(strategy);
@@ -196,7 +196,7 @@ static struct measure_series *series_of(struct measure_model *mm, const char *st
 }
 
 /* The point of budget in s, a new one when there is none yet (finish_series fills it). */
-static struct measure_point *point_of(struct measure_series *s, double budget,
+static struct measure_point *measure_point_of(struct measure_series *s, double budget,
 				      struct bb_error *err)
 {
 	for (int i = 0; i < s->n; i++)
@@ -298,8 +298,8 @@ static int gather_series(struct measure_model *mm, const struct report *r, int m
 		const struct report_cell *c = &r->cells[row][m];
 		if (row == r->bf16_row || !(c->have || c->kld.have) || c->achieved_avg_bits < 0)
 			continue;
-		struct measure_series *s = series_of(mm, r->e->rows[row].strategy, err);
-		if (!s || !point_of(s, r->e->rows[row].avg_bits, err))
+		struct measure_series *s = measure_series_of(mm, r->e->rows[row].strategy, err);
+		if (!s || !measure_point_of(s, r->e->rows[row].avg_bits, err))
 			return BB_ENOMEM;
 	}
 	int rc = 0;
