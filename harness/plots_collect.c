@@ -247,7 +247,8 @@ static int finish_point(struct measure_point *pt, int rows, const struct report_
 	const struct report_kld *k = &only->kld;
 	if (stats_bootstrap_ratio(k->doc_kld, k->doc_tokens, k->n_docs, BOOTSTRAP_RESAMPLES,
 				  BOOTSTRAP_SEED, &pt->kld_lo, &pt->kld_hi) != 0)
-		return bb_fail(err, BB_EINVAL, "no interval for a KLD of %d documents (no tokens, or out of memory)",
+		return bb_fail(err, BB_EINVAL,
+			       "no interval for a KLD of %d documents (no tokens, or out of memory)",
 			       k->n_docs);
 	return 0;
 }

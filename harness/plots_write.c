@@ -532,7 +532,8 @@ static void measure_series_title(FILE *f, const struct measure_series *sv)
 /* Per series a band (columns lo, hi) under a line (column value). */
 static void measure_lines(FILE *f, const struct measure_model *mm, const char *data, int value)
 {
-	fputs("set style fill transparent solid 0.2 noborder\nset offsets graph 0.03, graph 0.03, 0, 0\nplot ", f);
+	fputs("set style fill transparent solid 0.2 noborder\n"
+	      "set offsets graph 0.03, graph 0.03, 0, 0\nplot ", f);
 	for (int i = 0; i < mm->n_series; i++) {
 		fputs(i ? ", " : "", f);
 		gnuplot_write_string(f, data);
@@ -590,7 +591,8 @@ static int acc_vs_bits(const struct report *r, const struct measure_model *mm, i
 	      "set ylabel 'mean accuracy over the tasks'\nset grid\n"
 	      "set key outside right top noenhanced\n", s.f);
 	if (r->bf16_row >= 0 && r->cells[r->bf16_row][m].have)
-		fprintf(s.f, "set arrow 1 from graph 0, first %.6f to graph 1, first %.6f nohead dt 2 lc rgb '#888888'\n"
+		fprintf(s.f, "set arrow 1 from graph 0, first %.6f to graph 1, first %.6f nohead dt 2 "
+			"lc rgb '#888888'\n"
 			"set label 1 'BF16' at graph 0.01, first %.6f offset 0,0.6\n",
 			r->cells[r->bf16_row][m].mean_acc, r->cells[r->bf16_row][m].mean_acc,
 			r->cells[r->bf16_row][m].mean_acc);
@@ -625,7 +627,8 @@ static int proxy_vs_kld(const struct report *r, const struct measure_model *mm, 
 	measure_title(s.f, r, m, "predicted loss against measured mean KLD", rho);
 	fprintf(s.f, "set xlabel 'predicted loss increase (summed scores of the recipe)'\n"
 		"set ylabel 'measured mean KLD to BF16 per token (nats)'\n%s"
-		"set grid\nunset key\nset offsets graph 0.03, graph 0.03, 0, 0\nplot ", mm->kld_log_axis ? "set logscale y\n" : "");
+		"set grid\nunset key\nset offsets graph 0.03, graph 0.03, 0, 0\nplot ",
+		mm->kld_log_axis ? "set logscale y\n" : "");
 	gnuplot_write_string(s.f, data);
 	fputs(" using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4'\n", s.f);
 	return script_end(&s, dir, name, "800,550", out, err);

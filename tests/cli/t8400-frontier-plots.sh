@@ -29,8 +29,9 @@ exp["demo"]["models"] = [dict(exp["demo"]["models"][0], name="M`touch %s/pwned-m
 json.dump(exp, sys.stdout)
 PY
 awk 'BEGIN {RS = ""; ORS = "\n\n"} NR <= 8' experiments/eval/default.txt > "$TMP/eval.txt"
-OMP_NUM_THREADS=1 $BB run "$TMP/front.json" --demo --jobs 2 --limit 4 --eval-text "$TMP/eval.txt" --results "$TMP/results" --reports "$TMP/reports" \
-	--plots "$TMP/plots" --scratch "$TMP/scratch" > "$TMP/out" 2> "$TMP/err" ||
+OMP_NUM_THREADS=1 $BB run "$TMP/front.json" --demo --jobs 2 --limit 4 --eval-text "$TMP/eval.txt" \
+	--results "$TMP/results" --reports "$TMP/reports" --plots "$TMP/plots" --scratch "$TMP/scratch" \
+	> "$TMP/out" 2> "$TMP/err" ||
 	{ cat "$TMP/err"; fail "run"; }
 [ -z "$(find "$TMP" -name 'pwned*')" ] || fail "a command in the model name ran"
 D="$TMP/plots/data"

@@ -282,8 +282,9 @@ static int load_measures_experiment(struct experiment *e, const char *name)
 	cJSON *model = cJSON_CreateObject(), *models = cJSON_AddArrayToObject(j, "models");
 	cJSON_AddStringToObject(j, "name", "front");
 	cJSON_AddStringToObject(j, "title", "front");
-	cJSON_AddItemToObject(j, "options", cJSON_CreateStringArray((const char *[]){"MXFP4", "MXFP8"}, 2));
-	cJSON_AddItemToObject(j, "tasks", cJSON_CreateStringArray((const char *[]){"piqa"}, 1));
+	const char *options[] = {"MXFP4", "MXFP8"}, *tasks[] = {"piqa"};
+	cJSON_AddItemToObject(j, "options", cJSON_CreateStringArray(options, 2));
+	cJSON_AddItemToObject(j, "tasks", cJSON_CreateStringArray(tasks, 1));
 	cJSON_AddStringToObject(model, "name", name);
 	cJSON_AddStringToObject(model, "hf_id", "x");
 	cJSON_AddStringToObject(model, "dir", "Llama-3.1-8B-Instruct");
@@ -354,7 +355,8 @@ TEST(measures_should_fold_seeds_band_documents_and_rank_distinct_recipes)
 	CHECK(report_has_kld(r));
 	CHECK(measures_collect(&mm, r, 0, &err) == 0);
 	CHECK(mm.n_series == 4); /* pure, head, random (both seeds), sensitivity */
-	const struct measure_series *random = series_named(&mm, "random"), *ours = series_named(&mm, "sensitivity");
+	const struct measure_series *random = series_named(&mm, "random");
+	const struct measure_series *ours = series_named(&mm, "sensitivity");
 	const struct measure_series *pure = series_named(&mm, "pure");
 	CHECK(random && ours && pure && series_named(&mm, "head"));
 	if (random && ours && pure) {
