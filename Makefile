@@ -64,7 +64,7 @@ FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES  := $(FUZZ_SRC:fuzz/%.c=%)
 REPLAY_BIN  := $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 demo asan test-asan fuzz fuzz-build fuzzers
+.PHONY: all deps test bench check-layers clean table1 table2 table3 table4 frontier demo asan test-asan fuzz fuzz-build fuzzers
 all: $(BINDIR)/bitbudget $(UNIT_BIN) $(HELPER_BIN) $(BENCH_BIN) $(REPLAY_BIN)
 
 deps:
@@ -172,6 +172,16 @@ test-asan: asan
 # and lm-eval endpoints; without them the demo set runs on the embedded engine.
 table1 table2 table3 table4: all
 	SHARED=$(SHARED) $(BINDIR)/bitbudget run experiments/$@.json $(RUN_FLAGS)
+
+# The whole frontier (experiments/frontier.json: every strategy at every budget, both demo
+# models, accuracy and KLD). On the demo set each job is a model so small that a second
+# OpenMP thread costs more CPU than it saves (docs/benchmarks.md), so the jobs run one
+# thread each, one job per core. With paper models or endpoints the jobs are remote: one
+# per endpoint as usual.
+FRONTIER_JOBS = $(if $(MODEL_ROOT)$(ENDPOINTS),,--jobs $(shell nproc))
+frontier: all
+	SHARED=$(SHARED) OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BINDIR)/bitbudget run \
+		experiments/frontier.json $(FRONTIER_JOBS) $(RUN_FLAGS)
 
 demo: table1 table2 table3
 

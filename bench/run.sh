@@ -9,7 +9,10 @@
 #   3. bitbudget kld on both shared models over experiments/eval/default.txt: a cold run
 #      (the reference computed, then one pass), a warm one (the reference read from the
 #      cache, one pass) and a warm one with pure MXFP4 (one pass): wall, CPU, max RSS;
-#   4. every other build/bench/bench_* program (the engine's, when present).
+#   4. one frontier job's two halves (make frontier): the evaluation of one recipe on the
+#      demo tasks and its KLD pass (reference cached), each with 1 and with 2 OpenMP
+#      threads, on both shared models: wall and CPU, median of REPEATS;
+#   5. every other build/bench/bench_* program (the engine's, when present).
 # Figures are recorded by hand in docs/benchmarks.md. BENCH_DIR sets the scratch folder.
 set -eu
 BB=$(pwd)/bin/bitbudget
@@ -81,6 +84,38 @@ for spec in "tinystories-656k 4" "stories260k 6.92"; do
 	kld_time cold --model "${SHARED:-../shared}/models/$1"
 	kld_time warm --model "${SHARED:-../shared}/models/$1"
 	kld_time warm-mx4 --model "${SHARED:-../shared}/models/$1" --recipe "$DIR/pure.json"
+done
+rm -rf "$DIR/kld-cache"
+
+# job_time NAME THREADS CMD...: median wall and user+sys of REPEATS runs of CMD with
+# OMP_NUM_THREADS=THREADS.
+job_time() {
+	name=$1 threads=$2
+	shift 2
+	: > "$DIR/t.job"
+	i=0
+	while [ $i -lt "$REPEATS" ]; do
+		OMP_NUM_THREADS=$threads /usr/bin/time -f '%e %U %S' -o "$DIR/t.one" "$@" 2>/dev/null
+		cat "$DIR/t.one" >> "$DIR/t.job"
+		i=$((i + 1))
+	done
+	printf 'frontier job %-18s %-5s %d thread(s)  wall %6.2f s  cpu %6.2f s  (median of %d)\n' \
+		"$model" "$name" "$threads" "$(awk '{print $1}' "$DIR/t.job" | median)" \
+		"$(awk '{print $2 + $3}' "$DIR/t.job" | median)" "$REPEATS"
+}
+TASKS=experiments/demo-tasks/story_cloze.json,experiments/demo-tasks/story_endings.json,experiments/demo-tasks/story_text.json
+for spec in "tinystories-656k 5" "stories260k 7.5"; do
+	set -- $spec
+	model=$1
+	m="${SHARED:-../shared}/models/$1"
+	$BB recipe --model "$m" --strategy head --options MXFP4,MXFP8 --avg-bits $2 -o "$DIR/head.json" 2>/dev/null
+	$BB kld --model "$m" --cache "$DIR/kld-cache" -o "$DIR/kld.json" 2>/dev/null # the reference, once
+	for threads in 1 2; do
+		job_time eval $threads $BB eval --endpoint local --model "$m" --recipe "$DIR/head.json" \
+			--tasks $TASKS --log-samples --quiet -o "$DIR/eval.json"
+		job_time kld $threads $BB kld --model "$m" --recipe "$DIR/head.json" --cache "$DIR/kld-cache" \
+			-o "$DIR/kld.json"
+	done
 done
 rm -rf "$DIR/kld-cache"
 

@@ -161,6 +161,8 @@ static void fill(struct experiment *e, struct report *r, const uint8_t *data, si
 	if (experiment_alloc(e, 3, 2, 1, &err))
 		abort();
 	e->n_models = 2, e->n_rows = 3, e->n_tasks = 1;
+	free(e->set_label);
+	free(e->set_note);
 	if (report_alloc(r, e, &err) || !(e->set_label = calloc(1, SET_LABEL_SIZE)))
 		abort();
 	char *texts[N_TEXTS] = {e->name, e->title, e->set_label, e->models[0].name,

@@ -452,7 +452,9 @@ int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks
 	e->rows = calloc((size_t)n_rows + 1, sizeof *e->rows);
 	e->models = calloc((size_t)n_models + 1, sizeof *e->models);
 	e->tasks = calloc((size_t)n_tasks + 1, sizeof *e->tasks);
-	if (e->rows && e->models && e->tasks)
+	e->set_note = calloc(1, 1);
+	e->set_label = calloc(1, 1);
+	if (e->rows && e->models && e->tasks && e->set_note && e->set_label)
 		return 0;
 	experiment_free(e);
 	return bb_fail(err, BB_ENOMEM, "out of memory");

@@ -67,7 +67,8 @@ int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		    const char *model_root, const char *shared_dir, struct bb_error *err);
 void experiment_free(struct experiment *e);
 
-/* Room for n_rows rows, n_models models and n_tasks tasks, zeroed, the counts left at 0:
+/* Room for n_rows rows, n_models models and n_tasks tasks, zeroed, the counts left at 0,
+ * and an empty model-set note and label (malloc'd, replaceable):
  * for an experiment built in memory (tests, fuzzers) rather than loaded. Freed by
  * experiment_free. */
 int experiment_alloc(struct experiment *e, int n_rows, int n_models, int n_tasks,

@@ -12,6 +12,14 @@
  *                          recipe's predicted score and measured accuracy (second axis);
  *   proxy-vs-accuracy-<m>: each recipe's predicted loss (summed scores) against its measured
  *                          accuracy loss (BF16 - acc), with Spearman's rho.
+ * When the report has KLD, three more per model (plots_collect.h computes their numbers):
+ *   <exp>-kld-vs-bits-<m>:  mean KLD to BF16 against achieved bits, one line per strategy,
+ *                          each point's 95% bootstrap interval over documents as a band
+ *                          (random: the mean over seeds, the band their min-max);
+ *   <exp>-acc-vs-bits-<m>:  mean accuracy against achieved bits, the same lines (random's
+ *                          band: min-max over seeds);
+ *   <exp>-proxy-vs-kld-<m>: each recipe's predicted loss against its measured mean KLD, with
+ *                          Spearman's rho and its bootstrap interval over recipes.
  * The data and the gnuplot scripts stay under plots/data/ so a picture can be remade.
  *
  * Drawing only: nothing here reads a result or a recipe, opens a checkpoint or solves a

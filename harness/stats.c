@@ -289,3 +289,39 @@ double stats_spearman(const double *x, const double *y, int n)
 	free(ry);
 	return rho;
 }
+
+// ---- bootstrap intervals of one statistic ----
+
+/* The 95% percentile interval of the n sorted-in-place draws. */
+static void percentile_interval(double *draws, int n, double *lo, double *hi)
+{
+	qsort(draws, (size_t)n, sizeof *draws, by_value);
+	*lo = draws[(int)floor(0.025 * n)];
+	*hi = draws[(int)ceil(0.975 * n) - 1];
+}
+
+int stats_spearman_bootstrap(const double *x, const double *y, int n, int resamples,
+			     uint64_t seed, double *lo, double *hi)
+{
+	if (n < 2 || resamples < 1)
+		return -1;
+	double *draws = malloc(sizeof *draws * (size_t)resamples);
+	double *xs = malloc(sizeof *xs * (size_t)n), *ys = malloc(sizeof *ys * (size_t)n);
+	int defined = 0;
+	for (int r = 0; draws && xs && ys && r < resamples; r++) {
+		uint64_t state = seed + (uint64_t)r * (uint64_t)n * SPLITMIX64_STEP;
+		for (int i = 0; i < n; i++) {
+			int k = below(&state, n);
+			xs[i] = x[k], ys[i] = y[k];
+		}
+		double rho = stats_spearman(xs, ys, n);
+		if (!isnan(rho))
+			draws[defined++] = rho;
+	}
+	if (defined)
+		percentile_interval(draws, defined, lo, hi);
+	free(draws);
+	free(xs);
+	free(ys);
+	return defined ? 0 : -1;
+}

@@ -86,4 +86,11 @@ void stats_ranks(const double *x, int n, double *rank);
  * or either variable is constant. */
 double stats_spearman(const double *x, const double *y, int n);
 
+/* The 95% percentile interval of Spearman's rho over n pairs (x[i], y[i]) drawn with
+ * replacement. Resamples where rho is undefined (a variable constant in the draw) are left
+ * out of the interval. Returns 0, or -1 when n < 2, no resample has a rho or memory runs
+ * out. */
+int stats_spearman_bootstrap(const double *x, const double *y, int n, int resamples,
+			     uint64_t seed, double *lo, double *hi);
+
 #endif

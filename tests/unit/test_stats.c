@@ -2,7 +2,8 @@
  * test_stats.c: the report's statistics (harness/stats.c) against small examples worked
  * out by hand: McNemar's exact and chi-square p, the paired bootstrap's interval and p on
  * examples whose resampling distribution can be enumerated, its symmetry and fixed-seed
- * reproducibility, and Spearman's rho with ties.
+ * reproducibility, Spearman's rho with ties, and the bootstrap intervals of a ratio of
+ * sums (per-document KLD) and of rho.
  * Never writes a file.
  */
 #include <math.h>
@@ -242,6 +243,31 @@ TEST(spearman_should_match_hand_examples_with_ties)
 	CHECK(isnan(stats_spearman(p, q, 1)) && isnan(stats_spearman(p, c, 3)));
 }
 
+// ---- bootstrap intervals of one statistic ----
+
+TEST(spearman_bootstrap_should_contain_rho_and_pin_a_monotone_set)
+{
+	/* monotone: every resample with two distinct points has rho 1 (those with one point
+	 * have none and are left out) */
+	const double p[6] = {1, 2, 3, 4, 5, 6}, q[6] = {0.1, 0.4, 0.5, 0.9, 2, 7};
+	double lo = NAN, hi = NAN;
+	CHECK(stats_spearman_bootstrap(p, q, 6, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, &lo, &hi) == 0);
+	CHECK(lo == 1 && hi == 1);
+	/* a hand-ranked set with ties (the example above, rho = sqrt(0.9)), more points */
+	const double x[8] = {1, 2, 2, 3, 5, 4, 7, 6}, y[8] = {1, 3, 2, 4, 4, 6, 5, 8};
+	double rho = stats_spearman(x, y, 8);
+	CHECK(stats_spearman_bootstrap(x, y, 8, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, &lo, &hi) == 0);
+	CHECK(lo <= rho && rho <= hi && lo < hi && hi <= 1 && lo >= -1);
+	/* the same seed, the same interval */
+	double lo2, hi2;
+	CHECK(stats_spearman_bootstrap(x, y, 8, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, &lo2, &hi2) == 0);
+	CHECK(lo2 == lo && hi2 == hi);
+	/* undefined in every resample: a constant variable; or too few pairs */
+	const double c[4] = {2, 2, 2, 2};
+	CHECK(stats_spearman_bootstrap(c, p, 4, 100, 1, &lo, &hi) == -1);
+	CHECK(stats_spearman_bootstrap(p, q, 1, 100, 1, &lo, &hi) == -1);
+}
+
 int main(void)
 {
 	RUN(mcnemar_should_give_exact_binomial_p_for_small_counts);
@@ -254,5 +280,6 @@ int main(void)
 	RUN(holm_should_match_a_hand_worked_family);
 	RUN(ranks_should_average_ties);
 	RUN(spearman_should_match_hand_examples_with_ties);
+	RUN(spearman_bootstrap_should_contain_rho_and_pin_a_monotone_set);
 	END_TESTS();
 }
