@@ -200,6 +200,20 @@ static int read_top_measures(struct experiment *e, struct bb_error *err)
 	return rc;
 }
 
+/* "paired_tests": "all" (the default: every pair of rows but random seeds) or "budget"
+ * (pairs within one budget, with BF16 and with Ours: a frontier's rows). */
+static int read_paired_tests(struct experiment *e, struct bb_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->json, "paired_tests");
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || (strcmp(v->valuestring, "all") && strcmp(v->valuestring, "budget")))
+		return bb_fail(err, BB_EFORMAT, "'%s': 'paired_tests' must be \"all\" or \"budget\"",
+			       e->path);
+	e->tests_by_budget = strcmp(v->valuestring, "budget") == 0;
+	return 0;
+}
+
 int experiment_set_eval_text(struct experiment *e, const char *path, struct bb_error *err)
 {
 	char *copy = str_printf(err, "%s", path);
@@ -409,6 +423,8 @@ int experiment_load(struct experiment *e, const char *path, enum model_set set,
 		rc = read_tasks(e, cJSON_GetObjectItemCaseSensitive(e->json, "tasks"), err);
 	if (!rc) /* the paper's; a demo section has its own, read with it */
 		rc = read_top_measures(e, err);
+	if (!rc)
+		rc = read_paired_tests(e, err);
 	if (!rc)
 		rc = read_eval_text(e, err);
 	if (!rc && set == MODEL_SET_PAPER)

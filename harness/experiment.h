@@ -57,6 +57,7 @@ struct experiment {
 	 * BF16 model, docs/formats.md) where asked for: default for the demo set, opt-in for
 	 * the paper's models, so the published comparison stays as published. */
 	bool measure_acc, measure_kld;
+	bool tests_by_budget; /* "paired_tests": "budget": accuracy tests within a budget only */
 	char *eval_text;     /* malloc'd: the held-out text KLD is measured on ("eval_text") */
 };
 

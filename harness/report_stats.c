@@ -70,9 +70,14 @@ static void paired_test(struct report *r, struct report_test *t, int m, int lo, 
 							   BOOTSTRAP_SEED, &t->boot) == 0;
 }
 
-/* Model m's tests of every pair whose cells both have per-document outcomes: the others
- * are never tested, and stay zero (or NULL: a row without outcomes). -1 when out of
- * memory. */
+static bool is_random_row(const struct exp_row *row)
+{
+	return strncmp(row->strategy, "random:", 7) == 0;
+}
+
+/* Model m's tests of every pair report_pair_tested names whose cells both have
+ * per-document outcomes: the others are never tested, and stay zero (or NULL: a row
+ * without outcomes). -1 when out of memory. */
 static int paired_tests(struct report *r, int m, const struct cell_outcomes *oc,
 			struct paired_task *tasks)
 {
@@ -83,7 +88,7 @@ static int paired_tests(struct report *r, int m, const struct cell_outcomes *oc,
 		if (!(r->tests[m][lo] = calloc((size_t)e->n_rows, sizeof *r->tests[m][lo])))
 			return -1;
 		for (int hi = lo + 1; hi < e->n_rows; hi++) {
-			if (!r->cells[hi][m].samples)
+			if (!r->cells[hi][m].samples || !report_pair_tested(r, lo, hi))
 				continue;
 			struct report_test *t = &r->tests[m][lo][hi];
 			if (test_alloc(r, t))
@@ -131,11 +136,6 @@ static int adjust_for_multiple_comparisons(struct report *r, int m)
 		family[k]->p_holm = adjusted[k];
 	free(p), free(adjusted), free(family);
 	return rc;
-}
-
-static bool is_random_row(const struct exp_row *row)
-{
-	return strncmp(row->strategy, "random:", 7) == 0;
 }
 
 /* Mean, sample sd, min and max of a group's cells, per model. -1 when out of memory. */
@@ -231,6 +231,17 @@ const struct report_test *report_test_of(const struct report *r, int model, int 
 	if (a == b || !r->tests[model][lo])
 		return NULL;
 	return &r->tests[model][lo][hi];
+}
+
+bool report_pair_tested(const struct report *r, int a, int b)
+{
+	const struct exp_row *ra = &r->e->rows[a], *rb = &r->e->rows[b];
+	if (report_reference_row(r, a) == b || report_reference_row(r, b) == a)
+		return true;
+	if (is_random_row(ra) || is_random_row(rb))
+		return false;
+	return !r->e->tests_by_budget || a == r->bf16_row || b == r->bf16_row ||
+	       ra->avg_bits == rb->avg_bits;
 }
 
 int report_reference_row(const struct report *r, int row)

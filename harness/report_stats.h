@@ -40,6 +40,14 @@ const struct report_test *report_test_of(const struct report *r, int model, int 
  * first on ties); -1 when the experiment has none or row is one. */
 int report_reference_row(const struct report *r, int row);
 
+/* Whether the accuracy tests compare rows a and b: a row and its reference row, and any
+ * two rows neither of which is a random seed, or, where the experiment tests by budget
+ * ("paired_tests": "budget"), such rows when one is BF16 or both have one budget. A seed
+ * is the null Ours is read against, so it meets Ours alone: seeds against one another, or
+ * a frontier's every pair across budgets, would be thousands of tests nobody reads, each
+ * widening Holm's family. */
+bool report_pair_tested(const struct report *r, int a, int b);
+
 /* Whether the cell carries a dagger: its paired test against its reference row exists and
  * its 95% interval contains zero. */
 bool report_not_significant(const struct report *r, int row, int model);

@@ -290,7 +290,8 @@ static void md_significance(const struct report *r, FILE *out)
 			     "McNemar per task (+/\u2212, p) |\n|---|---|---|---|---|---|\n", e->models[m].name);
 		for (int hi = 1; hi < e->n_rows; hi++)
 			for (int lo = 0; lo < hi; lo++)
-				if (r->cells[hi][m].have && r->cells[lo][m].have)
+				if (r->cells[hi][m].have && r->cells[lo][m].have &&
+				    report_pair_tested(r, lo, hi))
 					md_test_row(r, m, lo, hi, out);
 	}
 }

@@ -2,7 +2,8 @@
 # experiment's rows on the demo set only: the paper's plan of table2 lists exactly the
 # file's four rows per model, the demo plan those four and the five random seeds, each a
 # quantize+eval and a kld job on TinyStories-656K and unreachable on stories260K; a malformed
-# or clashing demo row is a one-line error (exit 2).
+# or clashing demo row, or a "paired_tests" other than "all" or "budget", is a one-line
+# error (exit 2).
 . tests/cli/lib.sh
 paper_rows=$(json_get experiments/table2.json "len(j['rows'])")
 demo_rows=$(json_get experiments/table2.json "len(j['demo']['rows'])")
@@ -34,4 +35,5 @@ bad() { # NAME PYTHON-EDIT PATTERN: table2 edited, then refused with one line na
 bad empty "j['demo']['rows'] = []" "'demo: rows' must be a non-empty list"
 bad clash "j['demo']['rows'][0]['label'] = 'Ours'" "demo: rows\[0\]: label 'Ours' is used twice"
 bad nobits "del j['demo']['rows'][2]['avg_bits']" "demo: rows\[2\]: 'avg_bits' must be a number"
+bad tests "j['paired_tests'] = 'some'" "'paired_tests' must be \"all\" or \"budget\""
 exit 0

@@ -353,6 +353,23 @@ TEST(report_should_give_each_model_its_own_tokens)
 	free(md);
 }
 
+TEST(accuracy_tests_should_pair_seeds_with_ours_alone_and_by_budget_when_asked)
+{
+	fill_report(1, 2);
+	CHECK(!report_pair_tested(&r, RANDOM1, RANDOM2)); /* seeds against one another */
+	CHECK(!report_pair_tested(&r, RANDOM1, BF16) && !report_pair_tested(&r, TAIL, RANDOM2));
+	CHECK(report_pair_tested(&r, RANDOM1, OURS) && report_pair_tested(&r, OURS, RANDOM2));
+	CHECK(report_pair_tested(&r, TAIL, HEAD) && report_pair_tested(&r, BF16, HEAD));
+	e.rows[HEAD].avg_bits = 6; /* its reference is still Ours, the nearest sensitivity row */
+	CHECK(report_pair_tested(&r, TAIL, HEAD)); /* every pair: the default */
+	e.tests_by_budget = true;
+	CHECK(!report_pair_tested(&r, TAIL, HEAD));
+	CHECK(report_pair_tested(&r, HEAD, BF16) && report_pair_tested(&r, HEAD, OURS));
+	CHECK(report_pair_tested(&r, TAIL, OURS) && !report_pair_tested(&r, RANDOM1, HEAD));
+	e.tests_by_budget = false;
+	e.rows[HEAD].avg_bits = 5;
+}
+
 int main(void)
 {
 	RUN(weighted_bootstrap_of_identical_rows_should_give_zero_and_p_one);
@@ -364,6 +381,7 @@ int main(void)
 	RUN(report_should_say_so_when_ours_wins_everywhere);
 	RUN(report_should_lead_with_accuracy_on_the_paper_models);
 	RUN(report_should_give_each_model_its_own_tokens);
+	RUN(accuracy_tests_should_pair_seeds_with_ours_alone_and_by_budget_when_asked);
 	report_free(&r);
 	END_TESTS();
 }

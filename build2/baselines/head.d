@@ -1,0 +1,15 @@
+build2/baselines/head.o: baselines/head.c baselines/strategies.h \
+ core/allocate.h core/checkpoint.h /usr/include/cjson/cJSON.h \
+ core/error.h core/safetensors.h core/constraints.h core/formats.h \
+ core/recipe.h core/scores.h baselines/walk.h
+baselines/strategies.h:
+core/allocate.h:
+core/checkpoint.h:
+/usr/include/cjson/cJSON.h:
+core/error.h:
+core/safetensors.h:
+core/constraints.h:
+core/formats.h:
+core/recipe.h:
+core/scores.h:
+baselines/walk.h:

@@ -1,0 +1,11 @@
+build2/engine/tasks/task_hellaswag.o: engine/tasks/task_hellaswag.c \
+ engine/tasks/families.h /usr/include/cjson/cJSON.h core/error.h \
+ engine/tasks/tasks.h engine/tasks/metrics.h engine/tasks/text.h \
+ core/strbuf.h
+engine/tasks/families.h:
+/usr/include/cjson/cJSON.h:
+core/error.h:
+engine/tasks/tasks.h:
+engine/tasks/metrics.h:
+engine/tasks/text.h:
+core/strbuf.h:

@@ -1,0 +1,12 @@
+build2/engine/tasks/task_mmlu.o: engine/tasks/task_mmlu.c \
+ engine/tasks/families.h /usr/include/cjson/cJSON.h core/error.h \
+ engine/tasks/tasks.h engine/tasks/metrics.h engine/tasks/text.h \
+ core/strbuf.h core/fileio.h
+engine/tasks/families.h:
+/usr/include/cjson/cJSON.h:
+core/error.h:
+engine/tasks/tasks.h:
+engine/tasks/metrics.h:
+engine/tasks/text.h:
+core/strbuf.h:
+core/fileio.h:

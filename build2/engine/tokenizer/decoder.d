@@ -1,0 +1,14 @@
+build2/engine/tokenizer/decoder.o: engine/tokenizer/decoder.c \
+ engine/tokenizer/stages.h /usr/include/cjson/cJSON.h \
+ engine/tokenizer/fields.h engine/tokenizer/internal.h core/error.h \
+ core/strbuf.h engine/tokenizer/tokenizer.h engine/tokenizer/scratch.h \
+ engine/tokenizer/pattern.h
+engine/tokenizer/stages.h:
+/usr/include/cjson/cJSON.h:
+engine/tokenizer/fields.h:
+engine/tokenizer/internal.h:
+core/error.h:
+core/strbuf.h:
+engine/tokenizer/tokenizer.h:
+engine/tokenizer/scratch.h:
+engine/tokenizer/pattern.h:

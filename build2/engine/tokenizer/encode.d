@@ -1,0 +1,12 @@
+build2/engine/tokenizer/encode.o: engine/tokenizer/encode.c \
+ engine/tokenizer/stages.h /usr/include/cjson/cJSON.h \
+ engine/tokenizer/fields.h engine/tokenizer/internal.h core/error.h \
+ core/strbuf.h engine/tokenizer/tokenizer.h engine/tokenizer/scratch.h
+engine/tokenizer/stages.h:
+/usr/include/cjson/cJSON.h:
+engine/tokenizer/fields.h:
+engine/tokenizer/internal.h:
+core/error.h:
+core/strbuf.h:
+engine/tokenizer/tokenizer.h:
+engine/tokenizer/scratch.h:

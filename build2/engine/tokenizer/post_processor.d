@@ -1,0 +1,13 @@
+build2/engine/tokenizer/post_processor.o: \
+ engine/tokenizer/post_processor.c engine/tokenizer/stages.h \
+ /usr/include/cjson/cJSON.h engine/tokenizer/fields.h \
+ engine/tokenizer/internal.h core/error.h core/strbuf.h \
+ engine/tokenizer/tokenizer.h engine/tokenizer/scratch.h
+engine/tokenizer/stages.h:
+/usr/include/cjson/cJSON.h:
+engine/tokenizer/fields.h:
+engine/tokenizer/internal.h:
+core/error.h:
+core/strbuf.h:
+engine/tokenizer/tokenizer.h:
+engine/tokenizer/scratch.h:

@@ -1,0 +1,11 @@
+build2/tests/test_checkpoint_config: tests/unit/test_checkpoint_config.c \
+ core/checkpoint.h /usr/include/cjson/cJSON.h core/error.h \
+ core/safetensors.h tests/unit/check.h core/spawn.h \
+ tests/unit/checkpoint_fixture.h
+core/checkpoint.h:
+/usr/include/cjson/cJSON.h:
+core/error.h:
+core/safetensors.h:
+tests/unit/check.h:
+core/spawn.h:
+tests/unit/checkpoint_fixture.h:
