@@ -10,12 +10,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "core/fileio.h"
+#include "core/hash.h"
 #include "core/spawn.h"
 #include "core/strbuf.h"
 #include "harness/gnuplot_string.h"
+#include "harness/plot_script.h"
+#include "harness/plots_write_measures.h"
 #include "harness/report_stats.h"
 
 static const char *const kinds[LAYER_KINDS] = {"q", "k", "v", "o", "gate", "up", "down"};
@@ -26,84 +30,6 @@ static const char *const kinds[LAYER_KINDS] = {"q", "k", "v", "o", "gate", "up",
 #define GNUPLOT_MAX_OUTPUT (1 << 20)
 
 // ---- scripts ----
-
-/* "<dir>/data/<name><suffix>", malloc'd: where a picture's data or script goes. NULL
- * (BB_ENOMEM in err) when out of memory. */
-static char *data_path(const char *dir, const char *name, const char *suffix,
-		       struct bb_error *err)
-{
-	return str_printf(err, "%s/data/%s%s", dir, name, suffix);
-}
-
-/* "<prefix><slug of model>", malloc'd: a picture's name. NULL (BB_ENOMEM in err) when out
- * of memory. */
-static char *picture_name(const char *prefix, const char *model, struct bb_error *err)
-{
-	char slug[64]; /* a slug is never longer than the model's name (under 64 bytes) */
-	slugify(model, slug, sizeof slug);
-	return str_printf(err, "%s%s", prefix, slug);
-}
-
-/* A script's body being written: its text grows in memory (no length limit to get
- * wrong), then goes to disk atomically, once per terminal. */
-struct script {
-	char *body;
-	size_t len;
-	FILE *f;
-};
-
-static int script_begin(struct script *s, struct bb_error *err)
-{
-	*s = (struct script){0};
-	s->f = open_memstream(&s->body, &s->len);
-	return s->f ? 0 : bb_fail(err, BB_ENOMEM, "out of memory");
-}
-
-/* Room in out for one more script's path; -1 when out of memory. */
-static int scripts_grow(struct plot_scripts *out)
-{
-	if (out->n < out->cap)
-		return 0;
-	int cap = out->cap ? 2 * out->cap : 8;
-	char **grown = realloc(out->path, sizeof *grown * (size_t)cap);
-	if (!grown)
-		return -1;
-	out->path = grown, out->cap = cap;
-	return 0;
-}
-
-/* Every picture twice: a PNG for reading, an SVG for papers. Writes data/<name>.gp and
- * adds it to out. */
-static int script_end(struct script *s, const char *dir, const char *name, const char *size,
-		      struct plot_scripts *out, struct bb_error *err)
-{
-	static const char *const terminals[2][2] = {{"pngcairo", "png"}, {"svg", "svg"}};
-	char *text = NULL;
-	size_t len = 0;
-	int failed = fclose(s->f) != 0;
-	FILE *f = failed ? NULL : open_memstream(&text, &len);
-	for (int t = 0; f && t < 2; t++) {
-		char *output = str_printf(NULL, "%s/%s.%s", dir, name, terminals[t][1]);
-		fprintf(f, "set terminal %s size %s font 'Sans,10'\nset output ", terminals[t][0], size);
-		gnuplot_write_string(f, output ? output : "");
-		fprintf(f, "\n%s\n", s->body);
-		failed |= !output;
-		free(output);
-	}
-	failed = !f || fclose(f) != 0 || failed;
-	int rc = 0;
-	if (failed || scripts_grow(out))
-		rc = bb_fail(err, BB_ENOMEM, "out of memory writing the script of %s", name);
-	if (!rc)
-		rc = (out->path[out->n] = data_path(dir, name, ".gp", err)) ? 0 : BB_ENOMEM;
-	if (!rc) {
-		rc = write_file_atomic(out->path[out->n], text, len, err);
-		out->n++; /* its path is freed with the others, whether or not it was written */
-	}
-	free(text);
-	free(s->body);
-	return rc;
-}
 
 /* gnuplot SCRIPT, no shell: the script's path is one argument. On failure, the first
  * line gnuplot printed. */
@@ -169,7 +95,7 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 		struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	char *data = data_path(dir, e->name, "-means.dat", err);
+	char *data = plot_data_path(dir, e->name, "-means.dat", err);
 	if (!data)
 		return BB_ENOMEM;
 	FILE *f = fopen(data, "w");
@@ -187,13 +113,13 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 	}
 	fclose(f);
 	char *name = str_printf(err, "%s-bars", e->name);
-	struct script s;
-	int rc = name ? script_begin(&s, err) : BB_ENOMEM;
+	struct plot_script s;
+	int rc = name ? plot_script_begin(&s, err) : BB_ENOMEM;
 	if (!rc)
 		bars_body(s.f, e, data);
 	free(data); /* the script holds it as text now */
 	if (!rc)
-		rc = script_end(&s, dir, name, "900,500", out, err);
+		rc = plot_script_end(&s, dir, name, "900,500", out, err);
 	free(name);
 	return rc;
 }
@@ -203,7 +129,7 @@ static int bars(const struct report *r, const char *dir, struct plot_scripts *ou
 /* For later tables' accuracy-against-bits pictures (plots_collect.c reads it). */
 static int points_file(const struct report *r, const char *dir, struct bb_error *err)
 {
-	char *data = data_path(dir, r->e->name, "-points.tsv", err);
+	char *data = plot_data_path(dir, r->e->name, "-points.tsv", err);
 	if (!data)
 		return BB_ENOMEM;
 	FILE *f = fopen(data, "w");
@@ -214,16 +140,6 @@ static int points_file(const struct report *r, const char *dir, struct bb_error 
 	}
 	free(data);
 	return rc;
-}
-
-static const char *series_title(const char *strategy)
-{
-	static const char *const names[][2] = {{"bf16", "BF16"}, {"pure", "Pure"}, {"tail", "Tail"},
-					       {"head", "Head"}, {"sensitivity", "Ours (sensitivity)"}};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(strategy, names[i][0]) == 0)
-			return names[i][1];
-	return strategy;
 }
 
 /* One gnuplot data block per strategy: bits and mean accuracy. */
@@ -247,12 +163,12 @@ static int accuracy_vs_bits_in(const struct report *r, const struct plot_model *
 			       struct bb_error *err)
 {
 	const char *model = r->e->models[m].name;
-	char *data = data_path(dir, name, ".dat", err);
+	char *data = plot_data_path(dir, name, ".dat", err);
 	if (!data)
 		return BB_ENOMEM;
 	series_data(pm, data);
-	struct script s;
-	int rc = script_begin(&s, err);
+	struct plot_script s;
+	int rc = plot_script_begin(&s, err);
 	if (rc) {
 		free(data);
 		return rc;
@@ -267,10 +183,10 @@ static int accuracy_vs_bits_in(const struct report *r, const struct plot_model *
 		fputs(i ? ", " : "", s.f);
 		gnuplot_write_string(s.f, data);
 		fprintf(s.f, " index %d with linespoints pt 7 ps 1.3 lw 2 title ", i);
-		gnuplot_write_string(s.f, series_title(pm->series[i].strategy));
+		gnuplot_write_string(s.f, plot_series_title(pm->series[i].strategy));
 	}
 	free(data);
-	return script_end(&s, dir, name, "800,500", out, err);
+	return plot_script_end(&s, dir, name, "800,500", out, err);
 }
 
 static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm, int m,
@@ -278,7 +194,7 @@ static int accuracy_vs_bits(const struct report *r, const struct plot_model *pm,
 {
 	if (pm->n_series == 0)
 		return 0; /* no points from tables 1-3 for this model (yet) */
-	char *name = picture_name("accuracy-vs-bits-", r->e->models[m].name, err);
+	char *name = plot_picture_name("accuracy-vs-bits-", r->e->models[m].name, err);
 	int rc = name ? accuracy_vs_bits_in(r, pm, m, dir, name, out, err) : BB_ENOMEM;
 	free(name);
 	return rc;
@@ -324,8 +240,8 @@ static int recipe_maps_in(const struct report *r, const struct plot_model *pm, i
 			  struct bb_error *err)
 {
 	const struct experiment *e = r->e;
-	struct script s;
-	int rc = script_begin(&s, err);
+	struct plot_script s;
+	int rc = plot_script_begin(&s, err);
 	if (rc)
 		return rc;
 	recipe_maps_head(s.f, e, m, pm->n_maps);
@@ -333,7 +249,7 @@ static int recipe_maps_in(const struct report *r, const struct plot_model *pm, i
 		const struct recipe_map *map = &pm->maps[i];
 		char suffix[32]; /* "-<row>.map": an int's digits */
 		snprintf(suffix, sizeof suffix, "-%d.map", map->row);
-		char *data = data_path(dir, name, suffix, err);
+		char *data = plot_data_path(dir, name, suffix, err);
 		if (!data || (rc = map_data(map, data, err))) {
 			rc = data ? rc : BB_ENOMEM;
 			free(data);
@@ -356,7 +272,7 @@ static int recipe_maps_in(const struct report *r, const struct plot_model *pm, i
 	char size[32]; /* as wide as the last map needs: two ints' digits */
 	snprintf(size, sizeof size, "%d,%d", 700 + 8 * pm->maps[pm->n_maps - 1].n_blocks,
 		 60 + 190 * pm->n_maps);
-	return script_end(&s, dir, name, size, out, err);
+	return plot_script_end(&s, dir, name, size, out, err);
 }
 
 static int recipe_maps(const struct report *r, const struct plot_model *pm, int m,
@@ -365,7 +281,7 @@ static int recipe_maps(const struct report *r, const struct plot_model *pm, int 
 	if (!pm->n_maps)
 		return 0;
 	char *prefix = str_printf(err, "%s-recipes-", r->e->name);
-	char *name = prefix ? picture_name(prefix, r->e->models[m].name, err) : NULL;
+	char *name = prefix ? plot_picture_name(prefix, r->e->models[m].name, err) : NULL;
 	int rc = name ? recipe_maps_in(r, pm, m, dir, name, out, err) : BB_ENOMEM;
 	free(prefix), free(name);
 	return rc;
@@ -442,12 +358,12 @@ static int frontier_in(const struct report *r, const struct plot_model *pm, int 
 	if (!rows)
 		return bb_fail(err, BB_ENOMEM, "out of memory");
 	int n = frontier_data(r, pm, m, data, rows);
-	struct script s;
+	struct plot_script s;
 	int rc = n < 0 ? bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno))
-		       : script_begin(&s, err);
+		       : plot_script_begin(&s, err);
 	if (!rc) {
 		frontier_plot(s.f, r, m, data, rows, n);
-		rc = script_end(&s, dir, name, "1100,550", out, err);
+		rc = plot_script_end(&s, dir, name, "1100,550", out, err);
 	}
 	free(rows);
 	return rc;
@@ -458,8 +374,8 @@ static int frontier(const struct report *r, const struct plot_model *pm, int m,
 {
 	if (!pm->have_frontier)
 		return 0; /* no sensitivity row, or its scores are not there yet */
-	char *name = picture_name("frontier-", r->e->models[m].name, err);
-	char *data = name ? data_path(dir, name, ".dat", err) : NULL;
+	char *name = plot_picture_name("frontier-", r->e->models[m].name, err);
+	char *data = name ? plot_data_path(dir, name, ".dat", err) : NULL;
 	int rc = data ? frontier_in(r, pm, m, dir, name, data, out, err) : BB_ENOMEM;
 	free(name), free(data);
 	return rc;
@@ -518,12 +434,12 @@ static int proxy_vs_accuracy_in(const struct report *r, int m, const char *dir,
 	else
 		snprintf(rho, sizeof rho, "Spearman rho = %.3f over %d recipes", r->proxy_rho[m],
 			 r->proxy_n[m]);
-	struct script s;
-	int rc = script_begin(&s, err);
+	struct plot_script s;
+	int rc = plot_script_begin(&s, err);
 	if (rc)
 		return rc;
 	proxy_plot(s.f, r, m, data, rho);
-	return script_end(&s, dir, name, "800,550", out, err);
+	return plot_script_end(&s, dir, name, "800,550", out, err);
 }
 
 static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
@@ -531,188 +447,10 @@ static int proxy_vs_accuracy(const struct report *r, int m, const char *dir,
 {
 	if (r->proxy_n[m] == 0)
 		return 0;
-	char *name = picture_name("proxy-vs-accuracy-", r->e->models[m].name, err);
-	char *data = name ? data_path(dir, name, ".dat", err) : NULL;
+	char *name = plot_picture_name("proxy-vs-accuracy-", r->e->models[m].name, err);
+	char *data = name ? plot_data_path(dir, name, ".dat", err) : NULL;
 	int rc = data ? proxy_vs_accuracy_in(r, m, dir, name, data, out, err) : BB_ENOMEM;
 	free(name), free(data);
-	return rc;
-}
-
-// ---- the measures: KLD and accuracy against bits, predicted loss against KLD ----
-
-/* One gnuplot data block per series, points by bits: bits, KLD and its band, accuracy and
- * its band (NaN where unmeasured). */
-static int measures_data(const struct measure_model *mm, const char *path, struct bb_error *err)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
-	for (int i = 0; i < mm->n_series; i++) {
-		fprintf(f, "# series %d: bits, mean KLD, low, high, mean acc, low, high\n", i);
-		for (int k = 0; k < mm->series[i].n; k++) {
-			const struct measure_point *pt = &mm->series[i].points[k];
-			fprintf(f, "%.6f %.9g %.9g %.9g %.6f %.6f %.6f\n", pt->bits, pt->kld,
-				pt->kld_lo, pt->kld_hi, pt->acc, pt->acc_lo, pt->acc_hi);
-		}
-		fprintf(f, "\n\n");
-	}
-	return fclose(f) == 0 ? 0 : bb_fail(err, BB_EIO, "'%s': %s", path, strerror(errno));
-}
-
-/* The key's name of a series: random's says how many seeds its mean and band are over. */
-static void measure_series_title(FILE *f, const struct measure_series *sv)
-{
-	if (strcmp(sv->strategy, "random") != 0) {
-		gnuplot_write_string(f, series_title(sv->strategy));
-		return;
-	}
-	fprintf(f, "'Random (mean of %d seeds, band: min-max)'", sv->seeds);
-}
-
-/* Per series a band (columns lo, hi) under a line (column value). */
-static void measure_lines(FILE *f, const struct measure_model *mm, const char *data, int value)
-{
-	fputs("set style fill transparent solid 0.2 noborder\n"
-	      "set offsets graph 0.03, graph 0.03, 0, 0\nplot ", f);
-	for (int i = 0; i < mm->n_series; i++) {
-		fputs(i ? ", " : "", f);
-		gnuplot_write_string(f, data);
-		fprintf(f, " index %d using 1:%d:%d with filledcurves lc %d notitle, ", i, value + 1,
-			value + 2, i + 1);
-		gnuplot_write_string(f, data);
-		fprintf(f, " index %d using 1:%d with linespoints pt 7 ps 1 lw 2 lc %d title ", i,
-			value, i + 1);
-		measure_series_title(f, &mm->series[i]);
-	}
-	fputc('\n', f);
-}
-
-/* The title: "<model>, <experiment>: <what>", then the line detail (text of ours, no
- * quotes). */
-static void measure_title(FILE *f, const struct report *r, int m, const char *what,
-			  const char *detail)
-{
-	fputs("set title ", f);
-	gnuplot_write_string(f, r->e->models[m].name);
-	fputs(".', '.", f);
-	gnuplot_write_string(f, r->e->name);
-	fprintf(f, ".': %s'.\"\\n\".'%s' noenhanced\n", what, detail);
-}
-
-static int kld_vs_bits(const struct report *r, const struct measure_model *mm, int m,
-		       const char *dir, const char *name, const char *data,
-		       struct plot_scripts *out, struct bb_error *err)
-{
-	struct script s;
-	int rc = script_begin(&s, err);
-	if (rc)
-		return rc;
-	measure_title(s.f, r, m, "mean KL divergence to BF16 against average bits",
-		      "bands: 95% bootstrap interval over documents; random: min-max over seeds");
-	fprintf(s.f, "set xlabel 'achieved average bits per weight (weights only)'\n"
-		"set ylabel 'mean KLD to BF16 per token (nats%s)'\n%s"
-		"set grid\nset key outside right top noenhanced\n",
-		mm->kld_log_axis ? ", log scale" : "", mm->kld_log_axis ? "set logscale y\n" : "");
-	measure_lines(s.f, mm, data, 2);
-	return script_end(&s, dir, name, "1000,550", out, err);
-}
-
-static int acc_vs_bits(const struct report *r, const struct measure_model *mm, int m,
-		       const char *dir, const char *name, const char *data,
-		       struct plot_scripts *out, struct bb_error *err)
-{
-	struct script s;
-	int rc = script_begin(&s, err);
-	if (rc)
-		return rc;
-	measure_title(s.f, r, m, "mean accuracy against average bits",
-		      "random: the mean over seeds, its band their min-max");
-	fputs("set xlabel 'achieved average bits per weight (weights only)'\n"
-	      "set ylabel 'mean accuracy over the tasks'\nset grid\n"
-	      "set key outside right top noenhanced\n", s.f);
-	if (r->bf16_row >= 0 && r->cells[r->bf16_row][m].have)
-		fprintf(s.f, "set arrow 1 from graph 0, first %.6f to graph 1, first %.6f nohead dt 2 "
-			"lc rgb '#888888'\n"
-			"set label 1 'BF16' at graph 0.01, first %.6f offset 0,0.6\n",
-			r->cells[r->bf16_row][m].mean_acc, r->cells[r->bf16_row][m].mean_acc,
-			r->cells[r->bf16_row][m].mean_acc);
-	measure_lines(s.f, mm, data, 5);
-	return script_end(&s, dir, name, "1000,550", out, err);
-}
-
-static int proxy_vs_kld(const struct report *r, const struct measure_model *mm, int m,
-			const char *dir, const char *name, const char *data,
-			struct plot_scripts *out, struct bb_error *err)
-{
-	const struct measure_proxy *pr = &mm->proxy;
-	FILE *f = fopen(data, "w");
-	if (!f)
-		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	fprintf(f, "# predicted loss (summed scores), measured mean KLD\n");
-	for (int i = 0; i < pr->n; i++)
-		fprintf(f, "%.9g %.9g\n", pr->predicted[i], pr->kld[i]);
-	if (fclose(f) != 0)
-		return bb_fail(err, BB_EIO, "'%s': %s", data, strerror(errno));
-	char rho[128]; /* three "%.3f" of at most 6 characters and an int: fits */
-	if (isnan(pr->rho))
-		snprintf(rho, sizeof rho, "Spearman rho undefined over %d recipes", pr->n);
-	else
-		snprintf(rho, sizeof rho, "Spearman rho = %.3f [%.3f, %.3f] over %d recipes "
-			 "(95%% bootstrap interval, recipes resampled)", pr->rho, pr->rho_lo,
-			 pr->rho_hi, pr->n);
-	struct script s;
-	int rc = script_begin(&s, err);
-	if (rc)
-		return rc;
-	measure_title(s.f, r, m, "predicted loss against measured mean KLD", rho);
-	fprintf(s.f, "set xlabel 'predicted loss increase (summed scores of the recipe)'\n"
-		"set ylabel 'measured mean KLD to BF16 per token (nats)'\n%s"
-		"set grid\nunset key\nset offsets graph 0.03, graph 0.03, 0, 0\nplot ",
-		mm->kld_log_axis ? "set logscale y\n" : "");
-	gnuplot_write_string(s.f, data);
-	fputs(" using 1:2 with points pt 7 ps 1.2 lc rgb '#1f77b4'\n", s.f);
-	return script_end(&s, dir, name, "800,550", out, err);
-}
-
-typedef int measure_picture(const struct report *r, const struct measure_model *mm, int m,
-			    const char *dir, const char *name, const char *data,
-			    struct plot_scripts *out, struct bb_error *err);
-
-/* Whether mm has a point with a KLD (kld true) or with an accuracy. */
-static bool measured(const struct measure_model *mm, bool kld)
-{
-	for (int i = 0; i < mm->n_series; i++)
-		for (int k = 0; k < mm->series[i].n; k++)
-			if (kld ? mm->series[i].points[k].n_kld : mm->series[i].points[k].n_acc)
-				return true;
-	return false;
-}
-
-/* The measure pictures of model m that have something to show (a model can have no
- * result yet, or reach none of the rows): "<exp>-<what>-<model slug>", data beside each. */
-static int measures(const struct report *r, const struct measure_model *mm, int m,
-		    const char *dir, struct plot_scripts *out, struct bb_error *err)
-{
-	static const char *const whats[] = {"kld-vs-bits", "acc-vs-bits", "proxy-vs-kld"};
-	static measure_picture *const draw[] = {kld_vs_bits, acc_vs_bits, proxy_vs_kld};
-	const bool shown[] = {measured(mm, true), measured(mm, false), mm->proxy.n > 0};
-	char slug[96];
-	slugify(r->e->models[m].name, slug, sizeof slug);
-	int rc = 0;
-	char *lines = NULL; /* the kld and accuracy pictures share one data file */
-	for (int i = 0; !rc && i < 3; i++) {
-		char *name = str_printf(err, "%s-%s-%s", r->e->name, whats[i], slug);
-		char *data = name ? data_path(dir, name, ".dat", err) : NULL;
-		if (!data)
-			rc = BB_ENOMEM;
-		if (!rc && i == 0 && !(rc = measures_data(mm, data, err)))
-			lines = data, data = NULL;
-		if (!rc && shown[i])
-			rc = draw[i](r, mm, m, dir, name, i < 2 ? lines : data, out, err);
-		free(name);
-		free(data);
-	}
-	free(lines);
 	return rc;
 }
 
@@ -739,8 +477,89 @@ int plots_write_scripts(const struct report *r, const struct plot_data *d, const
 		if (!rc)
 			rc = proxy_vs_accuracy(r, m, dir, out, err);
 		if (!rc && d->measures)
-			rc = measures(r, &d->measures[m], m, dir, out, err);
+			rc = plots_write_measures(r, &d->measures[m], m, dir, out, err);
 	}
+	return rc;
+}
+
+// ---- drawing, where something changed ----
+
+static bool is_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The SHA-256 (hex) of the name and bytes of every data file under dir/data/, in name
+ * order, scripts and stamps left out: all a picture may read besides its script (the
+ * accuracy-against-bits pictures read other tables' points). */
+static int data_digest(const char *dir, char *hex, struct bb_error *err)
+{
+	char *data_dir = str_printf(err, "%s/data", dir);
+	struct dirent **names = NULL;
+	int n = data_dir ? scandir(data_dir, &names, NULL, alphasort) : -1;
+	struct sha256 *h = sha256_new();
+	int rc = n < 0 || !h ? bb_fail(err, BB_EIO, "cannot list '%s/data'", dir) : 0;
+	for (int i = 0; i < (n > 0 ? n : 0); i++) {
+		const char *name = names[i]->d_name;
+		char *path = NULL, *bytes = NULL;
+		size_t len = 0;
+		if (!rc && name[0] != '.' && !is_suffix(name, ".gp") && !is_suffix(name, ".drawn") &&
+		    (path = str_printf(err, "%s/%s", data_dir, name)) &&
+		    !(rc = read_file(path, &bytes, &len, err))) {
+			sha256_add(h, name, strlen(name) + 1);
+			sha256_add(h, bytes, len);
+		}
+		free(path), free(bytes), free(names[i]);
+	}
+	if (h)
+		sha256_finish(h, hex);
+	free(names), free(data_dir);
+	return rc;
+}
+
+/* A picture is a pure function of its script and the data: its key is the SHA-256 of the
+ * two, kept in <script>.drawn once gnuplot has drawn it. True when the stamp holds key and
+ * the PNG and SVG are there: drawing again would make the same files (a warm run of the
+ * 145-row frontier spent 3 of its 8 seconds in gnuplot). */
+static bool drawn_already(const char *script, const char *dir, const char *key)
+{
+	char *stamp_path = str_printf(NULL, "%s.drawn", script), *stamp = NULL;
+	const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+	int name_len = (int)strlen(base) - 3; /* without ".gp" */
+	char *png = str_printf(NULL, "%s/%.*s.png", dir, name_len, base);
+	char *svg = str_printf(NULL, "%s/%.*s.svg", dir, name_len, base);
+	struct bb_error ignored;
+	size_t len = 0;
+	bool same = stamp_path && png && svg && !read_file(stamp_path, &stamp, &len, &ignored) &&
+		    len == 64 && memcmp(stamp, key, 64) == 0 && file_exists(png) == 1 &&
+		    file_exists(svg) == 1;
+	free(stamp_path), free(stamp), free(png), free(svg);
+	return same;
+}
+
+/* gnuplot on script unless drawn_already; its stamp written after it drew. */
+static int draw(const char *script, const char *dir, const char *digest, struct bb_error *err)
+{
+	char *text = NULL, key[65];
+	size_t len = 0;
+	int rc = read_file(script, &text, &len, err);
+	struct sha256 *h = rc ? NULL : sha256_new();
+	if (!rc && !h)
+		rc = bb_fail(err, BB_ENOMEM, "out of memory");
+	if (h) {
+		sha256_add(h, text, len);
+		sha256_add(h, digest, 64);
+		sha256_finish(h, key);
+	}
+	free(text);
+	if (rc || drawn_already(script, dir, key))
+		return rc;
+	char *stamp_path = str_printf(err, "%s.drawn", script);
+	rc = stamp_path ? run_gnuplot(script, err) : BB_ENOMEM;
+	if (!rc)
+		rc = write_file_atomic(stamp_path, key, 64, err);
+	free(stamp_path);
 	return rc;
 }
 
@@ -748,10 +567,13 @@ int plots_write(const struct report *r, const struct plot_data *d, const char *d
 		struct bb_error *err)
 {
 	struct plot_scripts *scripts = calloc(1, sizeof *scripts);
+	char digest[65];
 	int rc = scripts ? plots_write_scripts(r, d, dir, scripts, err)
 			 : bb_fail(err, BB_ENOMEM, "out of memory");
+	if (!rc)
+		rc = data_digest(dir, digest, err);
 	for (int i = 0; !rc && i < scripts->n; i++)
-		rc = run_gnuplot(scripts->path[i], err);
+		rc = draw(scripts->path[i], dir, digest, err);
 	if (scripts)
 		plot_scripts_free(scripts);
 	free(scripts);

@@ -20,7 +20,8 @@
  *                          band: min-max over seeds);
  *   <exp>-proxy-vs-kld-<m>: each recipe's predicted loss against its measured mean KLD, with
  *                          Spearman's rho and its bootstrap interval over recipes.
- * The data and the gnuplot scripts stay under plots/data/ so a picture can be remade.
+ * The data and the gnuplot scripts stay under plots/data/ so a picture can be remade;
+ * gnuplot runs only where a script or the data changed, or a picture is missing.
  *
  * Drawing only: nothing here reads a result or a recipe, opens a checkpoint or solves a
  * knapsack. Text from the experiment (title, row labels, model names, the experiment's
@@ -48,7 +49,8 @@ int plots_write_scripts(const struct report *r, const struct plot_data *d, const
  * empty again. */
 void plot_scripts_free(struct plot_scripts *s);
 
-/* plots_write_scripts, then gnuplot on each script. */
+/* plots_write_scripts, then gnuplot on each script whose picture is not already drawn
+ * from the same script and data (a stamp, <script>.drawn, holds their SHA-256). */
 int plots_write(const struct report *r, const struct plot_data *d, const char *dir,
 		struct bb_error *err);
 

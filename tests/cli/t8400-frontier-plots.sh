@@ -58,3 +58,27 @@ proxy=$(grep -vc '^#' "$D"/t8400-proxy-vs-kld-m-*.dat)
 [ "$recipes" -ge 6 ] && [ "$proxy" -eq "$recipes" ] || fail "proxy points $proxy, distinct recipes $recipes"
 grep -q "Spearman rho = [-0-9.]* \[[-0-9.]*, [-0-9.]*\] over $recipes recipes" "$D"/t8400-proxy-vs-kld-m-*.gp ||
 	fail "no rho with its interval: $(grep title "$D"/t8400-proxy-vs-kld-m-*.gp | head -1)"
+# A second run draws nothing again (every picture's script and data unchanged: its stamp
+# holds their key); a picture deleted, or a stamp that no longer matches, is drawn again.
+rerun() {
+	OMP_NUM_THREADS=1 $BB run "$TMP/front.json" --demo --jobs 2 --limit 4 --eval-text "$TMP/eval.txt" \
+		--results "$TMP/results" --reports "$TMP/reports" --plots "$TMP/plots" \
+		--scratch "$TMP/scratch" > "$TMP/out" 2> "$TMP/err" || { cat "$TMP/err"; fail "rerun"; }
+}
+set -- "$TMP"/plots/t8400-kld-vs-bits-m-*.png
+png=$1 svg=$(echo "$1" | sed 's/png$/svg/')
+[ "$(ls "$D"/*.drawn | wc -l)" -eq "$(ls "$D"/*.gp | wc -l)" ] || fail "a script without its stamp"
+touch -d '2001-01-01' "$TMP"/plots/*.png "$TMP"/plots/*.svg
+rerun
+[ -z "$(find "$TMP/plots" -maxdepth 1 -name '*.png' -newer "$D/t8400-points.tsv")" ] ||
+	fail "a warm run drew again: $(find "$TMP/plots" -maxdepth 1 -name '*.png' -newer "$D/t8400-points.tsv")"
+rm "$png"
+echo 0000000000000000000000000000000000000000000000000000000000000000 | head -c 64 \
+	> "$(ls "$D"/t8400-proxy-vs-kld-m-*.gp).drawn"
+rerun
+[ -s "$png" ] || fail "a deleted picture was not drawn again"
+[ -n "$(find "$TMP/plots" -maxdepth 1 -name 't8400-proxy-vs-kld-m-*.svg' -newer "$D/t8400-points.tsv")" ] ||
+	fail "a picture whose stamp did not match was not drawn again"
+[ -z "$(find "$TMP/plots" -maxdepth 1 -name 't8400-acc-vs-bits-*.svg' -newer "$D/t8400-points.tsv")" ] ||
+	fail "an unchanged picture was drawn again"
+[ "$(stat -c %Y "$svg")" -gt 1000000000 ] || fail "the deleted PNG's script drew its PNG alone"
