@@ -155,15 +155,24 @@ static int read_eval_numbers(struct run_spec *s, const cJSON *j, struct bb_error
 	return rc;
 }
 
-static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
+/* The row an eval or kld job serves and its recipe file (the BF16 row's is "": an eval
+ * job's may be empty) with the file's SHA-256. */
+static int read_row_recipe(struct run_spec *s, const cJSON *j, bool recipe_non_empty,
+			   struct bb_error *err)
 {
 	int rc = spec_get_string(j, "row", true, true, &s->row, err);
 	if (!rc)
 		rc = spec_get_string(j, "strategy", true, true, &s->strategy, err);
 	if (!rc)
-		rc = spec_get_string(j, "recipe", true, false, &s->recipe, err);
+		rc = spec_get_string(j, "recipe", true, recipe_non_empty, &s->recipe, err);
 	if (!rc)
 		rc = spec_get_string(j, "recipe_sha256", true, true, &s->recipe_sha256, err);
+	return rc;
+}
+
+static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
+{
+	int rc = read_row_recipe(s, j, false, err);
 	if (!rc)
 		rc = spec_get_names(j, "tasks", true, RUN_SPEC_MAX_TASKS, &s->job.tasks,
 				    &s->job.n_tasks, err);
@@ -179,13 +188,7 @@ static int read_eval(struct run_spec *s, const cJSON *j, struct bb_error *err)
 /* The recipe a kld job measures (its file and SHA-256) and the plan's figures for it. */
 static int read_kld_recipe(struct run_spec *s, const cJSON *j, struct bb_error *err)
 {
-	int rc = spec_get_string(j, "row", true, true, &s->row, err);
-	if (!rc)
-		rc = spec_get_string(j, "strategy", true, true, &s->strategy, err);
-	if (!rc)
-		rc = spec_get_string(j, "recipe", true, true, &s->recipe, err);
-	if (!rc)
-		rc = spec_get_string(j, "recipe_sha256", true, true, &s->recipe_sha256, err);
+	int rc = read_row_recipe(s, j, true, err);
 	if (!rc)
 		rc = spec_get_number(j, "achieved_avg_bits", true, -1, 64, &s->achieved_avg_bits, err);
 	if (!rc)

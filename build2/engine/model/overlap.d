@@ -1,4 +1,0 @@
-build2/engine/model/overlap.o: engine/model/overlap.c \
- engine/model/overlap.h core/error.h
-engine/model/overlap.h:
-core/error.h:

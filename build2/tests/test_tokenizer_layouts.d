@@ -1,8 +1,0 @@
-build2/tests/test_tokenizer_layouts: tests/unit/test_tokenizer_layouts.c \
- engine/tokenizer/tokenizer.h core/error.h tests/unit/check.h \
- core/spawn.h tests/unit/tokenizer_check.h
-engine/tokenizer/tokenizer.h:
-core/error.h:
-tests/unit/check.h:
-core/spawn.h:
-tests/unit/tokenizer_check.h:
