@@ -12,6 +12,7 @@
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "harness/report_stats.h"
+#include "harness/report_text.h"
 #include "harness/report_write_kld.h"
 
 // ---- Markdown ----
@@ -241,14 +242,6 @@ static void md_published(const struct report *r, FILE *out)
 	}
 }
 
-void report_p_text(double p, char *buf, size_t n)
-{
-	if (p <= 0)
-		snprintf(buf, n, "<%.4f", 1.0 / BOOTSTRAP_RESAMPLES);
-	else
-		snprintf(buf, n, "%.4f", p);
-}
-
 static void md_test_row(const struct report *r, int m, int lo, int hi, FILE *out)
 {
 	const struct report_test *t = report_test_of(r, m, lo, hi);
@@ -435,16 +428,6 @@ void report_csv(const struct report *r, FILE *out)
 }
 
 // ---- LaTeX ----
-
-/* LaTeX special characters in labels. */
-void tex_escape(const char *s, FILE *out)
-{
-	for (; *s; s++) {
-		if (strchr("&%$#_{}", *s))
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-}
 
 void report_latex(const struct report *r, FILE *out)
 {

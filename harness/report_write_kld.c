@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/report_stats.h"
+#include "harness/report_text.h"
 
 static const char *const measure_heading[KLD_MEASURE_COUNT] = {
 	"Mean KLD [95% CI]", "Top-1 agreement [95% CI]", "PPL ratio [95% CI]"};
