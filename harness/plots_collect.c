@@ -12,6 +12,7 @@
 
 #include "core/recipe.h"
 #include "core/strbuf.h"
+#include "harness/report_stats.h"
 
 // ---- accuracy against bits ----
 
@@ -199,15 +200,6 @@ static int gather_frontier(const struct experiment *e, const struct plan *p, int
 }
 
 // ---- the measures: KLD and accuracy against bits, predicted loss against KLD ----
-
-bool report_has_kld(const struct report *r)
-{
-	for (int row = 0; row < r->e->n_rows; row++)
-		for (int m = 0; m < r->e->n_models; m++)
-			if (r->cells[row][m].kld.have)
-				return true;
-	return false;
-}
 
 /* The line a strategy belongs to: "random:7" -> "random" (its seeds are one line, the
  * null baseline's mean and spread); any other strategy as written. */
@@ -422,7 +414,7 @@ void measure_model_free(struct measure_model *mm)
 /* The measures of every model, when the report has KLD. */
 static int gather_measures(struct plot_data *d, const struct report *r, struct bb_error *err)
 {
-	if (!report_has_kld(r))
+	if (!report_any_kld(r))
 		return 0;
 	d->measures = calloc((size_t)r->e->n_models, sizeof *d->measures);
 	if (!d->measures)

@@ -91,9 +91,6 @@ struct plot_data {
 	int n_measure_models;
 };
 
-/* Whether any cell of r has a KLD measurement: the measure pictures are drawn then. */
-bool report_has_kld(const struct report *r);
-
 /* The measures of model m (plots_collect calls it; the tests call it on hand-filled
  * reports). Free with measure_model_free, also after a failure. */
 int measures_collect(struct measure_model *mm, const struct report *r, int m,

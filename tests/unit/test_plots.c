@@ -22,6 +22,7 @@
 #include "harness/plots_collect.h"
 #include "harness/plots_write.h"
 #include "harness/report_collect.h"
+#include "harness/report_stats.h"
 #include "tests/unit/check.h"
 
 static char tmpdir[] = "/tmp/bb-test-plots-XXXXXX";
@@ -375,7 +376,7 @@ TEST(measures_should_fold_seeds_band_documents_and_rank_distinct_recipes)
 	CHECK(fill_measures(e, r, "m") == 0);
 	struct measure_model mm;
 	struct bb_error err = {0};
-	CHECK(report_has_kld(r));
+	CHECK(report_any_kld(r));
 	CHECK(measures_collect(&mm, r, 0, &err) == 0);
 	CHECK(mm.n_series == 4); /* pure, head, random (both seeds), sensitivity */
 	const struct measure_series *random = series_named(&mm, "random");
@@ -414,7 +415,7 @@ TEST(measures_should_fold_seeds_band_documents_and_rank_distinct_recipes)
 	/* no KLD anywhere: no measure pictures */
 	for (int row = 0; row < e->n_rows; row++)
 		r->cells[row][0].kld.have = false;
-	CHECK(!report_has_kld(r));
+	CHECK(!report_any_kld(r));
 	report_free_lent(r);
 	free(r);
 	experiment_free(e);
