@@ -72,6 +72,8 @@ struct report_cell {
 	bool unreachable; /* the row's budget is outside the model's reachable range: no job */
 
 	struct report_kld_stats kld_stats; /* its intervals and tests (report_stats_kld.c) */
+	double mean_acc_se; /* standard error of mean_acc from the tasks' acc_stderr (lm-eval's,
+			     * sqrt(p(1-p)/(n-1)) each): sqrt(sum se^2) / tasks; NAN without */
 };
 
 /* A paired comparison of two rows of one model: row hi minus row lo, over the same

@@ -42,10 +42,11 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 {
 	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(res, "lm_eval");
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(lm, "results");
-	double sum = 0;
+	double sum = 0, variance = 0;
 	int n = 0;
 	for (int t = 0; t < r->e->n_tasks; t++) {
 		double acc = metric(results, r->task_names[t], "acc,none");
+		double se = metric(results, r->task_names[t], "acc_stderr,none");
 		double ppl = metric(results, r->task_names[t], "word_perplexity,none");
 		if (isnan(ppl))
 			ppl = metric(results, r->task_names[t], "perplexity,none");
@@ -53,10 +54,11 @@ static void fill_cell(struct report *r, struct report_cell *c, const cJSON *res)
 		c->task_value[t] = isnan(acc) ? ppl : acc;
 		c->task_have[t] = !isnan(c->task_value[t]);
 		if (!isnan(acc))
-			sum += acc, n++;
+			sum += acc, variance += se * se, n++; /* a task without one: NAN */
 	}
 	c->have = n > 0;
 	c->mean_acc = n ? sum / n : NAN;
+	c->mean_acc_se = n ? sqrt(variance) / n : NAN;
 	copy_setting(&r->endpoint, res, "endpoint");
 	copy_setting(&r->lm_eval_version, lm, "lm_eval_version");
 }

@@ -117,6 +117,9 @@ static void acc_text(const struct report *r, int row, int m, char *buf, size_t n
 			 g->min[m], g->max[m]);
 	else if (g && g->n_have[m] == 1)
 		snprintf(buf, n, "%.4f%s, 1 seed", g->mean[m], ratio_text);
+	else if (!g && c->have && !isnan(c->mean_acc_se)) /* the tasks are independent samples */
+		snprintf(buf, n, "%.4f%s [%.4f, %.4f]", c->mean_acc, ratio_text,
+			 c->mean_acc - 1.96 * c->mean_acc_se, c->mean_acc + 1.96 * c->mean_acc_se);
 	else if (!g && c->have)
 		snprintf(buf, n, "%.4f%s", c->mean_acc, ratio_text);
 	else

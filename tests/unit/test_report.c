@@ -10,6 +10,7 @@
  * Never writes outside its own mkdtemp folder, except the golden files with UPDATE_GOLDEN=1
  * (refused inside tests/run.sh).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,8 +81,12 @@ static void write_fake_results(const struct plan *p)
 		cJSON *samples = cJSON_AddObjectToObject(lm, "samples");
 		cJSON_AddStringToObject(lm, "lm_eval_version", "fake-0");
 		cJSON_AddStringToObject(root, "endpoint", "http://test");
-		for (int t = 0; t < 3; t++)
-			cJSON_AddNumberToObject(cJSON_AddObjectToObject(res, tasks[t]), "acc,none", a[t]);
+		for (int t = 0; t < 3; t++) {
+			cJSON *task = cJSON_AddObjectToObject(res, tasks[t]);
+			cJSON_AddNumberToObject(task, "acc,none", a[t]);
+			/* lm-eval's stderr of a mean of 0/1 over 20 documents */
+			cJSON_AddNumberToObject(task, "acc_stderr,none", sqrt(a[t] * (1 - a[t]) / 19));
+		}
 		int right[3];
 		for (int t = 0; t < 3; t++)
 			right[t] = (int)(a[t] * 20 + 0.5);
@@ -205,6 +210,8 @@ TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 	snprintf(r.date, sizeof r.date, "2026-01-01 00:00 UTC");
 	CHECK(r.bf16_row == 0);
 	CHECK_NEAR(r.cells[0][0].mean_acc, 0.70, 1e-12);     /* (0.7 + 0.8 + 0.6) / 3 */
+	/* the tasks' standard errors combined: sqrt((0.21 + 0.16 + 0.24) / 19) / 3 */
+	CHECK_NEAR(r.cells[0][0].mean_acc_se, sqrt(0.61 / 19) / 3, 1e-12);
 	CHECK_NEAR(r.cells[1][0].mean_acc, 0.60, 1e-12);
 	CHECK_NEAR(report_ratio(&r, 1, 0), 0.6 / 0.7, 1e-12); /* 85.7% */
 	CHECK_NEAR(report_ratio(&r, 2, 0), 0.65 / 0.7, 1e-12);

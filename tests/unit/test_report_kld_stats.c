@@ -145,6 +145,7 @@ static void fill_cell(int row, int m, double acc)
 	struct report_cell *c = &r.cells[row][m];
 	c->have = true;
 	c->mean_acc = c->task_value[0] = acc;
+	c->mean_acc_se = 0.01; /* its 95% interval: acc -+ 0.0196 */
 	c->task_have[0] = true;
 	c->achieved_avg_bits = row == BF16 ? 16 : 5;
 	c->predicted_loss = -1;
@@ -268,7 +269,8 @@ TEST(report_should_draw_the_kld_table_and_sentences_as_the_golden_file)
 	fill_report(1, 2);
 	char *md = render(report_markdown), *csv = render(report_csv), *tex = render(report_latex);
 	CHECK(strstr(md, "| TinyStories-656K | Head layers 8-bit | 0.0200 [0.0200, 0.0200] | "
-			 "80.00% [80.00%, 80.00%] | 1.0202 [1.0202, 1.0202] | 0.3900 (97.5%) |\n"));
+			 "80.00% [80.00%, 80.00%] | 1.0202 [1.0202, 1.0202] | 0.3900 (97.5%) [0.3704, "
+			 "0.4096] |\n"));
 	CHECK(strstr(md, "| stories260k | Head layers 8-bit | unreachable | unreachable | "
 			 "unreachable | unreachable |\n"));
 	CHECK(strstr(md, "accuracy over 327 items of a tiny model cannot separate recipes; KLD "
@@ -292,7 +294,7 @@ TEST(report_should_draw_the_kld_table_and_sentences_as_the_golden_file)
 		commas = 0;
 	}
 	CHECK(strstr(tex, "TinyStories-656K & Head layers 8-bit & 0.0200 & 80.00\\% & 1.0202 & "
-			  "0.3900 (97.5\\%) \\\\"));
+			  "0.3900 (97.5\\%) [0.3704, 0.4096] \\\\"));
 	CHECK(strstr(tex, "stories260k & Ours & --- & --- & --- & --- \\\\"));
 	check_golden("tests/golden/kld-mini.md", md);
 	free(md), free(csv), free(tex);
@@ -332,7 +334,7 @@ TEST(report_should_lead_with_accuracy_on_the_paper_models)
 	char *md = render(report_markdown), *tex = render(report_latex);
 	CHECK(strstr(md, "Mean accuracy first, as published; the KLD over 100 tokens beside it"));
 	CHECK(strstr(md, "| Model | Row | Mean acc (ratio to BF16) | Mean KLD [95% CI] |"));
-	CHECK(strstr(md, "| TinyStories-656K | Head layers 8-bit | 0.3900 (97.5%) | 0.0200 [0.0200, "
+	CHECK(strstr(md, "| TinyStories-656K | Head layers 8-bit | 0.3900 (97.5%) [0.3704, 0.4096] | 0.0200 [0.0200, "
 			 "0.0200] |"));
 	CHECK(strstr(tex, "Model & Row & Mean acc & Mean KLD & Top-1 agreement & PPL ratio \\\\"));
 	free(md), free(tex);
