@@ -72,17 +72,6 @@ static bool main_row_drawn(const struct report *r, int row)
 	return !g || row == g->first;
 }
 
-/* A main-table row's label: the row's own, or a group's "Random (N seeds)" in buf (an
- * int's digits and a few words: cannot truncate). */
-static const char *main_row_label(const struct report *r, int row, char *buf, size_t n)
-{
-	const struct report_seed_group *g = report_seed_group_of(r, row);
-	if (!g)
-		return r->e->rows[row].label;
-	snprintf(buf, n, "Random (%d seeds)", g->n_rows);
-	return buf;
-}
-
 /* A main-table cell (a group's at its first seed); its dagger is the caller's
  * (main_dagger). */
 static void main_cell(const struct report *r, int row, int m, const struct cell_style *st,
@@ -140,10 +129,10 @@ static void md_main_table(const struct report *r, FILE *out)
 	const struct experiment *e = r->e;
 	md_header(r, "Mean acc (ratio to BF16)", out);
 	for (int row = 0; row < e->n_rows; row++) {
-		char label[32];
+		char label[64];
 		if (!main_row_drawn(r, row))
 			continue;
-		fprintf(out, "| %s |", main_row_label(r, row, label, sizeof label));
+		fprintf(out, "| %s |", report_row_label(r, row, label, sizeof label));
 		for (int m = 0; m < e->n_models; m++) {
 			fputc(' ', out);
 			main_cell(r, row, m, &md_style, out);
@@ -446,10 +435,10 @@ void report_latex(const struct report *r, FILE *out)
 	}
 	fprintf(out, " \\\\\n\\midrule\n");
 	for (int row = 0; row < e->n_rows; row++) {
-		char label[32];
+		char label[64];
 		if (!main_row_drawn(r, row))
 			continue;
-		tex_escape(main_row_label(r, row, label, sizeof label), out);
+		tex_escape(report_row_label(r, row, label, sizeof label), out);
 		for (int m = 0; m < e->n_models; m++) {
 			fputs(" & ", out);
 			main_cell(r, row, m, &tex_style, out);

@@ -133,10 +133,9 @@ static bool row_label(const struct report *r, int row, char *buf, size_t n)
 	const struct report_seed_group *g = report_seed_group_of(r, row);
 	if (g && row != g->first)
 		return false;
-	if (g)
-		snprintf(buf, n, "Random (%d seeds)", g->n_rows);
-	else
-		snprintf(buf, n, "%s", r->e->rows[row].label);
+	const char *label = report_row_label(r, row, buf, n);
+	if (label != buf)
+		snprintf(buf, n, "%s", label);
 	return true;
 }
 
@@ -417,6 +416,9 @@ static void verdict(enum kld_measure k, double ours, const struct rival *v, int 
 		list_rivals(v, n, sig, out);
 		fprintf(out, " only");
 	}
+	for (int i = 0; i < n; i++)
+		if (v[i].group && !sig[i]) /* its seeds may be, some of them: say what counts */
+			fprintf(out, " (random counts as significant only when every seed is)");
 	free(flags);
 }
 

@@ -201,7 +201,8 @@ static void check_written(const struct report *r)
 	char *last = str_printf(NULL, "sizes,\"Model-19\",\"Row 199\",\"random:199\",5.4,,%.6f,",
 				mean_acc_of(N_ROWS - 1, N_MODELS - 1));
 	CHECK(csv && strstr(csv, last) != NULL);
-	CHECK(md && strstr(md, "| Row 149 |") && strstr(md, "| Random (2 seeds) |"));
+	CHECK(md && strstr(md, "| Row 149 |") && strstr(md, "| Random 3-bit (2 seeds) |") &&
+	      strstr(md, "| Random 5.4-bit (2 seeds) |"));
 	CHECK(md && strstr(md, "| Model-19 | Row 199 |") != NULL);
 	CHECK(md && strstr(md, "| Row 100 \u2212 Row 0 |") != NULL); /* the tested pair */
 	CHECK(tex && strstr(tex, "Model-19") && strstr(tex, "Row 149 &"));
