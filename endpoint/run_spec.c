@@ -276,7 +276,8 @@ static void write_scores(cJSON *j, const struct run_spec *s)
 	cJSON_AddStringToObject(j, "calib", s->calib);
 }
 
-static void write_eval(cJSON *j, const struct run_spec *s)
+/* What read_row_recipe reads, with the plan's figures for the recipe. */
+static void write_row_recipe(cJSON *j, const struct run_spec *s)
 {
 	cJSON_AddStringToObject(j, "row", s->row);
 	cJSON_AddStringToObject(j, "strategy", s->strategy);
@@ -284,6 +285,11 @@ static void write_eval(cJSON *j, const struct run_spec *s)
 	cJSON_AddStringToObject(j, "recipe_sha256", s->recipe_sha256);
 	cJSON_AddNumberToObject(j, "achieved_avg_bits", s->achieved_avg_bits);
 	cJSON_AddNumberToObject(j, "predicted_loss", s->predicted_loss);
+}
+
+static void write_eval(cJSON *j, const struct run_spec *s)
+{
+	write_row_recipe(j, s);
 	add_strings(j, "tasks", s->job.tasks, s->job.n_tasks);
 	cJSON_AddNumberToObject(j, "limit", s->job.limit);
 	cJSON_AddBoolToObject(j, "add_bos_token", s->job.add_bos_token == 1);
@@ -295,12 +301,7 @@ static void write_eval(cJSON *j, const struct run_spec *s)
 
 static void write_kld(cJSON *j, const struct run_spec *s)
 {
-	cJSON_AddStringToObject(j, "row", s->row);
-	cJSON_AddStringToObject(j, "strategy", s->strategy);
-	cJSON_AddStringToObject(j, "recipe", s->recipe);
-	cJSON_AddStringToObject(j, "recipe_sha256", s->recipe_sha256);
-	cJSON_AddNumberToObject(j, "achieved_avg_bits", s->achieved_avg_bits);
-	cJSON_AddNumberToObject(j, "predicted_loss", s->predicted_loss);
+	write_row_recipe(j, s);
 	cJSON_AddStringToObject(j, "eval_text", s->eval_text_file);
 	cJSON_AddStringToObject(j, "calib", s->calib);
 	cJSON_AddNumberToObject(j, "context", s->job.context);
