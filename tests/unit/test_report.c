@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tests/unit/report_fixture.h"
 #include "core/fileio.h"
 #include "harness/plan.h"
 #include "harness/report_collect.h"
@@ -161,37 +162,6 @@ TEST(plan_should_mark_cached_results_done)
 	experiment_free(&e);
 }
 
-static char *render(void (*fn)(const struct report *, FILE *), const struct report *r)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	fn(r, f);
-	fclose(f);
-	return buf;
-}
-
-static void check_golden(const char *path, const char *text)
-{
-	struct bb_error err;
-	if (getenv("UPDATE_GOLDEN") && getenv("BB_TEST_SUITE")) { /* set by tests/run.sh */
-		fprintf(stderr, "  UPDATE_GOLDEN is refused inside the test suite (tests/run.sh)\n");
-		CHECK(0);
-		return;
-	}
-	if (getenv("UPDATE_GOLDEN")) {
-		CHECK(write_file_atomic(path, text, strlen(text), &err) == 0);
-		return;
-	}
-	char *golden = NULL;
-	CHECK(read_file(path, &golden, NULL, &err) == 0);
-	if (golden && strcmp(golden, text) != 0) {
-		fprintf(stderr, "  %s differs; got:\n%s\n", path, text);
-		CHECK(0);
-	}
-	free(golden);
-}
-
 TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 {
 	struct experiment e;
@@ -230,8 +200,8 @@ TEST(report_should_compute_means_and_ratios_and_match_golden_files)
 	CHECK_NEAR(t->boot.p, 2 * pow(0.9, 60), 0.003);
 	const struct report_test *untested = report_test_of(&r, 1, 1, 2);
 	CHECK(!untested || !untested->have); /* Qwen3-8B's tail has no result */
-	char *md = render(report_markdown, &r), *csv = render(report_csv, &r),
-	     *tex = render(report_latex, &r);
+	char *md = render_report(report_markdown, &r), *csv = render_report(report_csv, &r),
+	     *tex = render_report(report_latex, &r);
 	CHECK(strstr(md, "| Head layers 8-bit | 0.6000 (85.7%) | 0.4500 (90.0%) |") != NULL);
 	CHECK(strstr(md, "0.6657 / 0.6000 (-0.0657)") != NULL);
 	CHECK(strstr(tex, "Tail \\& more\\_8") != NULL);
@@ -279,8 +249,8 @@ TEST(report_should_dagger_cells_not_significantly_different_from_ours)
 	CHECK(report_not_significant(&r, 1, 0) && report_not_significant(&r, 0, 0));
 	CHECK(!report_not_significant(&r, 2, 0)); /* Ours itself */
 	CHECK(!report_not_significant(&r, 1, 1)); /* Qwen3-8B: no Ours result, no test */
-	char *md = render(report_markdown, &r), *tex = render(report_latex, &r),
-	     *csv = render(report_csv, &r);
+	char *md = render_report(report_markdown, &r), *tex = render_report(report_latex, &r),
+	     *csv = render_report(report_csv, &r);
 	CHECK(strstr(md, "| Head layers 8-bit | 0.6000 (85.7%)\u2020 | 0.4500 (90.0%) |") != NULL);
 	CHECK(strstr(md, "\u2020 not significantly different from Ours") != NULL);
 	CHECK(strstr(tex, "0.6000 (85.7\\%)$^\\dagger$") != NULL);
@@ -325,7 +295,7 @@ TEST(report_should_fold_random_seeds_into_one_row_with_their_spread)
 	CHECK_NEAR(g->sd[0], 0.025 * sqrt(2), 1e-12);
 	CHECK(g->min[0] == 0.60 && g->max[0] == 0.65);
 	CHECK_NEAR(g->ratio[0], 0.625 / 0.7, 1e-12);
-	char *md = render(report_markdown, &r), *tex = render(report_latex, &r);
+	char *md = render_report(report_markdown, &r), *tex = render_report(report_latex, &r);
 	CHECK(strstr(md, "| Random (2 seeds) | 0.6250 (89.3%) \u00b1 0.0354 [0.6000, 0.6500] | "
 			 "0.4500 (90.0%), 1 seed |\n") != NULL);
 	CHECK(strstr(md, "\n| Head layers 8-bit | 0.6000 (") == NULL); /* folded away */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "tests/unit/report_fixture.h"
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "harness/report_stats.h"
@@ -193,35 +194,10 @@ static void fill_report(double tail_factor, double head_factor)
 	free(oc);
 }
 
+/* What fn writes for the report filled above, malloc'd. */
 static char *render(void (*fn)(const struct report *, FILE *))
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	fn(&r, f);
-	fclose(f);
-	return buf;
-}
-
-static void check_golden(const char *path, const char *text)
-{
-	struct bb_error err;
-	if (getenv("UPDATE_GOLDEN") && getenv("BB_TEST_SUITE")) { /* set by tests/run.sh */
-		fprintf(stderr, "  UPDATE_GOLDEN is refused inside the test suite (tests/run.sh)\n");
-		CHECK(0);
-		return;
-	}
-	if (getenv("UPDATE_GOLDEN")) {
-		CHECK(write_file_atomic(path, text, strlen(text), &err) == 0);
-		return;
-	}
-	char *golden = NULL;
-	CHECK(read_file(path, &golden, NULL, &err) == 0);
-	if (golden && strcmp(golden, text) != 0) {
-		fprintf(stderr, "  %s differs; got:\n%s\n", path, text);
-		CHECK(0);
-	}
-	free(golden);
+	return render_report(fn, &r);
 }
 
 TEST(report_should_test_every_row_against_ours_with_holm_per_measure)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tests/unit/report_fixture.h"
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "harness/plan.h"
@@ -154,16 +155,6 @@ static void build_plan(struct plan *p)
 	}
 }
 
-static char *render(void (*fn)(const struct report *, FILE *), const struct report *r)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	fn(r, f);
-	fclose(f);
-	return buf;
-}
-
 static int count_lines(const char *s)
 {
 	int n = 0;
@@ -195,8 +186,8 @@ static void check_collected(const struct report *r)
 
 static void check_written(const struct report *r)
 {
-	char *md = render(report_markdown, r), *csv = render(report_csv, r);
-	char *tex = render(report_latex, r);
+	char *md = render_report(report_markdown, r), *csv = render_report(report_csv, r);
+	char *tex = render_report(report_latex, r);
 	CHECK(count_lines(csv) == 1 + N_ROWS * N_MODELS);
 	char *last = str_printf(NULL, "sizes,\"Model-19\",\"Row 199\",\"random:199\",5.4,,%.6f,",
 				mean_acc_of(N_ROWS - 1, N_MODELS - 1));
