@@ -425,3 +425,15 @@ int read_file(const char *path, char **buf, size_t *len, struct bb_error *err)
 		*len = n;
 	return 0;
 }
+
+int read_text_file(const char *path, char **text, struct bb_error *err)
+{
+	size_t len;
+	int rc = read_file(path, text, &len, err);
+	if (!rc && strlen(*text) != len) {
+		free(*text);
+		*text = NULL;
+		rc = bb_fail(err, BB_EFORMAT, "'%s': holds a NUL byte: not a text file", path);
+	}
+	return rc;
+}

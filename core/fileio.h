@@ -88,6 +88,10 @@ int write_file_atomic(const char *path, const void *buf, size_t len, struct bb_e
 /* Read a whole (small) file into a NUL-terminated malloc'd buffer. */
 int read_file(const char *path, char **buf, size_t *len, struct bb_error *err);
 
+/* read_file for a text: a NUL byte inside is refused (the text would end there), and
+ * *text is then NULL. */
+int read_text_file(const char *path, char **text, struct bb_error *err);
+
 /* mkdir -p: create path and its missing parents (0755). 0 on success; -1 (errno
  * ENOTDIR) when path exists and is not a folder. */
 int make_dirs(const char *path);

@@ -122,16 +122,6 @@ static int write_answer(cJSON *root, const char *out, struct bb_error *err)
 
 // ---- in this process ----
 
-/* A text file's content; label names it in errors. */
-static int read_text(const char *path, char **text, struct bb_error *err)
-{
-	size_t len;
-	int rc = read_file(path, text, &len, err);
-	if (!rc && strlen(*text) != len)
-		rc = bb_fail(err, BB_EFORMAT, "'%s': holds a NUL byte: not a text file", path);
-	return rc;
-}
-
 static void progress(void *ctx, const char *phase, long done, long total)
 {
 	(void)ctx;
@@ -157,8 +147,8 @@ static int run_local(const struct kld_opts *o, const char *text_path, const char
 		rc = cli_check_recipe_model(o->recipe, o->model, err);
 	if (!rc && o->recipe && !(rc = recipe_read(&recipe, o->recipe, err)))
 		has_recipe = true;
-	if (!rc && !(rc = read_text(text_path, &text, err)) &&
-	    !(rc = read_text(calib_path, &calib, err))) {
+	if (!rc && !(rc = read_text_file(text_path, &text, err)) &&
+	    !(rc = read_text_file(calib_path, &calib, err))) {
 		j.recipe = has_recipe ? &recipe : NULL;
 		j.text = text;
 		j.calib_text = calib;
@@ -184,7 +174,7 @@ static int job_json(cJSON **out, const struct kld_opts *o, struct bb_error *err)
 	if (o->recipe && !(rc = recipe_read(&s.recipe, o->recipe, err)))
 		s.has_recipe = true;
 	if (!rc && o->text)
-		rc = read_text(o->text, &s.eval_text, err);
+		rc = read_text_file(o->text, &s.eval_text, err);
 	if (!rc && !(*out = job_spec_to_json(&s)))
 		rc = bb_fail(err, BB_ENOMEM, "out of memory");
 	if (s.has_recipe)

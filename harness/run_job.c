@@ -221,19 +221,6 @@ static int run_eval_job(const struct run_spec *spec, int slot,
 
 // ---- kld jobs ----
 
-/* A text file's content, refused when it holds a NUL byte (the text would end there). */
-static int read_text(const char *path, char **text, struct bb_error *err)
-{
-	size_t len;
-	int rc = read_file(path, text, &len, err);
-	if (!rc && strlen(*text) != len) {
-		free(*text);
-		*text = NULL;
-		rc = bb_fail(err, BB_EFORMAT, "'%s': holds a NUL byte: not a text file", path);
-	}
-	return rc;
-}
-
 /* In this process: the measurement `bitbudget kld` and a served kld job run
  * (endpoint/kld_job.c), the BF16 reference read from (or first written to) the spec's
  * reference folder, the overlap counted against the run's calibration text. */
@@ -241,7 +228,7 @@ static int local_kld(const struct run_spec *spec, const struct recipe *r, const 
 		     cJSON **result, struct bb_error *err)
 {
 	char *calib = NULL;
-	int rc = read_text(spec->calib, &calib, err);
+	int rc = read_text_file(spec->calib, &calib, err);
 	struct kld_job j = {.model_dir = spec->job.model, .model_label = spec->job.model,
 			    .recipe = r, .recipe_label = spec->strategy, .text = text,
 			    .text_label = spec->eval_text_file, .calib_text = calib,
@@ -289,7 +276,7 @@ static int kld_and_write(const struct run_spec *spec, const char *endpoint,
 	int rc = read_planned_recipe(&r, spec->recipe, spec->recipe_sha256, err);
 	if (rc)
 		return rc;
-	rc = read_text(spec->eval_text_file, &text, err);
+	rc = read_text_file(spec->eval_text_file, &text, err);
 	if (!rc)
 		rc = strcmp(endpoint, "local") == 0
 			     ? local_kld(spec, &r, text, &result, err)

@@ -126,6 +126,20 @@ TEST(make_dirs_should_refuse_a_path_that_is_a_file)
 	CHECK(make_dirs(in_dir("a/b/c")) == 0 && make_dirs(in_dir("a/b/c")) == 0);
 }
 
+TEST(read_text_file_should_refuse_a_nul_byte)
+{
+	struct bb_error err;
+	char *text = NULL;
+	put(in_dir("story.txt"), "Once upon a time.\n");
+	CHECK(read_text_file(in_dir("story.txt"), &text, &err) == 0);
+	CHECK(text && strcmp(text, "Once upon a time.\n") == 0);
+	free(text);
+	text = NULL;
+	CHECK(write_file_atomic(in_dir("binary.txt"), "a\0b", 3, &err) == 0);
+	CHECK(read_text_file(in_dir("binary.txt"), &text, &err) == BB_EFORMAT);
+	CHECK(text == NULL && strstr(err.msg, "holds a NUL byte"));
+}
+
 static pid_t dead_pid(void)
 {
 	pid_t pid = fork();
@@ -177,6 +191,7 @@ int main(void)
 	RUN(output_resolve_should_classify_each_kind_of_path);
 	RUN(atomic_writes_should_follow_links_write_streams_and_refuse_folders);
 	RUN(make_dirs_should_refuse_a_path_that_is_a_file);
+	RUN(read_text_file_should_refuse_a_nul_byte);
 	RUN(stale_temporaries_should_be_removed_only_when_their_process_is_gone);
 	remove_tree(dir);
 	END_TESTS();
