@@ -277,15 +277,12 @@ static int finish_point(struct measure_point *pt, int rows, const struct report_
 		pt->acc_lo = pt->acc_hi = NAN;
 	if (pt->n_kld != 1)
 		return 0;
-	const struct report_kld *k = &only->kld;
-	const struct weighted_docs docs = {k->doc_kld, k->doc_tokens};
-	struct bootstrap b;
-	if (stats_weighted_bootstrap(&docs, NULL, k->n_docs, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED,
-				     &b) != 0)
+	const struct report_kld_stats *st = &only->kld_stats; /* report_stats_kld.c's */
+	if (!st->have_interval)
 		return bb_fail(err, BB_EINVAL,
 			       "no interval for a KLD of %d documents (no tokens, or out of memory)",
-			       k->n_docs);
-	pt->kld_lo = b.lo, pt->kld_hi = b.hi;
+			       only->kld.n_docs);
+	pt->kld_lo = st->interval[KLD_MEAN].lo, pt->kld_hi = st->interval[KLD_MEAN].hi;
 	return 0;
 }
 

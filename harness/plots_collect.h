@@ -52,7 +52,7 @@ struct plot_model {
 
 /* One budget of a strategy on the measure pictures. A random:SEED family's point is the
  * mean over its seeds and its band the min-max over them; any other strategy's KLD band is
- * the 95% bootstrap interval over documents (stats_weighted_bootstrap) and its accuracy band
+ * the 95% bootstrap interval over documents (the report's own, report_kld_stats) and its accuracy band
  * has no width. */
 struct measure_point {
 	double budget;                   /* the rows' avg_bits */

@@ -286,13 +286,14 @@ static const struct measure_cell measure_cells[] = {
 
 static double doc_tokens[2] = {10, 30};
 static double doc_kld[N_MEASURE_CELLS][2];
+static double doc_zero[2]; /* top-1 and NLL sums: the pictures read KLD alone */
 
 /* report_free, once the cells' KLD arrays (this file's statics, lent) are taken back. */
 static void report_free_lent(struct report *r)
 {
 	for (int row = 0; row < r->e->n_rows; row++)
 		for (int m = 0; m < r->e->n_models; m++)
-			r->cells[row][m].kld.doc_tokens = r->cells[row][m].kld.doc_kld = NULL;
+			r->cells[row][m].kld = (struct report_kld){0};
 	report_free(r);
 }
 
@@ -356,9 +357,11 @@ static int fill_measures(struct experiment *e, struct report *r, const char *nam
 		snprintf(c->recipe_hash, sizeof c->recipe_hash, "%s", mc->recipe);
 		c->kld = (struct report_kld){.have = true, .n_tokens = 40,
 					     .mean_kld = (mc->doc0 + mc->doc1) / 40, .n_docs = 2,
-					     .doc_tokens = doc_tokens, .doc_kld = doc_kld[i]};
+					     .doc_tokens = doc_tokens, .doc_kld = doc_kld[i],
+					     .doc_top1 = doc_zero, .doc_nll_ref = doc_zero,
+					     .doc_nll_quant = doc_zero};
 	}
-	return 0;
+	return report_compute_kld_statistics(r); /* the intervals, as report_collect computes */
 }
 
 static const struct measure_series *series_named(const struct measure_model *mm, const char *s)
